@@ -1,0 +1,79 @@
+/**
+ * The seam between the host algorithm (EM, Newton, MoM, restarts — written once)
+ * and the passes over the p support points (one implementation per backend).
+ *
+ * An `Engine` holds one data set on its device: the centred features (p×L) and the
+ * counts n_j. Every method is one or a few passes over p and returns only small
+ * results: O(K), O(K·L) or O(K·L²). Nothing of size p comes back.
+ *
+ * Parameters travel in float64 on the host side of the seam; a float32 backend
+ * rounds them on upload. Θ is row-major K×L.
+ */
+
+export interface EStepResult {
+  /** ℓ = Σ_j n_j log π_j */
+  logLik: number;
+  /** c_k = Σ_j n_j r_jk (K) */
+  weights: Float64Array;
+  /** Σ_j n_j r_jk x_j, row-major K×L (the M-step's target mean times c_k) */
+  featureSums: Float64Array;
+}
+
+export interface SoftmaxStats {
+  /** A_k = log Σ_j exp(x_j·θ_k) (K) */
+  logPartition: Float64Array;
+  /** ∇A(θ_k) = Σ_j σ_j(θ_k) x_j, row-major K×L; present when asked for */
+  mean?: Float64Array;
+  /** ∇²A(θ_k) = Σ_j σ_j x_j x_jᵀ − ∇A ∇Aᵀ, K blocks of L×L (full, symmetric); present when asked for */
+  covariance?: Float64Array;
+}
+
+/** Counters of device work, for the result's `stats` (what one EM iteration costs). */
+export interface EngineCounters {
+  /** passes over the p support points (E-steps and softmax-statistics calls) */
+  passes: number;
+  /** compute dispatches issued (0 on cpu) */
+  dispatches: number;
+  /** bytes read back from the device (0 on cpu) */
+  bytesRead: number;
+}
+
+export interface DeviceInfo {
+  backend: 'cpu' | 'webgpu';
+  /** e.g. "SwiftShader Device (Subzero)" or "float64 reference (JavaScript)" */
+  description: string;
+  vendor?: string;
+  architecture?: string;
+  limits?: Record<string, number>;
+}
+
+export interface Engine {
+  readonly backend: 'cpu' | 'webgpu';
+  /** Unit roundoff of the arithmetic on the device (2^-53 or 2^-24). */
+  readonly unitRoundoff: number;
+  readonly p: number;
+  readonly L: number;
+  /** Σ_j n_j */
+  readonly N: number;
+  readonly device: DeviceInfo;
+  readonly counters: EngineCounters;
+
+  /** One fused E-step at (log α, Θ): ℓ, c_k and Σ n_j r_jk x_j. `logAlpha` may hold -Infinity for an empty component. */
+  eStep(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<EStepResult>;
+
+  /** Log-partitions (always) and, when asked, means and covariances of x under σ(θ_k), for all K rows of Θ at once. */
+  softmaxStats(theta: Float64Array, K: number, want: { mean: boolean; covariance: boolean }): Promise<SoftmaxStats>;
+
+  /** Frees device memory. The engine is unusable afterwards. */
+  dispose(): void;
+}
+
+/** What every backend is built from: centred features and counts, already validated. */
+export interface EngineInput {
+  p: number;
+  L: number;
+  /** centred features, row-major p×L */
+  features: Float64Array;
+  /** n_j ≥ 0, Σ > 0 */
+  counts: Float64Array;
+}
