@@ -1,0 +1,141 @@
+/**
+ * The float64 reference backend: plain TypeScript, one loop over p per pass.
+ * Every GPU result is tested against this, and it is the fallback where WebGPU
+ * is missing.
+ */
+import type { Engine, EngineInput, EStepResult, SoftmaxStats, EngineCounters, DeviceInfo } from './backend.ts';
+
+export function createCpuEngine(input: EngineInput): Engine {
+  return new CpuEngine(input);
+}
+
+class CpuEngine implements Engine {
+  readonly backend = 'cpu' as const;
+  readonly unitRoundoff = 2 ** -53;
+  readonly p: number;
+  readonly L: number;
+  readonly N: number;
+  readonly device: DeviceInfo = { backend: 'cpu', description: 'float64 reference (JavaScript)' };
+  readonly counters: EngineCounters = { passes: 0, dispatches: 0, bytesRead: 0 };
+  private readonly x: Float64Array;
+  private readonly n: Float64Array;
+
+  constructor(input: EngineInput) {
+    this.p = input.p;
+    this.L = input.L;
+    this.x = input.features;
+    this.n = input.counts;
+    let total = 0;
+    for (let j = 0; j < this.p; j++) total += this.n[j];
+    this.N = total;
+  }
+
+  /** s_jk = x_j·θ_k for one support point, into `out` (K). */
+  private scoresAt(j: number, theta: Float64Array, K: number, out: Float64Array): void {
+    const L = this.L;
+    const row = j * L;
+    for (let k = 0; k < K; k++) {
+      let s = 0;
+      for (let l = 0; l < L; l++) s += this.x[row + l] * theta[k * L + l];
+      out[k] = s;
+    }
+  }
+
+  /** A_k for every k: two passes (max, then shifted sum) so large scores cannot overflow. */
+  private logPartitions(theta: Float64Array, K: number): Float64Array {
+    const s = new Float64Array(K);
+    const max = new Float64Array(K).fill(-Infinity);
+    for (let j = 0; j < this.p; j++) {
+      this.scoresAt(j, theta, K, s);
+      for (let k = 0; k < K; k++) if (s[k] > max[k]) max[k] = s[k];
+    }
+    const sum = new Float64Array(K);
+    for (let j = 0; j < this.p; j++) {
+      this.scoresAt(j, theta, K, s);
+      for (let k = 0; k < K; k++) sum[k] += Math.exp(s[k] - max[k]);
+    }
+    return max.map((m, k) => m + Math.log(sum[k]));
+  }
+
+  async eStep(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<EStepResult> {
+    this.counters.passes++;
+    const { p, L } = this;
+    const A = this.logPartitions(theta, K);
+    const s = new Float64Array(K);
+    const t = new Float64Array(K);
+    const weights = new Float64Array(K);
+    const featureSums = new Float64Array(K * L);
+    let logLik = 0;
+    for (let j = 0; j < p; j++) {
+      const nj = this.n[j];
+      if (nj === 0) continue; // r_jk is multiplied by n_j everywhere
+      this.scoresAt(j, theta, K, s);
+      let m = -Infinity;
+      for (let k = 0; k < K; k++) {
+        t[k] = logAlpha[k] + s[k] - A[k];
+        if (t[k] > m) m = t[k];
+      }
+      let z = 0;
+      for (let k = 0; k < K; k++) z += Math.exp(t[k] - m);
+      const logPi = m + Math.log(z);
+      logLik += nj * logPi;
+      for (let k = 0; k < K; k++) {
+        const w = nj * Math.exp(t[k] - logPi);
+        weights[k] += w;
+        for (let l = 0; l < L; l++) featureSums[k * L + l] += w * this.x[j * L + l];
+      }
+    }
+    return { logLik, weights, featureSums };
+  }
+
+  async softmaxStats(theta: Float64Array, K: number, want: { mean: boolean; covariance: boolean }): Promise<SoftmaxStats> {
+    this.counters.passes++;
+    const { p, L } = this;
+    const A = this.logPartitions(theta, K);
+    if (!want.mean && !want.covariance) return { logPartition: A };
+    const s = new Float64Array(K);
+    const mean = new Float64Array(K * L);
+    const second = want.covariance ? new Float64Array(K * L * L) : null;
+    for (let j = 0; j < p; j++) {
+      this.scoresAt(j, theta, K, s);
+      const row = j * L;
+      for (let k = 0; k < K; k++) {
+        const sigma = Math.exp(s[k] - A[k]);
+        for (let a = 0; a < L; a++) {
+          const wa = sigma * this.x[row + a];
+          mean[k * L + a] += wa;
+          if (second) {
+            const base = k * L * L + a * L;
+            for (let b = a; b < L; b++) second[base + b] += wa * this.x[row + b];
+          }
+        }
+      }
+    }
+    const out: SoftmaxStats = { logPartition: A };
+    if (want.mean) out.mean = mean;
+    if (second) out.covariance = covarianceFromMoments(second, mean, K, L);
+    return out;
+  }
+
+  dispose(): void {}
+}
+
+/**
+ * Turns upper-triangular raw second moments Σσ x xᵀ into the full symmetric
+ * covariance Σσ x xᵀ − ∇A ∇Aᵀ, per component. Shared with the GPU backend, which
+ * returns the same upper halves.
+ */
+export function covarianceFromMoments(upperSecond: Float64Array, mean: Float64Array, K: number, L: number): Float64Array {
+  const cov = new Float64Array(K * L * L);
+  for (let k = 0; k < K; k++) {
+    const base = k * L * L;
+    for (let a = 0; a < L; a++) {
+      for (let b = a; b < L; b++) {
+        const v = upperSecond[base + a * L + b] - mean[k * L + a] * mean[k * L + b];
+        cov[base + a * L + b] = v;
+        cov[base + b * L + a] = v;
+      }
+    }
+  }
+  return cov;
+}

@@ -1,0 +1,268 @@
+/**
+ * fitSoftmaxMixture: data → engine → starts → (screening) → EM → a sorted, reported fit.
+ * The one entry point used by the library, the CLI and the demo page.
+ */
+import { makeDataset, designStats, type DatasetInput } from './data.ts';
+import { createEngine, type BackendChoice } from './engine.ts';
+import { runEm, type EmResult, type IterationInfo, type StopReason } from './em.ts';
+import { checkParams, sortByWeight } from './model.ts';
+import { inverseSqrt, randomStart, type StartKind, type StartPoint } from './starts.ts';
+import { SoftmixError, fail } from './errors.ts';
+import { Rng } from './rng.ts';
+import type { DeviceInfo, Engine } from './backend/backend.ts';
+import { norm2 } from './linalg.ts';
+
+export interface ExplicitInit {
+  alpha: ArrayLike<number>;
+  /** K×L row-major, or K rows of length L */
+  theta: ArrayLike<number> | ArrayLike<number>[];
+}
+
+export interface FitOptions {
+  K: number;
+  /** 'random' (seeded) or explicit parameters; default 'random' */
+  init?: 'random' | ExplicitInit;
+  /** additional seeded random starts, screened with a short EM run; default 0 */
+  restarts?: number;
+  /** EM iterations each start gets before the best one continues (default 20) */
+  screenIters?: number;
+  backend?: BackendChoice;
+  /** relative change of ℓ that ends the fit (default 1e-8) */
+  tol?: number;
+  maxIter?: number;
+  /** λ ≥ 0 of the M-step (default 0) */
+  ridge?: number;
+  seed?: number;
+  allowFractionalCounts?: boolean;
+  /** if the GPU device is lost mid-fit, refit on cpu instead of failing (default false) */
+  fallbackToCpu?: boolean;
+  /** Newton steps per M-step at most (default 20) */
+  maxNewtonSteps?: number;
+  /** WebGPU: force row chunks of at most this many support points */
+  maxChunkRows?: number;
+  device?: GPUDevice;
+  signal?: AbortSignal;
+  onIteration?: (info: IterationInfo & { start: number; phase: 'screen' | 'final' }) => void;
+}
+
+export interface StartRecord {
+  index: number;
+  kind: StartKind;
+  seed?: number;
+  /** ℓ after screening (null when there was no screening) */
+  screenLogLik: number | null;
+  /** ℓ at the end, for the start that continued to convergence */
+  finalLogLik: number | null;
+  iterations: number;
+  timeMs: number;
+}
+
+export interface FitResult {
+  K: number;
+  p: number;
+  L: number;
+  N: number;
+  /** weights, sorted descending */
+  alpha: number[];
+  /** atoms in the original feature coordinates, in the order of alpha */
+  theta: number[][];
+  logLik: number;
+  logLikPerSample: number;
+  iterations: number;
+  converged: boolean;
+  stopReason: StopReason;
+  /** |∇(ℓ/N)| over all α-free atom coordinates at the end: how stationary the fit is */
+  gradientNorm: number;
+  backend: 'cpu' | 'webgpu';
+  init: string;
+  ridge: number;
+  tol: number;
+  starts: StartRecord[];
+  /** ℓ after each iteration of the start that was continued (screening included) */
+  trace: number[];
+  timings: { setupMs: number; emMs: number; totalMs: number; perIterationMs: number };
+  stats: { passes: number; dispatches: number; bytesRead: number; newtonSteps: number };
+  device: DeviceInfo;
+  warnings: string[];
+}
+
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+export async function fitSoftmaxMixture(data: DatasetInput, options: FitOptions): Promise<FitResult> {
+  try {
+    return await fitOnce(data, options, options.backend ?? 'auto', []);
+  } catch (err) {
+    if (options.fallbackToCpu && err instanceof SoftmixError && err.code === 'device-lost') {
+      return fitOnce(data, options, 'cpu', [`the GPU failed mid-fit (${err.message}); refitted on the cpu backend`]);
+    }
+    throw err;
+  }
+}
+
+interface CheckedOptions {
+  K: number;
+  restarts: number;
+  screenIters: number;
+  tol: number;
+  maxIter: number;
+  ridge: number;
+  seed: number;
+}
+
+function checkOptions(o: FitOptions, p: number): CheckedOptions {
+  if (!o || typeof o !== 'object') fail('options', 'options must be an object with at least K');
+  const K = o.K;
+  if (!Number.isInteger(K) || K < 1) fail('options', `K must be an integer ≥ 1, got ${K}`);
+  if (K > p) fail('options', `K = ${K} components cannot be fitted to p = ${p} support points (need K ≤ p)`);
+  const restarts = o.restarts ?? 0;
+  if (!Number.isInteger(restarts) || restarts < 0) fail('options', `restarts must be an integer ≥ 0, got ${restarts}`);
+  const screenIters = o.screenIters ?? 20;
+  if (!Number.isInteger(screenIters) || screenIters < 1) fail('options', `screenIters must be an integer ≥ 1, got ${screenIters}`);
+  const tol = o.tol ?? 1e-8;
+  if (!(tol >= 0) || !Number.isFinite(tol)) fail('options', `tol must be a finite number ≥ 0, got ${tol}`);
+  const maxIter = o.maxIter ?? 1000;
+  if (!Number.isInteger(maxIter) || maxIter < 0) fail('options', `maxIter must be an integer ≥ 0, got ${maxIter}`);
+  const ridge = o.ridge ?? 0;
+  if (!(ridge >= 0) || !Number.isFinite(ridge)) fail('options', `ridge must be a finite number ≥ 0, got ${ridge}`);
+  const seed = o.seed ?? 1;
+  if (!Number.isFinite(seed)) fail('options', `seed must be a finite number, got ${seed}`);
+  if (o.backend !== undefined && !['cpu', 'webgpu', 'auto'].includes(o.backend)) {
+    fail('options', `backend must be "cpu", "webgpu" or "auto", got ${JSON.stringify(o.backend)}`);
+  }
+  if (o.init !== undefined && o.init !== 'random' && (typeof o.init !== 'object' || o.init === null)) {
+    fail('options', `init must be "random" or { alpha, theta }, got ${JSON.stringify(o.init)}`);
+  }
+  return { K, restarts, screenIters, tol, maxIter, ridge, seed };
+}
+
+function flattenTheta(theta: ExplicitInit['theta']): number[] {
+  const rows = Array.from(theta as ArrayLike<unknown>);
+  if (rows.length > 0 && typeof rows[0] === 'object' && rows[0] !== null) {
+    return (rows as ArrayLike<number>[]).flatMap((r) => Array.from(r));
+  }
+  return rows as number[];
+}
+
+async function fitOnce(input: DatasetInput, options: FitOptions, backend: BackendChoice, warnings: string[]): Promise<FitResult> {
+  const t0 = now();
+  const data = makeDataset(input, { allowFractionalCounts: options.allowFractionalCounts });
+  const o = checkOptions(options, data.p);
+  const { K } = o;
+  const { p, L, N } = data;
+  const design = designStats(data);
+  const engine = await createEngine(backend, { p, L, features: design.centred, counts: data.counts }, options, warnings);
+  try {
+    const invSqrtS = inverseSqrt(design.covariance, L);
+    const seeds = new Rng(o.seed);
+    const startPoints: StartPoint[] = [];
+    if (options.init && typeof options.init === 'object') {
+      const given = checkParams(options.init.alpha, flattenTheta(options.init.theta), K, L, 'init');
+      startPoints.push({ kind: 'explicit', ...given });
+    } else {
+      startPoints.push(randomStart(K, L, invSqrtS, seeds.nextUint32()));
+    }
+    for (let r = 0; r < o.restarts; r++) startPoints.push(randomStart(K, L, invSqrtS, seeds.nextUint32()));
+    const setupMs = now() - t0;
+
+    const tEm = now();
+    const emBase = { tol: o.tol, ridge: o.ridge, signal: options.signal, newton: { maxSteps: options.maxNewtonSteps ?? 20 } };
+    const records: StartRecord[] = [];
+    let best: { index: number; run: EmResult } | null = null;
+    const screening = startPoints.length > 1;
+    for (let i = 0; i < startPoints.length; i++) {
+      const ts = now();
+      const run = await runEm(engine, K, startPoints[i], design.maxRowNorm, {
+        ...emBase,
+        maxIter: screening ? Math.min(o.screenIters, o.maxIter) : o.maxIter,
+        onIteration: (info) => options.onIteration?.({ ...info, start: i, phase: screening ? 'screen' : 'final' }),
+      });
+      records.push({
+        index: i,
+        kind: startPoints[i].kind,
+        seed: startPoints[i].seed,
+        screenLogLik: screening ? run.logLik : null,
+        finalLogLik: screening ? null : run.logLik,
+        iterations: run.iterations,
+        timeMs: now() - ts,
+      });
+      if (!best || run.logLik > best.run.logLik) best = { index: i, run };
+    }
+    let final = best!.run;
+    if (screening && final.stopReason === 'maxIter' && final.iterations < o.maxIter) {
+      const ts = now();
+      const more = await runEm(engine, K, final, design.maxRowNorm, {
+        ...emBase,
+        maxIter: o.maxIter - final.iterations,
+        onIteration: (info) =>
+          options.onIteration?.({ ...info, iteration: info.iteration + best!.run.iterations, start: best!.index, phase: 'final' }),
+      });
+      final = {
+        ...more,
+        iterations: final.iterations + more.iterations,
+        trace: [...final.trace, ...more.trace.slice(1)],
+        newtonSteps: final.newtonSteps + more.newtonSteps,
+        warnings: [...final.warnings, ...more.warnings],
+      };
+      records[best!.index].timeMs += now() - ts;
+    }
+    if (screening) {
+      records[best!.index].finalLogLik = final.logLik;
+      records[best!.index].iterations = final.iterations;
+    }
+    const emMs = now() - tEm;
+    const gradientNorm = await stationarity(engine, final, K, o.ridge);
+
+    warnings.push(...final.warnings);
+    if (!final.converged && final.stopReason === 'maxIter') {
+      warnings.push(`EM did not converge: stopped at maxIter = ${o.maxIter} with relative change of ℓ above tol = ${o.tol}`);
+    }
+    const sorted = sortByWeight({ alpha: final.alpha, theta: final.theta }, L);
+    const theta: number[][] = [];
+    for (let k = 0; k < K; k++) theta.push(Array.from(sorted.theta.subarray(k * L, k * L + L)));
+    const itersAll = records.reduce((s, r) => s + r.iterations, 0) + (screening ? final.iterations - best!.run.iterations : 0);
+    return {
+      K,
+      p,
+      L,
+      N,
+      alpha: Array.from(sorted.alpha),
+      theta,
+      logLik: final.logLik,
+      logLikPerSample: final.logLik / N,
+      iterations: final.iterations,
+      converged: final.converged,
+      stopReason: final.stopReason,
+      gradientNorm,
+      backend: engine.backend,
+      init: typeof options.init === 'object' ? 'explicit' : 'random',
+      ridge: o.ridge,
+      tol: o.tol,
+      starts: records,
+      trace: final.trace,
+      timings: { setupMs, emMs, totalMs: now() - t0, perIterationMs: itersAll > 0 ? emMs / itersAll : 0 },
+      stats: { ...engine.counters, newtonSteps: final.newtonSteps },
+      device: engine.device,
+      warnings,
+    };
+  } finally {
+    engine.dispose();
+  }
+}
+
+/**
+ * |∇_Θ(ℓ/N)| at the returned parameters: ∂(ℓ/N)/∂θ_k = (c_k/N)(m_k − ∇A(θ_k)) − α_k λ θ_k·[λ>0]
+ * (the ridge term of the M-step objective). Two passes over p.
+ */
+async function stationarity(engine: Engine, fit: EmResult, K: number, ridge: number): Promise<number> {
+  const L = engine.L;
+  const e = await engine.eStep(fit.alpha.map((a) => (a > 0 ? Math.log(a) : -Infinity)), fit.theta, K);
+  const s = await engine.softmaxStats(fit.theta, K, { mean: true, covariance: false });
+  const g = new Float64Array(K * L);
+  for (let k = 0; k < K; k++) {
+    const c = e.weights[k];
+    for (let l = 0; l < L; l++) {
+      g[k * L + l] = (e.featureSums[k * L + l] - c * s.mean![k * L + l] - c * ridge * fit.theta[k * L + l]) / engine.N;
+    }
+  }
+  return norm2(g);
+}

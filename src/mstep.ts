@@ -1,0 +1,128 @@
+/**
+ * The M-step for the atoms (MATH.md §2): for every component at once,
+ *   θ_k ← argmax_θ  f_k(θ) = m_k·θ − A(θ) − (λ/2)|θ|²
+ * by damped Newton from the current θ_k with Armijo backtracking. All K components
+ * share each pass over p (one softmaxStats call evaluates every row of Θ).
+ */
+import type { Engine } from './backend/backend.ts';
+import { choleskyInPlace, choleskySolve, dot } from './linalg.ts';
+
+export interface NewtonOptions {
+  ridge: number;
+  /** Newton steps at most per M-step (default 20: 1–3 are typical once EM settles) */
+  maxSteps: number;
+  /**
+   * stop a component when its Newton decrement gᵀd/2 falls below this; never below
+   * (32u)², u the device's unit roundoff, where the decrement is rounding noise
+   */
+  decrementTol: number;
+  /** |θ_k|·max_j|x_j| above this means the component collapsed (scores spread over 2× this many nats) */
+  maxScoreRadius: number;
+}
+
+export interface NewtonResult {
+  theta: Float64Array;
+  /** Newton steps taken (max over components) */
+  steps: number;
+  /** passes over p spent */
+  passes: number;
+  /** components whose maximiser does not exist (target on the hull's boundary) */
+  collapsed: { k: number; reason: string }[];
+}
+
+const ARMIJO_C1 = 1e-4;
+const MAX_HALVINGS = 40;
+
+/**
+ * `targets` are the m_k (K×L); components with `active[k] === false` keep their θ_k
+ * (an emptied component has no target). `maxRowNorm` is max_j |x_j| of the centred design.
+ */
+export async function newtonMStep(
+  engine: Engine,
+  thetaIn: Float64Array,
+  targets: Float64Array,
+  active: boolean[],
+  K: number,
+  maxRowNorm: number,
+  opts: NewtonOptions,
+): Promise<NewtonResult> {
+  const L = engine.L;
+  const lambda = opts.ridge;
+  const theta = Float64Array.from(thetaIn);
+  const decrementTol = Math.max(opts.decrementTol, (32 * engine.unitRoundoff) ** 2);
+  const pending = active.slice();
+  const collapsed: { k: number; reason: string }[] = [];
+  let steps = 0;
+  let passes = 0;
+
+  const objective = (k: number, th: Float64Array, A: number) =>
+    dot(targets, th, L, k * L, k * L) - A - 0.5 * lambda * dot(th, th, L, k * L, k * L);
+
+  for (let step = 0; step < opts.maxSteps && pending.some(Boolean); step++) {
+    const stats = await engine.softmaxStats(theta, K, { mean: true, covariance: true });
+    passes++;
+    const dirs = new Float64Array(K * L);
+    const f0 = new Float64Array(K);
+    const slope = new Float64Array(K); // gᵀd = 2 × Newton decrement
+    const noise = new Float64Array(K);
+    for (let k = 0; k < K; k++) {
+      if (!pending[k]) continue;
+      const g = new Float64Array(L);
+      for (let a = 0; a < L; a++) g[a] = targets[k * L + a] - stats.mean![k * L + a] - lambda * theta[k * L + a];
+      const h = stats.covariance!.slice(k * L * L, (k + 1) * L * L);
+      for (let a = 0; a < L; a++) h[a * L + a] += lambda;
+      if (!choleskyInPlace(h, L)) {
+        collapsed.push({ k, reason: 'its Hessian ∇²A(θ) + λI is singular' });
+        pending[k] = false;
+        continue;
+      }
+      const d = choleskySolve(h, L, g);
+      slope[k] = dot(g, d);
+      if (!(slope[k] / 2 > decrementTol)) {
+        pending[k] = false; // stationary to tolerance
+        continue;
+      }
+      dirs.set(d, k * L);
+      const A = stats.logPartition[k];
+      f0[k] = objective(k, theta, A);
+      // f is evaluated with A from the device: its rounding is a few ulps of |A| and
+      // |m·θ|. Armijo must not demand an increase smaller than that noise.
+      noise[k] = 8 * engine.unitRoundoff * (Math.abs(A) + Math.abs(dot(targets, theta, L, k * L, k * L)) + 1);
+    }
+    const searching = pending.slice();
+    if (!searching.some(Boolean)) break;
+    steps++;
+
+    // Backtracking, batched: every still-searching component tries θ + t d in one pass.
+    const t = new Float64Array(K).fill(1);
+    const trial = Float64Array.from(theta);
+    for (let h = 0; h < MAX_HALVINGS && searching.some(Boolean); h++) {
+      for (let k = 0; k < K; k++) {
+        if (!searching[k]) continue;
+        for (let a = 0; a < L; a++) trial[k * L + a] = theta[k * L + a] + t[k] * dirs[k * L + a];
+      }
+      const trialStats = await engine.softmaxStats(trial, K, { mean: false, covariance: false });
+      passes++;
+      for (let k = 0; k < K; k++) {
+        if (!searching[k]) continue;
+        const f1 = objective(k, trial, trialStats.logPartition[k]);
+        if (f1 >= f0[k] + ARMIJO_C1 * t[k] * slope[k] - noise[k]) {
+          theta.set(trial.subarray(k * L, k * L + L), k * L);
+          searching[k] = false;
+        } else {
+          t[k] /= 2;
+          for (let a = 0; a < L; a++) trial[k * L + a] = theta[k * L + a];
+        }
+      }
+    }
+    for (let k = 0; k < K; k++) {
+      if (searching[k]) pending[k] = false; // no ascent found even at tiny steps: at the rounding floor
+      const radius = Math.sqrt(dot(theta, theta, L, k * L, k * L)) * maxRowNorm;
+      if (pending[k] && radius > opts.maxScoreRadius) {
+        collapsed.push({ k, reason: `|θ_k|·max|x_j| reached ${radius.toFixed(1)} (the scores spread over more than ${2 * opts.maxScoreRadius} nats)` });
+        pending[k] = false;
+      }
+    }
+  }
+  return { theta, steps, passes, collapsed };
+}

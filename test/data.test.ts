@@ -1,0 +1,84 @@
+import { describe, it, expect } from 'vitest';
+import { fitSoftmaxMixture } from '../src/fit.ts';
+import { SoftmixError } from '../src/errors.ts';
+import { Rng } from '../src/rng.ts';
+
+// Each bad input of DESIGN.md "Tests" gets its own clear error, never a NaN fit.
+const rng = new Rng(5);
+const p = 20, L = 3;
+const features = rng.normals(p * L);
+const counts = new Float64Array(p).map(() => 1 + rng.int(10));
+
+async function expectError(promise: Promise<unknown>, code: string, message: RegExp) {
+  const err = await promise.then(() => null, (e) => e);
+  expect(err).toBeInstanceOf(SoftmixError);
+  expect((err as SoftmixError).code).toBe(code);
+  expect((err as SoftmixError).message).toMatch(message);
+}
+
+describe('bad input gets a clear error', () => {
+  it('features of the wrong length', () =>
+    expectError(fitSoftmaxMixture({ features: features.slice(1), p, L, counts }, { K: 2, backend: 'cpu' }), 'shape', /features has 59 values but p×L = 20×3 = 60/));
+  it('counts of the wrong length', () =>
+    expectError(fitSoftmaxMixture({ features, p, L, counts: counts.slice(1) }, { K: 2, backend: 'cpu' }), 'shape', /counts has length 19 but there are p = 20/));
+  it('NaN in the features', () => {
+    const bad = features.slice();
+    bad[7] = NaN;
+    return expectError(fitSoftmaxMixture({ features: bad, p, L, counts }, { K: 2, backend: 'cpu' }), 'not-finite', /features contain NaN at row 2, column 1/);
+  });
+  it('Infinity in the features', () => {
+    const bad = features.slice();
+    bad[0] = Infinity;
+    return expectError(fitSoftmaxMixture({ features: bad, p, L, counts }, { K: 2, backend: 'cpu' }), 'not-finite', /Infinity at row 0/);
+  });
+  it('NaN in the counts', () => {
+    const bad = counts.slice();
+    bad[3] = NaN;
+    return expectError(fitSoftmaxMixture({ features, p, L, counts: bad }, { K: 2, backend: 'cpu' }), 'not-finite', /counts\[3\] is NaN/);
+  });
+  it('negative counts', () => {
+    const bad = counts.slice();
+    bad[4] = -2;
+    return expectError(fitSoftmaxMixture({ features, p, L, counts: bad }, { K: 2, backend: 'cpu' }), 'counts', /counts\[4\] = -2 is negative/);
+  });
+  it('non-integer counts where integers are required', () => {
+    const bad = counts.slice();
+    bad[5] = 2.5;
+    return expectError(fitSoftmaxMixture({ features, p, L, counts: bad }, { K: 2, backend: 'cpu' }), 'counts', /counts\[5\] = 2.5 is not an integer/);
+  });
+  it('non-integer counts are accepted when asked for', async () => {
+    const frac = counts.map((c) => c / 7);
+    const fit = await fitSoftmaxMixture({ features, p, L, counts: frac }, { K: 1, backend: 'cpu', allowFractionalCounts: true });
+    expect(fit.N).toBeCloseTo(counts.reduce((a, b) => a + b, 0) / 7, 10);
+  });
+  it('all-zero counts', () =>
+    expectError(fitSoftmaxMixture({ features, p, L, counts: new Float64Array(p) }, { K: 2, backend: 'cpu' }), 'counts', /all counts are zero/));
+  it('K < 1', () => expectError(fitSoftmaxMixture({ features, p, L, counts }, { K: 0, backend: 'cpu' }), 'options', /K must be an integer ≥ 1, got 0/));
+  it('K not an integer', () => expectError(fitSoftmaxMixture({ features, p, L, counts }, { K: 2.5, backend: 'cpu' }), 'options', /K must be an integer/));
+  it('K > p', () => expectError(fitSoftmaxMixture({ features, p, L, counts }, { K: 21, backend: 'cpu' }), 'options', /K = 21 components cannot be fitted to p = 20/));
+  it('rank-deficient features (a constant column)', () => {
+    const bad = features.slice();
+    for (let j = 0; j < p; j++) bad[j * L + 1] = 3;
+    return expectError(fitSoftmaxMixture({ features: bad, p, L, counts }, { K: 2, backend: 'cpu' }), 'rank-deficient', /rank deficient.*not identifiable/);
+  });
+  it('rank-deficient features (collinear columns)', () => {
+    const bad = features.slice();
+    for (let j = 0; j < p; j++) bad[j * L + 2] = 2 * bad[j * L] - bad[j * L + 1];
+    return expectError(fitSoftmaxMixture({ features: bad, p, L, counts }, { K: 2, backend: 'cpu' }), 'rank-deficient', /rank deficient/);
+  });
+  it('samples out of range', () =>
+    expectError(fitSoftmaxMixture({ features, p, L, samples: [0, 3, 20] }, { K: 2, backend: 'cpu' }), 'samples', /samples\[2\] = 20 is not an item index in \[0, 20\)/));
+  it('samples that are not integers', () =>
+    expectError(fitSoftmaxMixture({ features, p, L, samples: [0, 1.5] }, { K: 2, backend: 'cpu' }), 'samples', /samples\[1\] = 1.5/));
+  it('both counts and samples', () =>
+    expectError(fitSoftmaxMixture({ features, p, L, counts, samples: [1] }, { K: 2, backend: 'cpu' }), 'shape', /exactly one of counts/));
+  it('p not a positive integer', () =>
+    expectError(fitSoftmaxMixture({ features, p: 0, L, counts }, { K: 2, backend: 'cpu' }), 'shape', /p \(number of support points\) must be a positive integer/));
+  it('explicit init of the wrong shape', () =>
+    expectError(fitSoftmaxMixture({ features, p, L, counts }, { K: 2, backend: 'cpu', init: { alpha: [0.5, 0.5], theta: [1, 2, 3] } }), 'shape', /init: theta has 3 values, expected K×L = 2×3 = 6/));
+  it('an unknown backend', () =>
+    expectError(fitSoftmaxMixture({ features, p, L, counts }, { K: 2, backend: 'gpu' as never }), 'options', /backend must be/));
+  it('webgpu where there is none (Node)', () =>
+    expectError(fitSoftmaxMixture({ features, p, L, counts }, { K: 2, backend: 'webgpu' }), 'backend', /needs WebGPU/));
+  it('negative ridge', () => expectError(fitSoftmaxMixture({ features, p, L, counts }, { K: 2, backend: 'cpu', ridge: -1 }), 'options', /ridge must be/));
+});
