@@ -7,6 +7,8 @@ import { findChromium, chromiumArgs } from './scripts/chromium.mjs';
 export default defineConfig({
   server: { host: '127.0.0.1' },
   test: {
+    // The json report feeds .ci/run's closing "N passed, N failed" line.
+    reporters: ['default', ['json', { outputFile: '.vitest-reports/results.json' }]],
     projects: [
       {
         extends: true,
