@@ -1,0 +1,83 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseNpy } from '../src/io/npy.ts';
+
+const run = promisify(execFile);
+const bin = join(__dirname, '..', 'bin', 'softmix.mjs');
+const softmix = (...args: string[]) => run('node', [bin, ...args], { maxBuffer: 1 << 24 });
+
+describe('the softmix command', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'softmix-cli-'));
+  beforeAll(async () => {
+    await softmix('simulate', '--p', '800', '--L', '5', '--K', '3', '--N', '4e5', '--theta-norm', '1.5', '--seed', '3', '--samples', '--out', dir);
+  });
+
+  it('simulate writes features.npy (p×L float32), counts.npy, samples.npy and truth.json', () => {
+    const x = parseNpy(readFileSync(join(dir, 'features.npy')));
+    expect(x.shape).toEqual([800, 5]);
+    expect(x.dtype).toBe('float32');
+    const n = parseNpy(readFileSync(join(dir, 'counts.npy')));
+    expect(n.shape).toEqual([800]);
+    expect(Array.from(n.data).reduce((a, b) => a + b, 0)).toBe(4e5);
+    expect(parseNpy(readFileSync(join(dir, 'samples.npy'))).shape).toEqual([4e5]);
+    const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8'));
+    expect(truth.theta.length).toBe(3);
+    for (const row of truth.theta) expect(Math.hypot(...row)).toBeCloseTo(1.5, 12);
+  });
+
+  it('fit prints the JSON fields of DESIGN.md and recovers the planted atoms', async () => {
+    const { stdout } = await softmix(
+      'fit', '--features', join(dir, 'features.npy'), '--counts', join(dir, 'counts.npy'),
+      '--K', '3', '--init', 'random', '--restarts', '3', '--backend', 'cpu', '--truth', join(dir, 'truth.json'), '--quiet',
+    );
+    const fit = JSON.parse(stdout);
+    for (const field of ['K', 'p', 'L', 'N', 'alpha', 'theta', 'logLik', 'logLikPerSample', 'iterations', 'converged', 'backend', 'init', 'starts', 'timings', 'device', 'warnings']) {
+      expect(fit, field).toHaveProperty(field);
+    }
+    expect(fit.backend).toBe('cpu');
+    expect(fit.starts.length).toBe(4);
+    expect(fit.error.thetaError).toBeLessThan(0.05);
+  });
+
+  it('fit from raw samples gives the fit from counts', async () => {
+    const common = ['--features', join(dir, 'features.npy'), '--K', '2', '--backend', 'cpu', '--max-iter', '30', '--quiet'];
+    const a = JSON.parse((await softmix('fit', ...common, '--counts', join(dir, 'counts.npy'))).stdout);
+    const b = JSON.parse((await softmix('fit', ...common, '--samples', join(dir, 'samples.npy'))).stdout);
+    expect(b.logLik).toBe(a.logLik);
+  });
+
+  it('fit reads CSV and an explicit --init file, and --out writes the JSON', async () => {
+    const x = parseNpy(readFileSync(join(dir, 'features.npy')));
+    const rows: string[] = ['f1,f2,f3,f4,f5'];
+    for (let j = 0; j < 800; j++) rows.push(Array.from(x.data.subarray(j * 5, j * 5 + 5)).join(','));
+    writeFileSync(join(dir, 'features.csv'), rows.join('\n') + '\n');
+    writeFileSync(join(dir, 'init.json'), readFileSync(join(dir, 'truth.json')));
+    const out = join(dir, 'fit.json');
+    await softmix('fit', '--features', join(dir, 'features.csv'), '--counts', join(dir, 'counts.npy'), '--K', '3', '--init', join(dir, 'init.json'), '--out', out, '--quiet');
+    expect(existsSync(out)).toBe(true);
+    const fit = JSON.parse(readFileSync(out, 'utf8'));
+    expect(fit.init).toBe('explicit');
+    expect(fit.converged).toBe(true);
+  });
+
+  it('bad input exits non-zero with a message naming the problem', async () => {
+    const err = await softmix('fit', '--features', join(dir, 'features.npy'), '--counts', join(dir, 'counts.npy'), '--K', '0').then(
+      () => null,
+      (e) => e,
+    );
+    expect(err).not.toBeNull();
+    expect(err.code).toBe(2);
+    expect(err.stderr).toMatch(/K must be an integer ≥ 1, got 0/);
+  });
+
+  it('--help describes every command', async () => {
+    for (const cmd of ['simulate', 'fit']) {
+      const { stdout } = await softmix(cmd, '--help');
+      expect(stdout).toMatch(/--K/);
+    }
+  });
+});
