@@ -12,6 +12,7 @@ import { readMatrix, readVector, writeFile, writeNpy } from './io/files.ts';
 import { SoftmixError } from './errors.ts';
 import { compareWithTruth } from './report.ts';
 import { makeProgress } from './progress.ts';
+import { formatFitReport } from './format.ts';
 import { runFitInBrowser } from './browser/run-in-browser.ts';
 import type { DatasetInput } from './data.ts';
 
@@ -114,6 +115,37 @@ program
     const json = JSON.stringify(out, null, 2) + '\n';
     if (o.out) writeFile(o.out, json);
     else process.stdout.write(json);
+  });
+
+program
+  .command('demo')
+  .description('the main job: simulate a data set and fit it on WebGPU in headless Chromium, printing a report')
+  .addOption(new Option('--backend <backend>', 'where the passes over p run').choices(['cpu', 'webgpu']).default('webgpu'))
+  .option('--p <p>', 'items', int('--p'), 5000)
+  .option('--L <L>', 'features', int('--L'), 16)
+  .option('--K <K>', 'components', int('--K'), 4)
+  .option('--N <N>', 'draws', int('--N'), 1e6)
+  .option('--seed <seed>', 'seed', int('--seed'), 1)
+  .option('--restarts <R>', 'additional random starts', int('--restarts'), 3)
+  .option('--out <file>', 'also write the fit as JSON here')
+  .option('--quiet', 'no progress on stderr')
+  .action(async (o) => {
+    const sim = simulate({ p: o.p, L: o.L, K: o.K, N: o.N, thetaNorm: 1.5, seed: o.seed });
+    const data: DatasetInput = { features: sim.features, p: sim.p, L: sim.L, counts: sim.counts };
+    const options: FitOptions = { K: o.K, restarts: o.restarts, seed: o.seed, backend: o.backend };
+    const progress = makeProgress(!o.quiet);
+    const fit = o.backend === 'webgpu'
+      ? await runFitInBrowser(data, options, { onProgress: progress })
+      : await fitSoftmaxMixture(data, { ...options, onIteration: progress });
+    progress.done?.();
+    const truth = {
+      alpha: Array.from(sim.truth.alpha),
+      theta: Array.from({ length: sim.K }, (_, k) => Array.from(sim.truth.theta.subarray(k * sim.L, (k + 1) * sim.L))),
+    };
+    const error = compareWithTruth(fit, truth);
+    console.log(`simulated: p = ${sim.p}, L = ${sim.L}, K = ${sim.K}, N = ${sim.N}, |θ_k| = 1.5, uniform α, seed ${sim.seed}`);
+    console.log(formatFitReport(fit, error));
+    if (o.out) writeFile(o.out, JSON.stringify({ ...fit, error, truth }, null, 2) + '\n');
   });
 
 function loadData(o: { features: string; counts?: string; samples?: string }): DatasetInput {
