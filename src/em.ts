@@ -1,28 +1,39 @@
 /**
  * The EM loop (MATH.md §2), written once against the Engine seam:
  *   E-step on the device → ℓ, c_k, Σ n r x;  M-step on the host: α = c/N, Newton for Θ.
- * Reads like scikit-learn's mixture fit loop: iterate, check the bound, stop on tol.
+ *
+ * Plain EM applies the EM map F until ℓ stops rising. Accelerated EM (the default) is
+ * SQUAREM (Varadhan & Roland 2008, scheme S3): two EM steps x1 = F(x0), x2 = F(x1) give
+ * r = x1 − x0 and v = x2 − 2x1 + x0; the extrapolated point x0 − 2s·r + s²·v (s = −|r|/|v|)
+ * is taken only if its ℓ is at least ℓ(x2) — otherwise the step is shortened and, failing
+ * that, x2 (the plain EM result) is kept. So every accepted point has ℓ ≥ the plain EM
+ * path's, and ℓ never decreases. Parameters are extrapolated as (log α, Θ): weights stay
+ * positive and sum to one whatever the step.
  */
-import type { Engine } from './backend/backend.ts';
+import type { Engine, EStepResult } from './backend/backend.ts';
 import { newtonMStep, type NewtonOptions } from './mstep.ts';
 import { SoftmixError } from './errors.ts';
 
 export interface EmOptions {
-  /** stop when the relative change of ℓ is below this (default 1e-8) */
+  /** stop when the relative change of ℓ is below this (default 1e-8), see `isConverged` */
   tol: number;
+  /** EM map evaluations (M-steps) at most */
   maxIter: number;
   ridge: number;
+  /** SQUAREM acceleration (default true) */
+  accelerate?: boolean;
   newton?: Partial<NewtonOptions>;
   signal?: AbortSignal;
-  /** called after every iteration with the new ℓ */
+  /** called after every accepted update with the new ℓ */
   onIteration?: (info: IterationInfo) => void;
 }
 
 export interface IterationInfo {
+  /** EM map evaluations so far */
   iteration: number;
   logLik: number;
   logLikPerSample: number;
-  /** ℓ_t − ℓ_{t−1} */
+  /** ℓ_t − ℓ_{t−1} between accepted points */
   change: number;
 }
 
@@ -33,17 +44,33 @@ export interface EmResult {
   theta: Float64Array;
   /** ℓ at (alpha, theta) */
   logLik: number;
-  /** ℓ after each iteration; trace[0] is ℓ at the start */
+  /** ℓ at each accepted point; trace[0] is ℓ at the start */
   trace: number[];
+  /** EM map evaluations (M-steps) */
   iterations: number;
+  /** passes of the E-step over the data, extrapolations and rejected steps included */
+  eSteps: number;
+  /** extrapolations rejected by the monotone safeguard (accelerated EM) */
+  rejectedSteps: number;
   converged: boolean;
   stopReason: StopReason;
-  /** Newton steps over the whole run */
   newtonSteps: number;
   warnings: string[];
 }
 
 export const DEFAULT_NEWTON: NewtonOptions = { ridge: 0, maxSteps: 20, decrementTol: 1e-24, maxScoreRadius: 40 };
+
+interface Params {
+  alpha: Float64Array;
+  theta: Float64Array;
+}
+
+/** Parameters with the E-step evaluated there (ℓ and the sufficient statistics). */
+interface State extends Params {
+  e: EStepResult;
+}
+
+class Collapsed extends Error {}
 
 /**
  * Runs EM from (alpha, theta) on the engine's data. `maxRowNorm` is max_j |x_j| of the
@@ -52,46 +79,40 @@ export const DEFAULT_NEWTON: NewtonOptions = { ridge: 0, maxSteps: 20, decrement
 export async function runEm(
   engine: Engine,
   K: number,
-  start: { alpha: Float64Array; theta: Float64Array },
+  start: Params,
   maxRowNorm: number,
   options: EmOptions,
 ): Promise<EmResult> {
   const L = engine.L;
   const N = engine.N;
   const newton: NewtonOptions = { ...DEFAULT_NEWTON, ...options.newton, ridge: options.ridge };
-  let alpha: Float64Array = Float64Array.from(start.alpha);
-  let theta: Float64Array = Float64Array.from(start.theta);
+  const accelerate = options.accelerate ?? true;
   const warnings: string[] = [];
   let newtonSteps = 0;
-
-  let e = await engine.eStep(logOf(alpha), theta, K);
-  checkFinite(e.logLik, 0);
-  const trace = [e.logLik];
-  let stopReason: StopReason = 'maxIter';
+  let eSteps = 0;
   let iterations = 0;
+  let rejectedSteps = 0;
 
-  while (iterations < options.maxIter) {
+  const evaluate = async (p: Params): Promise<State> => {
+    const e = await engine.eStep(logOf(p.alpha), p.theta, K);
+    eSteps++;
+    return { ...p, e };
+  };
+
+  /** The EM map's M-step: α = c/N, Newton for Θ from the current atoms. */
+  const mStep = async (s: State): Promise<Params> => {
     if (options.signal?.aborted) throw new SoftmixError('cancelled', 'the fit was cancelled');
-    // M-step: weights in closed form, atoms by Newton towards the target means.
-    const nextAlpha = e.weights.map((c) => c / N);
+    const alpha = s.e.weights.map((c) => c / N);
     const active: boolean[] = [];
     const targets = new Float64Array(K * L);
     for (let k = 0; k < K; k++) {
-      const c = e.weights[k];
+      const c = s.e.weights[k];
       active.push(c > 0);
-      for (let l = 0; l < L; l++) targets[k * L + l] = c > 0 ? e.featureSums[k * L + l] / c : 0;
+      for (let l = 0; l < L; l++) targets[k * L + l] = c > 0 ? s.e.featureSums[k * L + l] / c : 0;
     }
-    const m = await newtonMStep(engine, theta, targets, active, K, maxRowNorm, newton);
+    const m = await newtonMStep(engine, s.theta, targets, active, K, maxRowNorm, newton);
     newtonSteps += m.steps;
-    const previous = { alpha, theta };
-    alpha = nextAlpha;
-    theta = m.theta;
-
-    const next = await engine.eStep(logOf(alpha), theta, K);
     iterations++;
-    checkFinite(next.logLik, iterations);
-    const prevLogLik = e.logLik;
-    const change = next.logLik - prevLogLik;
     if (m.collapsed.length > 0) {
       for (const c of m.collapsed) {
         warnings.push(
@@ -100,42 +121,157 @@ export async function runEm(
             'Returned the last finite parameters; fit with ridge λ > 0 (e.g. --ridge 1e-3) for a finite maximiser.',
         );
       }
-      if (!Number.isFinite(next.logLik) || change < 0) {
-        alpha = previous.alpha;
-        theta = previous.theta;
-      } else {
-        e = next;
-        trace.push(next.logLik);
-      }
-      stopReason = 'collapsed';
-      break;
+      throw new Collapsed();
     }
-    e = next;
-    trace.push(e.logLik);
-    options.onIteration?.({ iteration: iterations, logLik: e.logLik, logLikPerSample: e.logLik / N, change });
+    return { alpha, theta: m.theta };
+  };
 
-    // EM never lowers ℓ (exact M-step for α, an ascent step on Q for Θ). A drop larger
-    // than the rounding of ℓ itself is a bug or a numerical failure: say so.
-    const slack = 16 * engine.unitRoundoff * Math.abs(prevLogLik);
+  let current = await evaluate({ alpha: Float64Array.from(start.alpha), theta: Float64Array.from(start.theta) });
+  checkFinite(current.e.logLik, 0);
+  const trace = [current.e.logLik];
+  const changes: number[] = [];
+  let stopReason: StopReason = 'maxIter';
+
+  /** Takes `next` as the new current point; true when EM has converged. */
+  const accept = (next: State): boolean => {
+    checkFinite(next.e.logLik, iterations);
+    const prev = current.e.logLik;
+    const change = next.e.logLik - prev;
+    // EM never lowers ℓ (exact M-step for α, an ascent step on Q for Θ; the safeguard
+    // for extrapolations). A drop beyond the rounding of ℓ itself is a bug: say so.
+    const slack = 16 * engine.unitRoundoff * Math.abs(prev);
     if (options.ridge === 0 && change < -slack) {
       warnings.push(`ℓ decreased by ${(-change).toExponential(3)} at iteration ${iterations} (beyond the rounding slack ${slack.toExponential(2)})`);
     }
-    if (Math.abs(change) <= options.tol * Math.abs(e.logLik)) {
-      stopReason = 'tol';
-      break;
+    current = next;
+    trace.push(next.e.logLik);
+    changes.push(change);
+    options.onIteration?.({ iteration: iterations, logLik: next.e.logLik, logLikPerSample: next.e.logLik / N, change });
+    return isConverged(changes, next.e.logLik, options.tol);
+  };
+
+  try {
+    while (iterations < options.maxIter) {
+      const s1 = await evaluate(await mStep(current));
+      if (!accelerate || iterations >= options.maxIter || !current.alpha.every((a) => a > 0)) {
+        if (accept(s1)) {
+          stopReason = 'tol';
+          break;
+        }
+        continue;
+      }
+      const s0 = current;
+      if (Math.abs(s1.e.logLik - s0.e.logLik) <= options.tol * Math.abs(s1.e.logLik)) {
+        // Already at the tolerance after one plain step: no point extrapolating.
+        if (accept(s1)) {
+          stopReason = 'tol';
+          break;
+        }
+        continue;
+      }
+      const s2 = await evaluate(await mStep(s1));
+      const extrapolated = await extrapolate(s0, s1, s2, K, L, evaluate);
+      if (!extrapolated) rejectedSteps++;
+      if (accept(extrapolated ?? s2)) {
+        stopReason = 'tol';
+        break;
+      }
     }
+  } catch (err) {
+    if (!(err instanceof Collapsed)) throw err;
+    stopReason = 'collapsed';
   }
   return {
-    alpha,
-    theta,
-    logLik: e.logLik,
+    alpha: current.alpha,
+    theta: current.theta,
+    logLik: current.e.logLik,
     trace,
     iterations,
+    eSteps,
+    rejectedSteps,
     converged: stopReason === 'tol',
     stopReason,
     newtonSteps,
     warnings,
   };
+}
+
+/**
+ * The SQUAREM step from three successive EM points. Returns the evaluated extrapolated
+ * state when its ℓ is at least ℓ(x2), else null (the caller keeps x2). Up to two
+ * shortened steps are tried before giving up: each costs one E-step.
+ */
+async function extrapolate(
+  s0: State,
+  s1: State,
+  s2: State,
+  K: number,
+  L: number,
+  evaluate: (p: Params) => Promise<State>,
+): Promise<State | null> {
+  const u0 = toU(s0, K, L);
+  const u1 = toU(s1, K, L);
+  const u2 = toU(s2, K, L);
+  const n = u0.length;
+  const r = new Float64Array(n);
+  const v = new Float64Array(n);
+  let rr = 0;
+  let vv = 0;
+  for (let i = 0; i < n; i++) {
+    r[i] = u1[i] - u0[i];
+    v[i] = u2[i] - 2 * u1[i] + u0[i];
+    rr += r[i] * r[i];
+    vv += v[i] * v[i];
+  }
+  if (!(vv > 0) || !Number.isFinite(rr)) return null;
+  let step = -Math.sqrt(rr / vv);
+  for (let attempt = 0; attempt < 3 && step < -1; attempt++) {
+    const u = new Float64Array(n);
+    for (let i = 0; i < n; i++) u[i] = u0[i] - 2 * step * r[i] + step * step * v[i];
+    const candidate = fromU(u, K, L);
+    if (candidate) {
+      const s = await evaluate(candidate);
+      if (Number.isFinite(s.e.logLik) && s.e.logLik >= s2.e.logLik) return s;
+    }
+    step = (step - 1) / 2; // halfway back towards the plain EM point (s = −1 gives x2)
+  }
+  return null;
+}
+
+/** (α, Θ) → u = (log α, Θ) */
+function toU(p: Params, K: number, L: number): Float64Array {
+  const u = new Float64Array(K + K * L);
+  for (let k = 0; k < K; k++) u[k] = Math.log(p.alpha[k]);
+  u.set(p.theta, K);
+  return u;
+}
+
+/** u → (α = softmax(log α), Θ); null when anything is not finite. */
+function fromU(u: Float64Array, K: number, L: number): Params | null {
+  if (!u.every(Number.isFinite)) return null;
+  let max = -Infinity;
+  for (let k = 0; k < K; k++) max = Math.max(max, u[k]);
+  const alpha = new Float64Array(K);
+  let total = 0;
+  for (let k = 0; k < K; k++) total += alpha[k] = Math.exp(u[k] - max);
+  for (let k = 0; k < K; k++) alpha[k] /= total;
+  return { alpha, theta: u.slice(K, K + K * L) };
+}
+
+/**
+ * Converged when the last change of ℓ is below tol·|ℓ| (MATH.md §2) and so is the gain
+ * still to come if ℓ keeps rising at the observed rate: with r = Δ_t/Δ_{t−1} < 1 the rest
+ * of a linearly converging sequence adds Δ_t·r/(1−r). A slow EM whose steps are small but
+ * barely shrinking is therefore not called converged.
+ */
+export function isConverged(changes: number[], logLik: number, tol: number): boolean {
+  const bound = tol * Math.abs(logLik);
+  const last = changes[changes.length - 1];
+  if (!(Math.abs(last) <= bound)) return false;
+  if (last <= 0 || changes.length < 2) return true; // no rise left to extrapolate
+  const before = changes[changes.length - 2];
+  const rate = before > 0 ? Math.min(last / before, 0.999) : 0;
+  return (last * rate) / (1 - rate) <= bound;
 }
 
 function logOf(alpha: Float64Array): Float64Array {

@@ -36,6 +36,8 @@ export interface FitOptions {
   allowFractionalCounts?: boolean;
   /** if the GPU device is lost mid-fit, refit on cpu instead of failing (default false) */
   fallbackToCpu?: boolean;
+  /** SQUAREM-accelerated EM with a monotone safeguard (default true); false gives plain EM */
+  accelerate?: boolean;
   /** Newton steps per M-step at most (default 20) */
   maxNewtonSteps?: number;
   /** WebGPU: force row chunks of at most this many support points */
@@ -54,6 +56,7 @@ export interface StartRecord {
   /** ℓ at the end, for the start that continued to convergence */
   finalLogLik: number | null;
   iterations: number;
+  eSteps: number;
   timeMs: number;
 }
 
@@ -68,7 +71,10 @@ export interface FitResult {
   theta: number[][];
   logLik: number;
   logLikPerSample: number;
+  /** EM map evaluations (M-steps) of the returned start, screening included */
   iterations: number;
+  /** E-step passes over the data of the returned start (extrapolations and rejected steps included) */
+  eSteps: number;
   converged: boolean;
   stopReason: StopReason;
   /** |∇(ℓ/N)| over all α-free atom coordinates at the end: how stationary the fit is */
@@ -81,7 +87,7 @@ export interface FitResult {
   /** ℓ after each iteration of the start that was continued (screening included) */
   trace: number[];
   timings: { setupMs: number; emMs: number; totalMs: number; perIterationMs: number };
-  stats: { passes: number; dispatches: number; bytesRead: number; newtonSteps: number };
+  stats: { passes: number; dispatches: number; bytesRead: number; newtonSteps: number; rejectedSteps: number };
   device: DeviceInfo;
   warnings: string[];
 }
@@ -165,7 +171,13 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
     const setupMs = now() - t0;
 
     const tEm = now();
-    const emBase = { tol: o.tol, ridge: o.ridge, signal: options.signal, newton: { maxSteps: options.maxNewtonSteps ?? 20 } };
+    const emBase = {
+      tol: o.tol,
+      ridge: o.ridge,
+      accelerate: options.accelerate ?? true,
+      signal: options.signal,
+      newton: { maxSteps: options.maxNewtonSteps ?? 20 },
+    };
     const records: StartRecord[] = [];
     let best: { index: number; run: EmResult } | null = null;
     const screening = startPoints.length > 1;
@@ -183,6 +195,7 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
         screenLogLik: screening ? run.logLik : null,
         finalLogLik: screening ? null : run.logLik,
         iterations: run.iterations,
+        eSteps: run.eSteps,
         timeMs: now() - ts,
       });
       if (!best || run.logLik > best.run.logLik) best = { index: i, run };
@@ -199,6 +212,8 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
       final = {
         ...more,
         iterations: final.iterations + more.iterations,
+        eSteps: final.eSteps + more.eSteps,
+        rejectedSteps: final.rejectedSteps + more.rejectedSteps,
         trace: [...final.trace, ...more.trace.slice(1)],
         newtonSteps: final.newtonSteps + more.newtonSteps,
         warnings: [...final.warnings, ...more.warnings],
@@ -208,6 +223,7 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
     if (screening) {
       records[best!.index].finalLogLik = final.logLik;
       records[best!.index].iterations = final.iterations;
+      records[best!.index].eSteps = final.eSteps;
     }
     const emMs = now() - tEm;
     const gradientNorm = await stationarity(engine, final, K, o.ridge);
@@ -230,6 +246,7 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
       logLik: final.logLik,
       logLikPerSample: final.logLik / N,
       iterations: final.iterations,
+      eSteps: final.eSteps,
       converged: final.converged,
       stopReason: final.stopReason,
       gradientNorm,
@@ -240,7 +257,7 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
       starts: records,
       trace: final.trace,
       timings: { setupMs, emMs, totalMs: now() - t0, perIterationMs: itersAll > 0 ? emMs / itersAll : 0 },
-      stats: { ...engine.counters, newtonSteps: final.newtonSteps },
+      stats: { ...engine.counters, newtonSteps: final.newtonSteps, rejectedSteps: final.rejectedSteps },
       device: engine.device,
       warnings,
     };

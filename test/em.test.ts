@@ -18,24 +18,28 @@ function setup(seed: number, p = 400, L = 4, K = 3, N = 20000) {
 
 describe('EM on the float64 reference', () => {
   for (const seed of [1, 2, 3, 4, 5]) {
-    it(`never lowers ℓ (seed ${seed})`, async () => {
-      const { design, engine } = setup(seed);
-      const start = randomStart(3, 4, inverseSqrt(design.covariance, 4), 100 + seed);
-      const run = await runEm(engine, 3, start, design.maxRowNorm, { tol: 0, maxIter: 60, ridge: 0 });
-      expect(run.trace.length).toBe(61);
-      for (let t = 1; t < run.trace.length; t++) {
-        // float64 EM: no slack beyond the rounding of ℓ itself (|ℓ| ~ 1e5, so ~1e-10).
-        expect(run.trace[t]).toBeGreaterThanOrEqual(run.trace[t - 1] - 4 * 2 ** -53 * Math.abs(run.trace[t - 1]));
-      }
-      expect(run.warnings).toEqual([]);
-      expect(run.trace[60]).toBeGreaterThan(run.trace[0]);
-    });
+    for (const accelerate of [false, true]) {
+      it(`never lowers ℓ (seed ${seed}, ${accelerate ? 'accelerated' : 'plain'} EM)`, async () => {
+        const { design, engine } = setup(seed);
+        const start = randomStart(3, 4, inverseSqrt(design.covariance, 4), 100 + seed);
+        const run = await runEm(engine, 3, start, design.maxRowNorm, { tol: 0, maxIter: 60, ridge: 0, accelerate });
+        expect(run.iterations).toBe(60);
+        if (!accelerate) expect(run.trace.length).toBe(61);
+        if (!accelerate) expect(run.eSteps).toBe(61);
+        for (let t = 1; t < run.trace.length; t++) {
+          // float64 EM: no slack beyond the rounding of ℓ itself (|ℓ| ~ 1e5, so ~1e-10).
+          expect(run.trace[t]).toBeGreaterThanOrEqual(run.trace[t - 1] - 4 * 2 ** -53 * Math.abs(run.trace[t - 1]));
+        }
+        expect(run.warnings).toEqual([]);
+        expect(run.trace[run.trace.length - 1]).toBeGreaterThan(run.trace[0]);
+      });
+    }
   }
 
   it('reaches a stationary point: |∇A(θ_k) − m_k| tiny at convergence', async () => {
     const { design, engine } = setup(7, 1000, 4, 3, 1e6);
     const start = randomStart(3, 4, inverseSqrt(design.covariance, 4), 9);
-    const run = await runEm(engine, 3, start, design.maxRowNorm, { tol: 1e-13, maxIter: 5000, ridge: 0 });
+    const run = await runEm(engine, 3, start, design.maxRowNorm, { tol: 1e-13, maxIter: 5000, ridge: 0, accelerate: false });
     expect(run.converged).toBe(true);
     const e = await engine.eStep(run.alpha.map(Math.log), run.theta, 3);
     const s = await engine.softmaxStats(run.theta, 3, { mean: true, covariance: false });
