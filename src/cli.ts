@@ -84,6 +84,10 @@ program
   .option('--max-iter <n>', 'EM iterations at most', int('--max-iter'), 1000)
   .option('--ridge <lambda>', 'ridge λ of the M-step', num('--ridge'), 0)
   .option('--seed <seed>', 'seed of the random starts', int('--seed'), 1)
+  .option('--no-accelerate', 'plain EM (default: SQUAREM-accelerated EM with a monotone safeguard)')
+  .addOption(new Option('--acceleration <kind>', 'how EM is accelerated').choices(['squarem', 'anderson']).default('squarem'))
+  .option('--newton-steps <n>', 'Newton steps per M-step at most (1: ECM-style; 20: exact M-step)', int('--newton-steps'), 1)
+  .addOption(new Option('--step-direction <d>', 'M-step direction: exact Hessian, or the design covariance as preconditioner').choices(['newton', 'design']).default('newton'))
   .option('--allow-fractional-counts', 'accept non-integer counts (weights)')
   .option('--truth <file>', 'truth.json from simulate: adds parameter errors to the output')
   .option('--out <file>', 'write the JSON here instead of stdout')
@@ -101,6 +105,10 @@ program
       ridge: o.ridge,
       seed: o.seed,
       allowFractionalCounts: !!o.allowFractionalCounts,
+      accelerate: o.accelerate,
+      acceleration: o.acceleration,
+      maxNewtonSteps: o.newtonSteps,
+      stepDirection: o.stepDirection,
     };
     const progress = makeProgress(!o.quiet);
     let fit: FitResult;

@@ -3,16 +3,18 @@
  *   E-step on the device → ℓ, c_k, Σ n r x;  M-step on the host: α = c/N, Newton for Θ.
  *
  * Plain EM applies the EM map F until ℓ stops rising. Accelerated EM (the default) is
- * SQUAREM (Varadhan & Roland 2008, scheme S3): two EM steps x1 = F(x0), x2 = F(x1) give
+ * SQUAREM, or Anderson acceleration on request (see `EmOptions.acceleration`). SQUAREM is
+ * (Varadhan & Roland 2008, scheme S3): two EM steps x1 = F(x0), x2 = F(x1) give
  * r = x1 − x0 and v = x2 − 2x1 + x0; the extrapolated point x0 − 2s·r + s²·v (s = −|r|/|v|)
  * is taken only if its ℓ is at least ℓ(x2) — otherwise the step is shortened and, failing
- * that, x2 (the plain EM result) is kept. So every accepted point has ℓ ≥ the plain EM
- * path's, and ℓ never decreases. Parameters are extrapolated as (log α, Θ): weights stay
+ * that, x2 (the plain EM result) is kept. So every accepted point has ℓ at least that of
+ * two plain EM steps from the same point, and ℓ never decreases. Parameters are extrapolated as (log α, Θ): weights stay
  * positive and sum to one whatever the step.
  */
-import type { Engine, EStepResult } from './backend/backend.ts';
+import type { Engine, EStepResult, SoftmaxStats } from './backend/backend.ts';
 import { newtonMStep, type NewtonOptions } from './mstep.ts';
 import { SoftmixError } from './errors.ts';
+import { choleskyInPlace, choleskySolve, dot } from './linalg.ts';
 
 export interface EmOptions {
   /** stop when the relative change of ℓ is below this (default 1e-8), see `isConverged` */
@@ -20,8 +22,14 @@ export interface EmOptions {
   /** EM map evaluations (M-steps) at most */
   maxIter: number;
   ridge: number;
-  /** SQUAREM acceleration (default true) */
+  /** accelerate the EM map (default true) */
   accelerate?: boolean;
+  /**
+   * 'squarem' (default): cycles of two EM steps and one extrapolation, 3 E-steps a cycle;
+   * 'anderson': Anderson mixing over the last 5 EM steps, 1 E-step per accepted step, the
+   * history restarted after a rejected one. Both keep ℓ monotone.
+   */
+  acceleration?: 'squarem' | 'anderson';
   newton?: Partial<NewtonOptions>;
   signal?: AbortSignal;
   /** called after every accepted update with the new ℓ */
@@ -35,6 +43,8 @@ export interface IterationInfo {
   logLikPerSample: number;
   /** ℓ_t − ℓ_{t−1} between accepted points */
   change: number;
+  /** E-step passes so far in this run */
+  eSteps: number;
 }
 
 export type StopReason = 'tol' | 'maxIter' | 'collapsed';
@@ -58,15 +68,15 @@ export interface EmResult {
   warnings: string[];
 }
 
-export const DEFAULT_NEWTON: NewtonOptions = { ridge: 0, maxSteps: 20, decrementTol: 1e-24, maxScoreRadius: 40 };
+export const DEFAULT_NEWTON: NewtonOptions = { ridge: 0, maxSteps: 20, decrementTol: 1e-24, maxScoreRadius: 40, direction: 'newton' };
 
-interface Params {
+export interface Params {
   alpha: Float64Array;
   theta: Float64Array;
 }
 
 /** Parameters with the E-step evaluated there (ℓ and the sufficient statistics). */
-interface State extends Params {
+export interface State extends Params {
   e: EStepResult;
 }
 
@@ -92,6 +102,8 @@ export async function runEm(
   let eSteps = 0;
   let iterations = 0;
   let rejectedSteps = 0;
+  // Softmax statistics at the Θ the last M-step returned: the next M-step starts there.
+  let cached: { theta: Float64Array; stats: SoftmaxStats } | null = null;
 
   const evaluate = async (p: Params): Promise<State> => {
     const e = await engine.eStep(logOf(p.alpha), p.theta, K);
@@ -110,7 +122,8 @@ export async function runEm(
       active.push(c > 0);
       for (let l = 0; l < L; l++) targets[k * L + l] = c > 0 ? s.e.featureSums[k * L + l] / c : 0;
     }
-    const m = await newtonMStep(engine, s.theta, targets, active, K, maxRowNorm, newton);
+    const m = await newtonMStep(engine, s.theta, targets, active, K, maxRowNorm, newton, cached?.theta === s.theta ? cached.stats : undefined);
+    cached = m.statsAtTheta ? { theta: m.theta, stats: m.statsAtTheta } : null;
     newtonSteps += m.steps;
     iterations++;
     if (m.collapsed.length > 0) {
@@ -146,12 +159,34 @@ export async function runEm(
     current = next;
     trace.push(next.e.logLik);
     changes.push(change);
-    options.onIteration?.({ iteration: iterations, logLik: next.e.logLik, logLikPerSample: next.e.logLik / N, change });
+    options.onIteration?.({ iteration: iterations, logLik: next.e.logLik, logLikPerSample: next.e.logLik / N, change, eSteps });
     return isConverged(changes, next.e.logLik, options.tol);
   };
 
+  const history: { u: Float64Array; g: Float64Array }[] = [];
   try {
-    while (iterations < options.maxIter) {
+    while (accelerate && options.acceleration === 'anderson' && iterations < options.maxIter) {
+      // Anderson acceleration (type II, window m) of the EM map in u = (log α, Θ).
+      const g = await mStep(current);
+      history.push({ u: toU(current, K, L), g: toU(g, K, L) });
+      if (history.length > ANDERSON_WINDOW + 1) history.shift();
+      const candidate = history.length > 1 ? andersonPoint(history, K, L) : null;
+      let next: State | null = null;
+      if (candidate) {
+        const s = await evaluate(candidate);
+        if (Number.isFinite(s.e.logLik) && s.e.logLik >= current.e.logLik) next = s;
+        else {
+          rejectedSteps++;
+          history.length = 0; // restart the history after a failed step
+        }
+      }
+      if (!next) next = await evaluate(g);
+      if (accept(next)) {
+        stopReason = 'tol';
+        break;
+      }
+    }
+    while (iterations < options.maxIter && stopReason === 'maxIter') {
       const s1 = await evaluate(await mStep(current));
       if (!accelerate || iterations >= options.maxIter || !current.alpha.every((a) => a > 0)) {
         if (accept(s1)) {
@@ -170,7 +205,7 @@ export async function runEm(
         continue;
       }
       const s2 = await evaluate(await mStep(s1));
-      const extrapolated = await extrapolate(s0, s1, s2, K, L, evaluate);
+      const extrapolated = await squaremStep(s0, s1, s2, K, L, evaluate);
       if (!extrapolated) rejectedSteps++;
       if (accept(extrapolated ?? s2)) {
         stopReason = 'tol';
@@ -201,7 +236,7 @@ export async function runEm(
  * state when its ℓ is at least ℓ(x2), else null (the caller keeps x2). Up to two
  * shortened steps are tried before giving up: each costs one E-step.
  */
-async function extrapolate(
+export async function squaremStep(
   s0: State,
   s1: State,
   s2: State,
@@ -236,6 +271,37 @@ async function extrapolate(
     step = (step - 1) / 2; // halfway back towards the plain EM point (s = −1 gives x2)
   }
   return null;
+}
+
+const ANDERSON_WINDOW = 5;
+
+/** x_{k+1} = g_k − ΔG γ with γ = argmin |f_k − ΔF γ| (f = g − u), lightly regularised. */
+function andersonPoint(history: { u: Float64Array; g: Float64Array }[], K: number, L: number): Params | null {
+  const m = history.length - 1;
+  const n = history[0].u.length;
+  const f = history.map((h) => h.g.map((v, i) => v - h.u[i]));
+  const dF: Float64Array[] = [];
+  const dG: Float64Array[] = [];
+  for (let i = 0; i < m; i++) {
+    dF.push(f[i + 1].map((v, j) => v - f[i][j]));
+    dG.push(history[i + 1].g.map((v, j) => v - history[i].g[j]));
+  }
+  const fk = f[m];
+  const gram = new Float64Array(m * m);
+  const rhs = new Float64Array(m);
+  for (let a = 0; a < m; a++) {
+    rhs[a] = dot(dF[a], fk);
+    for (let b = 0; b < m; b++) gram[a * m + b] = dot(dF[a], dF[b]);
+  }
+  let scale = 0;
+  for (let a = 0; a < m; a++) scale = Math.max(scale, gram[a * m + a]);
+  if (!(scale > 0)) return null;
+  for (let a = 0; a < m; a++) gram[a * m + a] += 1e-10 * scale;
+  if (!choleskyInPlace(gram, m)) return null;
+  const gamma = choleskySolve(gram, m, rhs);
+  const u = Float64Array.from(history[m].g);
+  for (let a = 0; a < m; a++) for (let j = 0; j < n; j++) u[j] -= gamma[a] * dG[a][j];
+  return fromU(u, K, L);
 }
 
 /** (α, Θ) → u = (log α, Θ) */

@@ -10,7 +10,8 @@ import { inverseSqrt, randomStart, type StartKind, type StartPoint } from './sta
 import { SoftmixError, fail } from './errors.ts';
 import { Rng } from './rng.ts';
 import type { DeviceInfo, Engine } from './backend/backend.ts';
-import { norm2 } from './linalg.ts';
+import { choleskyInPlace, norm2 } from './linalg.ts';
+import type { StepDirection } from './mstep.ts';
 
 export interface ExplicitInit {
   alpha: ArrayLike<number>;
@@ -38,8 +39,19 @@ export interface FitOptions {
   fallbackToCpu?: boolean;
   /** SQUAREM-accelerated EM with a monotone safeguard (default true); false gives plain EM */
   accelerate?: boolean;
-  /** Newton steps per M-step at most (default 20) */
+  /** which acceleration (default 'squarem'; see EmOptions) */
+  acceleration?: 'squarem' | 'anderson';
+  /**
+   * (quasi-)Newton steps per M-step at most: 1 (default; ECM-style, still monotone) or more
+   * to approach the exact M-step (20 is exact in practice). Chosen by measured time to
+   * solution: see the README's table.
+   */
   maxNewtonSteps?: number;
+  /**
+   * the M-step's direction: 'newton' (exact Hessian, a pL²K pass) or 'design' (the design
+   * covariance as a fixed preconditioner, no Hessian pass); default 'newton'
+   */
+  stepDirection?: StepDirection;
   /** WebGPU: force row chunks of at most this many support points */
   maxChunkRows?: number;
   device?: GPUDevice;
@@ -113,6 +125,8 @@ interface CheckedOptions {
   maxIter: number;
   ridge: number;
   seed: number;
+  maxNewtonSteps: number;
+  stepDirection: StepDirection;
 }
 
 function checkOptions(o: FitOptions, p: number): CheckedOptions {
@@ -135,10 +149,19 @@ function checkOptions(o: FitOptions, p: number): CheckedOptions {
   if (o.backend !== undefined && !['cpu', 'webgpu', 'auto'].includes(o.backend)) {
     fail('options', `backend must be "cpu", "webgpu" or "auto", got ${JSON.stringify(o.backend)}`);
   }
+  if (o.acceleration !== undefined && o.acceleration !== 'squarem' && o.acceleration !== 'anderson') {
+    fail('options', `acceleration must be "squarem" or "anderson", got ${JSON.stringify(o.acceleration)}`);
+  }
   if (o.init !== undefined && o.init !== 'random' && (typeof o.init !== 'object' || o.init === null)) {
     fail('options', `init must be "random" or { alpha, theta }, got ${JSON.stringify(o.init)}`);
   }
-  return { K, restarts, screenIters, tol, maxIter, ridge, seed };
+  const maxNewtonSteps = o.maxNewtonSteps ?? 1;
+  if (!Number.isInteger(maxNewtonSteps) || maxNewtonSteps < 1) fail('options', `maxNewtonSteps must be an integer ≥ 1, got ${maxNewtonSteps}`);
+  const stepDirection = o.stepDirection ?? 'newton';
+  if (stepDirection !== 'newton' && stepDirection !== 'design') {
+    fail('options', `stepDirection must be "newton" or "design", got ${JSON.stringify(stepDirection)}`);
+  }
+  return { K, restarts, screenIters, tol, maxIter, ridge, seed, maxNewtonSteps, stepDirection };
 }
 
 function flattenTheta(theta: ExplicitInit['theta']): number[] {
@@ -175,8 +198,13 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
       tol: o.tol,
       ridge: o.ridge,
       accelerate: options.accelerate ?? true,
+      acceleration: options.acceleration,
       signal: options.signal,
-      newton: { maxSteps: options.maxNewtonSteps ?? 20 },
+      newton: {
+        maxSteps: o.maxNewtonSteps,
+        direction: o.stepDirection,
+        designFactor: o.stepDirection === 'design' ? designFactor(design.covariance, L, o.ridge) : undefined,
+      },
     };
     const records: StartRecord[] = [];
     let best: { index: number; run: EmResult } | null = null;
@@ -264,6 +292,14 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
   } finally {
     engine.dispose();
   }
+}
+
+/** Cholesky factor of S + λI, the fixed preconditioner of the 'design' direction. */
+function designFactor(covariance: Float64Array, L: number, ridge: number): Float64Array {
+  const f = Float64Array.from(covariance);
+  for (let a = 0; a < L; a++) f[a * L + a] += ridge;
+  if (!choleskyInPlace(f, L)) throw new SoftmixError('rank-deficient', 'the design covariance is not positive definite');
+  return f;
 }
 
 /**

@@ -1,33 +1,50 @@
 /**
  * The M-step for the atoms (MATH.md §2): for every component at once,
  *   θ_k ← argmax_θ  f_k(θ) = m_k·θ − A(θ) − (λ/2)|θ|²
- * by damped Newton from the current θ_k with Armijo backtracking. All K components
- * share each pass over p (one softmaxStats call evaluates every row of Θ).
+ * by damped (quasi-)Newton steps from the current θ_k with Armijo backtracking. All K
+ * components share each pass over p (one softmaxStats call evaluates every row of Θ).
+ *
+ * Directions:
+ * - 'newton': d = (∇²A + λI)⁻¹ g, the exact Hessian (a pL²K pass);
+ * - 'design': d = (S + λI)⁻¹ g with S the design covariance, fixed for the whole fit. S is
+ *   ∇²A(0) exactly and close to ∇²A(θ) in the random-design regime, so the step is nearly
+ *   Newton's without the pL²K Hessian pass (MATH.md §2's preconditioned step).
+ *
+ * Each trial point's pass also returns the statistics the next step needs (mean, and the
+ * Hessian for 'newton'), so an accepted full step costs exactly one pass; the statistics
+ * at the returned Θ come back too, and the next M-step starts from them.
  */
-import type { Engine } from './backend/backend.ts';
+import type { Engine, SoftmaxStats } from './backend/backend.ts';
 import { choleskyInPlace, choleskySolve, dot } from './linalg.ts';
+
+export type StepDirection = 'newton' | 'design';
 
 export interface NewtonOptions {
   ridge: number;
-  /** Newton steps at most per M-step (default 20: 1–3 are typical once EM settles) */
+  /** (quasi-)Newton steps at most per M-step: 1 is ECM-style, more approaches the exact M-step */
   maxSteps: number;
   /**
-   * stop a component when its Newton decrement gᵀd/2 falls below this; never below
-   * (32u)², u the device's unit roundoff, where the decrement is rounding noise
+   * stop a component when its decrement gᵀd/2 falls below this; never below (32u)², u the
+   * device's unit roundoff, where the decrement is rounding noise
    */
   decrementTol: number;
-  /** |θ_k|·max_j|x_j| above this means the component collapsed (scores spread over 2× this many nats) */
+  /** |θ_k|·max|x_j| above this means the component collapsed (scores spread over 2× this many nats) */
   maxScoreRadius: number;
+  direction: StepDirection;
+  /** Cholesky factor of S + λI (L×L), required for direction 'design' */
+  designFactor?: Float64Array;
 }
 
 export interface NewtonResult {
   theta: Float64Array;
-  /** Newton steps taken (max over components) */
+  /** steps taken (max over components) */
   steps: number;
   /** passes over p spent */
   passes: number;
   /** components whose maximiser does not exist (target on the hull's boundary) */
   collapsed: { k: number; reason: string }[];
+  /** softmax statistics at the returned Θ when the last pass evaluated exactly it */
+  statsAtTheta?: SoftmaxStats;
 }
 
 const ARMIJO_C1 = 1e-4;
@@ -36,6 +53,7 @@ const MAX_HALVINGS = 40;
 /**
  * `targets` are the m_k (K×L); components with `active[k] === false` keep their θ_k
  * (an emptied component has no target). `maxRowNorm` is max_j |x_j| of the centred design.
+ * `statsAtStart`, when given, are the softmax statistics at `thetaIn` (saves a pass).
  */
 export async function newtonMStep(
   engine: Engine,
@@ -45,38 +63,50 @@ export async function newtonMStep(
   K: number,
   maxRowNorm: number,
   opts: NewtonOptions,
+  statsAtStart?: SoftmaxStats,
 ): Promise<NewtonResult> {
   const L = engine.L;
   const lambda = opts.ridge;
-  const theta = Float64Array.from(thetaIn);
+  const useHessian = opts.direction === 'newton';
+  if (!useHessian && !opts.designFactor) throw new Error('newtonMStep: direction "design" needs designFactor');
+  const want = { mean: true, covariance: useHessian };
   const decrementTol = Math.max(opts.decrementTol, (32 * engine.unitRoundoff) ** 2);
+  const theta = Float64Array.from(thetaIn);
   const pending = active.slice();
   const collapsed: { k: number; reason: string }[] = [];
   let steps = 0;
   let passes = 0;
+  let stats = statsAtStart && hasWanted(statsAtStart, want) ? statsAtStart : undefined;
 
   const objective = (k: number, th: Float64Array, A: number) =>
     dot(targets, th, L, k * L, k * L) - A - 0.5 * lambda * dot(th, th, L, k * L, k * L);
 
   for (let step = 0; step < opts.maxSteps && pending.some(Boolean); step++) {
-    const stats = await engine.softmaxStats(theta, K, { mean: true, covariance: true });
-    passes++;
+    if (!stats) {
+      stats = await engine.softmaxStats(theta, K, want);
+      passes++;
+    }
     const dirs = new Float64Array(K * L);
     const f0 = new Float64Array(K);
-    const slope = new Float64Array(K); // gᵀd = 2 × Newton decrement
+    const slope = new Float64Array(K); // gᵀd = 2 × decrement
     const noise = new Float64Array(K);
     for (let k = 0; k < K; k++) {
       if (!pending[k]) continue;
       const g = new Float64Array(L);
       for (let a = 0; a < L; a++) g[a] = targets[k * L + a] - stats.mean![k * L + a] - lambda * theta[k * L + a];
-      const h = stats.covariance!.slice(k * L * L, (k + 1) * L * L);
-      for (let a = 0; a < L; a++) h[a * L + a] += lambda;
-      if (!choleskyInPlace(h, L)) {
-        collapsed.push({ k, reason: 'its Hessian ∇²A(θ) + λI is singular' });
-        pending[k] = false;
-        continue;
+      let d: Float64Array;
+      if (useHessian) {
+        const h = stats.covariance!.slice(k * L * L, (k + 1) * L * L);
+        for (let a = 0; a < L; a++) h[a * L + a] += lambda;
+        if (!choleskyInPlace(h, L)) {
+          collapsed.push({ k, reason: 'its Hessian ∇²A(θ) + λI is singular' });
+          pending[k] = false;
+          continue;
+        }
+        d = choleskySolve(h, L, g);
+      } else {
+        d = choleskySolve(opts.designFactor!, L, g);
       }
-      const d = choleskySolve(h, L, g);
       slope[k] = dot(g, d);
       if (!(slope[k] / 2 > decrementTol)) {
         pending[k] = false; // stationary to tolerance
@@ -93,15 +123,17 @@ export async function newtonMStep(
     if (!searching.some(Boolean)) break;
     steps++;
 
-    // Backtracking, batched: every still-searching component tries θ + t d in one pass.
+    // Backtracking, batched: every still-searching component tries θ + t d in one pass,
+    // which also yields the statistics for the next step wherever the trial is accepted.
     const t = new Float64Array(K).fill(1);
     const trial = Float64Array.from(theta);
+    let trialStats: SoftmaxStats | undefined;
     for (let h = 0; h < MAX_HALVINGS && searching.some(Boolean); h++) {
       for (let k = 0; k < K; k++) {
         if (!searching[k]) continue;
         for (let a = 0; a < L; a++) trial[k * L + a] = theta[k * L + a] + t[k] * dirs[k * L + a];
       }
-      const trialStats = await engine.softmaxStats(trial, K, { mean: false, covariance: false });
+      trialStats = await engine.softmaxStats(trial, K, h === 0 ? want : { mean: false, covariance: false });
       passes++;
       for (let k = 0; k < K; k++) {
         if (!searching[k]) continue;
@@ -115,6 +147,9 @@ export async function newtonMStep(
         }
       }
     }
+    // The first trial's statistics describe the new Θ only if every row was accepted at t = 1.
+    const allFullSteps = t.every((v) => v === 1) && !searching.some(Boolean);
+    stats = allFullSteps && trialStats && hasWanted(trialStats, want) ? trialStats : undefined;
     for (let k = 0; k < K; k++) {
       if (searching[k]) pending[k] = false; // no ascent found even at tiny steps: at the rounding floor
       const radius = Math.sqrt(dot(theta, theta, L, k * L, k * L)) * maxRowNorm;
@@ -124,5 +159,9 @@ export async function newtonMStep(
       }
     }
   }
-  return { theta, steps, passes, collapsed };
+  return { theta, steps, passes, collapsed, statsAtTheta: stats };
+}
+
+function hasWanted(s: SoftmaxStats, want: { mean: boolean; covariance: boolean }): boolean {
+  return (!want.mean || !!s.mean) && (!want.covariance || !!s.covariance);
 }
