@@ -141,3 +141,182 @@ export function logSumExp(values: ArrayLike<number>): number {
   for (let i = 0; i < values.length; i++) s += Math.exp(values[i] - m);
   return m + Math.log(s);
 }
+
+/**
+ * Solves A X = B for a general n×n A (row-major) and n×m right-hand sides B (row-major),
+ * by Gaussian elimination with partial pivoting. Returns null when A is singular to
+ * working precision (a zero pivot after pivoting).
+ */
+export function solveLinear(a: Float64Array, n: number, b: Float64Array, m = 1): Float64Array | null {
+  const lu = Float64Array.from(a.subarray(0, n * n));
+  const x = Float64Array.from(b.subarray(0, n * m));
+  let scale = 0;
+  for (let i = 0; i < n * n; i++) scale = Math.max(scale, Math.abs(lu[i]));
+  if (!(scale > 0) || !Number.isFinite(scale)) return null;
+  for (let k = 0; k < n; k++) {
+    let piv = k;
+    for (let i = k + 1; i < n; i++) if (Math.abs(lu[i * n + k]) > Math.abs(lu[piv * n + k])) piv = i;
+    if (!(Math.abs(lu[piv * n + k]) > 2 ** -52 * scale)) return null;
+    if (piv !== k) {
+      for (let j = 0; j < n; j++) [lu[k * n + j], lu[piv * n + j]] = [lu[piv * n + j], lu[k * n + j]];
+      for (let j = 0; j < m; j++) [x[k * m + j], x[piv * m + j]] = [x[piv * m + j], x[k * m + j]];
+    }
+    const d = lu[k * n + k];
+    for (let i = k + 1; i < n; i++) {
+      const f = lu[i * n + k] / d;
+      if (f === 0) continue;
+      for (let j = k + 1; j < n; j++) lu[i * n + j] -= f * lu[k * n + j];
+      for (let j = 0; j < m; j++) x[i * m + j] -= f * x[k * m + j];
+    }
+  }
+  for (let k = n - 1; k >= 0; k--) {
+    for (let j = 0; j < m; j++) {
+      let s = x[k * m + j];
+      for (let i = k + 1; i < n; i++) s -= lu[k * n + i] * x[i * m + j];
+      x[k * m + j] = s / lu[k * n + k];
+    }
+  }
+  return x;
+}
+
+/** C = A B for row-major A (n×k) and B (k×m). */
+export function matMul(a: Float64Array, b: Float64Array, n: number, k: number, m: number): Float64Array {
+  const c = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) {
+    for (let l = 0; l < k; l++) {
+      const ail = a[i * k + l];
+      if (ail === 0) continue;
+      for (let j = 0; j < m; j++) c[i * m + j] += ail * b[l * m + j];
+    }
+  }
+  return c;
+}
+
+/** Aᵀ for row-major A (rows×cols), as a row-major cols×rows matrix. */
+export function transpose(a: Float64Array, rows: number, cols: number): Float64Array {
+  const t = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = a[i * cols + j];
+  return t;
+}
+
+/**
+ * Least squares min |A x − b|₂ for a row-major rows×cols A with rows ≥ cols, by
+ * Householder QR. Returns null when A is rank deficient to working precision (a
+ * diagonal entry of R below 1e-13 times the largest column norm).
+ */
+export function leastSquares(a: Float64Array, rows: number, cols: number, b: ArrayLike<number>): Float64Array | null {
+  if (cols > rows) return null;
+  const q = Float64Array.from(a.subarray(0, rows * cols));
+  const y = Float64Array.from(b as ArrayLike<number>);
+  let colScale = 0;
+  for (let j = 0; j < cols; j++) {
+    let s = 0;
+    for (let i = 0; i < rows; i++) s += q[i * cols + j] ** 2;
+    colScale = Math.max(colScale, Math.sqrt(s));
+  }
+  if (!(colScale > 0)) return null;
+  const diag = new Float64Array(cols);
+  for (let k = 0; k < cols; k++) {
+    let norm = 0;
+    for (let i = k; i < rows; i++) norm += q[i * cols + k] ** 2;
+    norm = Math.sqrt(norm);
+    if (!(norm > 1e-13 * colScale)) return null;
+    const alpha = q[k * cols + k] > 0 ? -norm : norm;
+    // v = x − alpha e_1, stored in place below the diagonal (v_k in q[k,k])
+    q[k * cols + k] -= alpha;
+    let vnorm2 = 0;
+    for (let i = k; i < rows; i++) vnorm2 += q[i * cols + k] ** 2;
+    diag[k] = alpha;
+    if (vnorm2 === 0) continue;
+    for (let j = k + 1; j < cols; j++) {
+      let s = 0;
+      for (let i = k; i < rows; i++) s += q[i * cols + k] * q[i * cols + j];
+      const f = (2 * s) / vnorm2;
+      for (let i = k; i < rows; i++) q[i * cols + j] -= f * q[i * cols + k];
+    }
+    let s = 0;
+    for (let i = k; i < rows; i++) s += q[i * cols + k] * y[i];
+    const f = (2 * s) / vnorm2;
+    for (let i = k; i < rows; i++) y[i] -= f * q[i * cols + k];
+  }
+  const x = new Float64Array(cols);
+  for (let k = cols - 1; k >= 0; k--) {
+    let s = y[k];
+    for (let j = k + 1; j < cols; j++) s -= q[k * cols + j] * x[j];
+    x[k] = s / diag[k];
+  }
+  return x;
+}
+
+/**
+ * Non-negative least squares min |A x − b|₂ s.t. x ≥ 0 (row-major rows×cols A), by the
+ * Lawson–Hanson active-set method on unit-norm-scaled columns. The solution has at most
+ * `rows` positive entries.
+ */
+export function nonNegativeLeastSquares(a: Float64Array, rows: number, cols: number, b: ArrayLike<number>, maxIter = 30 * cols): Float64Array {
+  const scale = new Float64Array(cols);
+  for (let j = 0; j < cols; j++) {
+    let s = 0;
+    for (let i = 0; i < rows; i++) s += a[i * cols + j] ** 2;
+    scale[j] = s > 0 ? 1 / Math.sqrt(s) : 0;
+  }
+  const col = (i: number, j: number) => a[i * cols + j] * scale[j];
+  const x = new Float64Array(cols);
+  const passive = new Uint8Array(cols);
+  const residual = () => {
+    const r = Float64Array.from(b as ArrayLike<number>);
+    for (let j = 0; j < cols; j++) if (x[j] !== 0) for (let i = 0; i < rows; i++) r[i] -= col(i, j) * x[j];
+    return r;
+  };
+  let bnorm = 0;
+  for (let i = 0; i < rows; i++) bnorm += b[i] ** 2;
+  const tol = 1e-12 * Math.max(Math.sqrt(bnorm), 1e-300);
+  const solvePassive = (): Float64Array | null => {
+    const idx: number[] = [];
+    for (let j = 0; j < cols; j++) if (passive[j]) idx.push(j);
+    const sub = new Float64Array(rows * idx.length);
+    for (let i = 0; i < rows; i++) idx.forEach((j, c) => (sub[i * idx.length + c] = col(i, j)));
+    const z = leastSquares(sub, rows, idx.length, b);
+    if (!z) return null;
+    const full = new Float64Array(cols);
+    idx.forEach((j, c) => (full[j] = z[c]));
+    return full;
+  };
+  for (let outer = 0; outer < maxIter; outer++) {
+    const r = residual();
+    let best = -1;
+    let bestW = tol;
+    for (let j = 0; j < cols; j++) {
+      if (passive[j] || scale[j] === 0) continue;
+      let w = 0;
+      for (let i = 0; i < rows; i++) w += col(i, j) * r[i];
+      if (w > bestW) [best, bestW] = [j, w];
+    }
+    if (best < 0) break;
+    passive[best] = 1;
+    for (let inner = 0; inner < cols; inner++) {
+      const z = solvePassive();
+      if (!z) {
+        passive[best] = 0; // the new column is dependent on the passive ones: stop here
+        return x.map((v, j) => v * scale[j]);
+      }
+      let feasible = true;
+      for (let j = 0; j < cols; j++) if (passive[j] && !(z[j] > 0)) feasible = false;
+      if (feasible) {
+        x.set(z);
+        break;
+      }
+      let step = Infinity;
+      for (let j = 0; j < cols; j++) if (passive[j] && !(z[j] > 0)) step = Math.min(step, x[j] / (x[j] - z[j]));
+      for (let j = 0; j < cols; j++) {
+        if (!passive[j]) continue;
+        x[j] += step * (z[j] - x[j]);
+        if (x[j] <= 1e-15 * Math.abs(z[j]) || x[j] <= 0) {
+          x[j] = 0;
+          passive[j] = 0;
+        }
+      }
+    }
+  }
+  return x.map((v, j) => v * scale[j]);
+}

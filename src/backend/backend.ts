@@ -28,9 +28,25 @@ export interface SoftmaxStats {
   covariance?: Float64Array;
 }
 
+/** Raw count-weighted moments of the centred features (see `Engine.countMoments`). */
+export interface LatentCountMoments {
+  /** Σ_j π̂_j x_j (L) */
+  mean: Float64Array;
+  /** Σ_j π̂_j x_j x_jᵀ (L×L row-major, symmetric) */
+  second: Float64Array;
+}
+
+/** Raw count-weighted moments of projected features y_j = P x_j (see `Engine.projectedMoments`). */
+export interface ProjectedMoments {
+  /** Σ_j π̂_j y_j (K) */
+  first: Float64Array;
+  /** Σ_j π̂_j y_j ⊗ y_j ⊗ y_j (K³, index (a·K + b)·K + c) */
+  third: Float64Array;
+}
+
 /** Counters of device work, for the result's `stats` (what one EM iteration costs). */
 export interface EngineCounters {
-  /** passes over the p support points (E-steps and softmax-statistics calls) */
+  /** passes over the p support points (E-steps, softmax-statistics and latent-moment calls) */
   passes: number;
   /** compute dispatches issued (0 on cpu) */
   dispatches: number;
@@ -63,6 +79,38 @@ export interface Engine {
 
   /** Log-partitions (always) and, when asked, means and covariances of x under σ(θ_k), for all K rows of Θ at once. */
   softmaxStats(theta: Float64Array, K: number, want: { mean: boolean; covariance: boolean }): Promise<SoftmaxStats>;
+
+  // ---- Latent moments (MATH.md §3–4). Raw moments of the centred features x_j the
+  // engine holds, weighted by π̂_j = n_j / N (so every result is normalised by N).
+  // Standardisation (z = S^{-1/2} x) and the Hermite corrections are the host's job
+  // (src/mom.ts). Each call is one pass over p; nothing of size p comes back.
+
+  /**
+   * mean = Σ_j π̂_j x_j (L) and second = Σ_j π̂_j x_j x_jᵀ (L×L row-major, full and
+   * symmetric). Cost pL². The host forms M̂_1 = S^{-1/2} mean, M̂_2 = S^{-1/2} second S^{-1/2} − I.
+   */
+  countMoments(): Promise<LatentCountMoments>;
+
+  /**
+   * For y_j = P x_j ∈ R^K with P = `projection` (K×L row-major): first = Σ_j π̂_j y_j (K)
+   * and third = Σ_j π̂_j y_j ⊗ y_j ⊗ y_j (K×K×K, index (a·K + b)·K + c, fully symmetric).
+   * Cost p(LK + K³) (a backend may accumulate only a ≤ b ≤ c and fill the rest).
+   */
+  projectedMoments(projection: Float64Array, K: number): Promise<ProjectedMoments>;
+
+  /**
+   * Power moments along one direction d = `direction` (L): out[r] = Σ_j π̂_j t_j^r,
+   * t_j = d·x_j, r = 0..maxOrder (out[0] = 1 up to rounding). Cost p(L + maxOrder).
+   */
+  directionMoments(direction: Float64Array, maxOrder: number): Promise<Float64Array>;
+
+  /**
+   * Power moments along d crossed with the features: out[r·L + l] = Σ_j π̂_j t_j^r x_jl,
+   * t_j = d·x_j, r = 0..maxOrder ((maxOrder+1)×L row-major). Cost p·L·(maxOrder+1).
+   * Lets the univariate MoM route (K > L ≥ 2) recover full atoms, not just their
+   * projections on d.
+   */
+  directionCrossMoments(direction: Float64Array, maxOrder: number): Promise<Float64Array>;
 
   /** Frees device memory. The engine is unusable afterwards. */
   dispose(): void;

@@ -3,7 +3,17 @@
  * Every GPU result is tested against this, and it is the fallback where WebGPU
  * is missing.
  */
-import type { Engine, EngineInput, EStepResult, SoftmaxStats, EngineCounters, DeviceInfo } from './backend.ts';
+import type {
+  Engine,
+  EngineInput,
+  EStepResult,
+  SoftmaxStats,
+  EngineCounters,
+  DeviceInfo,
+  LatentCountMoments,
+  ProjectedMoments,
+} from './backend.ts';
+import { fail } from '../errors.ts';
 
 export function createCpuEngine(input: EngineInput): Engine {
   return new CpuEngine(input);
@@ -115,6 +125,127 @@ class CpuEngine implements Engine {
     if (want.mean) out.mean = mean;
     if (second) out.covariance = covarianceFromMoments(second, mean, K, L);
     return out;
+  }
+
+  async countMoments(): Promise<LatentCountMoments> {
+    this.counters.passes++;
+    const { p, L } = this;
+    const mean = new Float64Array(L);
+    const second = new Float64Array(L * L);
+    for (let j = 0; j < p; j++) {
+      const nj = this.n[j];
+      if (nj === 0) continue;
+      const row = j * L;
+      for (let a = 0; a < L; a++) {
+        const wa = nj * this.x[row + a];
+        mean[a] += wa;
+        for (let b = a; b < L; b++) second[a * L + b] += wa * this.x[row + b];
+      }
+    }
+    const inv = 1 / this.N;
+    for (let a = 0; a < L; a++) {
+      mean[a] *= inv;
+      for (let b = a; b < L; b++) {
+        second[a * L + b] *= inv;
+        second[b * L + a] = second[a * L + b];
+      }
+    }
+    return { mean, second };
+  }
+
+  async projectedMoments(projection: Float64Array, K: number): Promise<ProjectedMoments> {
+    const { p, L } = this;
+    if (!Number.isInteger(K) || K < 1) fail('shape', `projectedMoments: K must be an integer ≥ 1, got ${K}`);
+    if (projection.length !== K * L) {
+      fail('shape', `projectedMoments: projection has ${projection.length} values, expected K×L = ${K}×${L} = ${K * L}`);
+    }
+    this.counters.passes++;
+    const first = new Float64Array(K);
+    const third = new Float64Array(K * K * K);
+    const y = new Float64Array(K);
+    for (let j = 0; j < p; j++) {
+      const nj = this.n[j];
+      if (nj === 0) continue;
+      const row = j * L;
+      for (let a = 0; a < K; a++) {
+        let s = 0;
+        for (let l = 0; l < L; l++) s += projection[a * L + l] * this.x[row + l];
+        y[a] = s;
+        first[a] += nj * s;
+      }
+      for (let a = 0; a < K; a++) {
+        const wa = nj * y[a];
+        for (let b = a; b < K; b++) {
+          const wab = wa * y[b];
+          const base = (a * K + b) * K;
+          for (let c = b; c < K; c++) third[base + c] += wab * y[c];
+        }
+      }
+    }
+    const inv = 1 / this.N;
+    for (let a = 0; a < K; a++) first[a] *= inv;
+    // Scale the a ≤ b ≤ c entries, then copy them to the other five index orders.
+    for (let a = 0; a < K; a++) {
+      for (let b = a; b < K; b++) {
+        for (let c = b; c < K; c++) {
+          const v = third[(a * K + b) * K + c] * inv;
+          third[(a * K + b) * K + c] = v;
+          third[(a * K + c) * K + b] = v;
+          third[(b * K + a) * K + c] = v;
+          third[(b * K + c) * K + a] = v;
+          third[(c * K + a) * K + b] = v;
+          third[(c * K + b) * K + a] = v;
+        }
+      }
+    }
+    return { first, third };
+  }
+
+  async directionMoments(direction: Float64Array, maxOrder: number): Promise<Float64Array> {
+    const { p, L } = this;
+    this.checkDirection('directionMoments', direction, maxOrder);
+    this.counters.passes++;
+    const out = new Float64Array(maxOrder + 1);
+    for (let j = 0; j < p; j++) {
+      const nj = this.n[j];
+      if (nj === 0) continue;
+      const row = j * L;
+      let t = 0;
+      for (let l = 0; l < L; l++) t += direction[l] * this.x[row + l];
+      let w = nj;
+      for (let r = 0; r <= maxOrder; r++) {
+        out[r] += w;
+        w *= t;
+      }
+    }
+    for (let r = 0; r <= maxOrder; r++) out[r] /= this.N;
+    return out;
+  }
+
+  async directionCrossMoments(direction: Float64Array, maxOrder: number): Promise<Float64Array> {
+    const { p, L } = this;
+    this.checkDirection('directionCrossMoments', direction, maxOrder);
+    this.counters.passes++;
+    const out = new Float64Array((maxOrder + 1) * L);
+    for (let j = 0; j < p; j++) {
+      const nj = this.n[j];
+      if (nj === 0) continue;
+      const row = j * L;
+      let t = 0;
+      for (let l = 0; l < L; l++) t += direction[l] * this.x[row + l];
+      let w = nj;
+      for (let r = 0; r <= maxOrder; r++) {
+        for (let l = 0; l < L; l++) out[r * L + l] += w * this.x[row + l];
+        w *= t;
+      }
+    }
+    for (let i = 0; i < out.length; i++) out[i] /= this.N;
+    return out;
+  }
+
+  private checkDirection(what: string, direction: Float64Array, maxOrder: number): void {
+    if (direction.length !== this.L) fail('shape', `${what}: direction has length ${direction.length}, expected L = ${this.L}`);
+    if (!Number.isInteger(maxOrder) || maxOrder < 0) fail('shape', `${what}: maxOrder must be an integer ≥ 0, got ${maxOrder}`);
   }
 
   dispose(): void {}
