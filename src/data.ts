@@ -102,8 +102,6 @@ export interface DesignStats {
   covariance: Float64Array;
   /** features minus x̄, row-major p×L */
   centred: Float64Array;
-  /** max_j |x_j − x̄|₂: bounds every score spread, used to detect collapse */
-  maxRowNorm: number;
 }
 
 /**
@@ -118,15 +116,8 @@ export function designStats(data: Dataset): DesignStats {
   for (let l = 0; l < L; l++) mean[l] /= p;
   const centred = new Float64Array(p * L);
   const covariance = new Float64Array(L * L);
-  let maxRowNorm = 0;
   for (let j = 0; j < p; j++) {
-    let norm = 0;
-    for (let a = 0; a < L; a++) {
-      const v = features[j * L + a] - mean[a];
-      centred[j * L + a] = v;
-      norm += v * v;
-    }
-    maxRowNorm = Math.max(maxRowNorm, Math.sqrt(norm));
+    for (let a = 0; a < L; a++) centred[j * L + a] = features[j * L + a] - mean[a];
     for (let a = 0; a < L; a++) {
       const va = centred[j * L + a];
       for (let b = a; b < L; b++) covariance[a * L + b] += va * centred[j * L + b];
@@ -150,5 +141,5 @@ export function designStats(data: Dataset): DesignStats {
         'θ is not identifiable. Drop constant or collinear feature columns' + (p <= L ? ` (note p = ${p} ≤ L = ${L})` : '') + '.',
     );
   }
-  return { mean, covariance, centred, maxRowNorm };
+  return { mean, covariance, centred };
 }

@@ -68,7 +68,7 @@ export interface EmResult {
   warnings: string[];
 }
 
-export const DEFAULT_NEWTON: NewtonOptions = { ridge: 0, maxSteps: 20, decrementTol: 1e-24, maxScoreRadius: 40, direction: 'newton' };
+export const DEFAULT_NEWTON: NewtonOptions = { ridge: 0, maxSteps: 20, decrementTol: 1e-24, maxScoreSpread: 25, direction: 'newton' };
 
 export interface Params {
   alpha: Float64Array;
@@ -83,14 +83,14 @@ export interface State extends Params {
 class Collapsed extends Error {}
 
 /**
- * Runs EM from (alpha, theta) on the engine's data. `maxRowNorm` is max_j |x_j| of the
- * centred design (for collapse detection).
+ * Runs EM from (alpha, theta) on the engine's data. `designCovariance` is S, the
+ * covariance of the items' features (for collapse detection).
  */
 export async function runEm(
   engine: Engine,
   K: number,
   start: Params,
-  maxRowNorm: number,
+  designCovariance: Float64Array,
   options: EmOptions,
 ): Promise<EmResult> {
   const L = engine.L;
@@ -122,7 +122,7 @@ export async function runEm(
       active.push(c > 0);
       for (let l = 0; l < L; l++) targets[k * L + l] = c > 0 ? s.e.featureSums[k * L + l] / c : 0;
     }
-    const m = await newtonMStep(engine, s.theta, targets, active, K, maxRowNorm, newton, cached?.theta === s.theta ? cached.stats : undefined);
+    const m = await newtonMStep(engine, s.theta, targets, active, K, designCovariance, newton, cached?.theta === s.theta ? cached.stats : undefined);
     cached = m.statsAtTheta ? { theta: m.theta, stats: m.statsAtTheta } : null;
     newtonSteps += m.steps;
     iterations++;

@@ -211,7 +211,7 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
     const screening = startPoints.length > 1;
     for (let i = 0; i < startPoints.length; i++) {
       const ts = now();
-      const run = await runEm(engine, K, startPoints[i], design.maxRowNorm, {
+      const run = await runEm(engine, K, startPoints[i], design.covariance, {
         ...emBase,
         maxIter: screening ? Math.min(o.screenIters, o.maxIter) : o.maxIter,
         onIteration: (info) => options.onIteration?.({ ...info, start: i, phase: screening ? 'screen' : 'final' }),
@@ -231,7 +231,7 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
     let final = best!.run;
     if (screening && final.stopReason === 'maxIter' && final.iterations < o.maxIter) {
       const ts = now();
-      const more = await runEm(engine, K, final, design.maxRowNorm, {
+      const more = await runEm(engine, K, final, design.covariance, {
         ...emBase,
         maxIter: o.maxIter - final.iterations,
         onIteration: (info) =>

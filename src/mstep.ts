@@ -28,8 +28,12 @@ export interface NewtonOptions {
    * device's unit roundoff, where the decrement is rounding noise
    */
   decrementTol: number;
-  /** |θ_k|·max|x_j| above this means the component collapsed (scores spread over 2× this many nats) */
-  maxScoreRadius: number;
+  /**
+   * a component whose scores x_j·θ_k have a standard deviation over the items above this
+   * (√(θᵀSθ), in nats) has collapsed onto a few support points: its softmax puts
+   * e^(several× this) more mass on the top items than on typical ones
+   */
+  maxScoreSpread: number;
   direction: StepDirection;
   /** Cholesky factor of S + λI (L×L), required for direction 'design' */
   designFactor?: Float64Array;
@@ -52,7 +56,8 @@ const MAX_HALVINGS = 40;
 
 /**
  * `targets` are the m_k (K×L); components with `active[k] === false` keep their θ_k
- * (an emptied component has no target). `maxRowNorm` is max_j |x_j| of the centred design.
+ * (an emptied component has no target). `designCovariance` is S (L×L), the covariance of the
+ * items' features, which turns θ into the spread of its scores.
  * `statsAtStart`, when given, are the softmax statistics at `thetaIn` (saves a pass).
  */
 export async function newtonMStep(
@@ -61,7 +66,7 @@ export async function newtonMStep(
   targets: Float64Array,
   active: boolean[],
   K: number,
-  maxRowNorm: number,
+  designCovariance: Float64Array,
   opts: NewtonOptions,
   statsAtStart?: SoftmaxStats,
 ): Promise<NewtonResult> {
@@ -152,14 +157,25 @@ export async function newtonMStep(
     stats = allFullSteps && trialStats && hasWanted(trialStats, want) ? trialStats : undefined;
     for (let k = 0; k < K; k++) {
       if (searching[k]) pending[k] = false; // no ascent found even at tiny steps: at the rounding floor
-      const radius = Math.sqrt(dot(theta, theta, L, k * L, k * L)) * maxRowNorm;
-      if (pending[k] && radius > opts.maxScoreRadius) {
-        collapsed.push({ k, reason: `|θ_k|·max|x_j| reached ${radius.toFixed(1)} (the scores spread over more than ${2 * opts.maxScoreRadius} nats)` });
+      const spread = scoreSpread(theta, k, L, designCovariance);
+      if (pending[k] && spread > opts.maxScoreSpread) {
+        collapsed.push({ k, reason: `the spread of its scores √(θᵀSθ) reached ${spread.toFixed(1)} nats (limit ${opts.maxScoreSpread})` });
         pending[k] = false;
       }
     }
   }
   return { theta, steps, passes, collapsed, statsAtTheta: stats };
+}
+
+/** √(θ_kᵀ S θ_k): the standard deviation of the scores x_j·θ_k over the items. */
+export function scoreSpread(theta: Float64Array, k: number, L: number, S: Float64Array): number {
+  let q = 0;
+  for (let a = 0; a < L; a++) {
+    let row = 0;
+    for (let b = 0; b < L; b++) row += S[a * L + b] * theta[k * L + b];
+    q += theta[k * L + a] * row;
+  }
+  return Math.sqrt(Math.max(q, 0));
 }
 
 function hasWanted(s: SoftmaxStats, want: { mean: boolean; covariance: boolean }): boolean {

@@ -22,7 +22,7 @@ describe('EM on the float64 reference', () => {
       it(`never lowers ℓ (seed ${seed}, ${accelerate ? 'accelerated' : 'plain'} EM)`, async () => {
         const { design, engine } = setup(seed);
         const start = randomStart(3, 4, inverseSqrt(design.covariance, 4), 100 + seed);
-        const run = await runEm(engine, 3, start, design.maxRowNorm, { tol: 0, maxIter: 60, ridge: 0, accelerate });
+        const run = await runEm(engine, 3, start, design.covariance, { tol: 0, maxIter: 60, ridge: 0, accelerate });
         expect(run.iterations).toBe(60);
         if (!accelerate) expect(run.trace.length).toBe(61);
         if (!accelerate) expect(run.eSteps).toBe(61);
@@ -39,7 +39,7 @@ describe('EM on the float64 reference', () => {
   it('reaches a stationary point: |∇A(θ_k) − m_k| tiny at convergence', async () => {
     const { design, engine } = setup(7, 1000, 4, 3, 1e6);
     const start = randomStart(3, 4, inverseSqrt(design.covariance, 4), 9);
-    const run = await runEm(engine, 3, start, design.maxRowNorm, { tol: 1e-13, maxIter: 5000, ridge: 0, accelerate: false });
+    const run = await runEm(engine, 3, start, design.covariance, { tol: 1e-13, maxIter: 5000, ridge: 0, accelerate: false });
     expect(run.converged).toBe(true);
     const e = await engine.eStep(run.alpha.map(Math.log), run.theta, 3);
     const s = await engine.softmaxStats(run.theta, 3, { mean: true, covariance: false });
@@ -65,13 +65,8 @@ describe('Newton M-step', () => {
       // Targets strictly inside the convex hull: means of random softmax distributions.
       const truthTheta = rng.normals(K * L).map((v) => v * 0.8);
       const targets = (await engine.softmaxStats(truthTheta, K, { mean: true, covariance: false })).mean!;
-      let maxNorm = 0;
-      for (let j = 0; j < p; j++) {
-        let s = 0;
-        for (let l = 0; l < L; l++) s += x[j * L + l] ** 2;
-        maxNorm = Math.max(maxNorm, Math.sqrt(s));
-      }
-      const res = await newtonMStep(engine, new Float64Array(K * L), targets, [true, true, true, true], K, maxNorm, {
+      const S = (await engine.softmaxStats(new Float64Array(K * L), 1, { mean: false, covariance: true })).covariance!;
+      const res = await newtonMStep(engine, new Float64Array(K * L), targets, [true, true, true, true], K, S, {
         ...DEFAULT_NEWTON,
         ridge,
         maxSteps: 50,
@@ -93,9 +88,9 @@ describe('Newton M-step', () => {
     let j0 = 0;
     for (let j = 1; j < p; j++) if (x[j * L] > x[j0 * L]) j0 = j;
     const target = Float64Array.from([x[j0 * L], x[j0 * L + 1]]);
-    let maxNorm = 0;
-    for (let j = 0; j < p; j++) maxNorm = Math.max(maxNorm, Math.hypot(x[j * L], x[j * L + 1]));
-    const res = await newtonMStep(engine, new Float64Array(L), target, [true], 1, maxNorm, { ...DEFAULT_NEWTON, maxSteps: 200 });
+    // ∇²A(0) is the design covariance S (σ(0) is uniform).
+    const S = (await engine.softmaxStats(new Float64Array(L), 1, { mean: false, covariance: true })).covariance!;
+    const res = await newtonMStep(engine, new Float64Array(L), target, [true], 1, S, { ...DEFAULT_NEWTON, maxSteps: 200 });
     expect(res.collapsed.length).toBe(1);
     expect(res.theta.every(Number.isFinite)).toBe(true);
   });
