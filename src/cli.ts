@@ -76,8 +76,8 @@ program
   .option('--counts <file>', 'counts n_j, length p (.npy or .csv)')
   .option('--samples <file>', 'raw draws (item indices in [0, p)) instead of counts')
   .requiredOption('--K <K>', 'number of components', int('--K'))
-  .option('--init <init>', 'random, or a JSON file with { alpha, theta }', 'random')
-  .option('--restarts <R>', 'additional seeded random starts', int('--restarts'), 0)
+  .option('--init <init>', 'mom, subspace, random, or a JSON file with { alpha, theta }', 'mom')
+  .option('--restarts <R>', 'more starts: subspace starts (random ones with --init random)', int('--restarts'), 4)
   .option('--screen-iters <n>', 'EM iterations per start before the best continues', int('--screen-iters'), 20)
   .addOption(new Option('--backend <backend>', 'where the passes over p run').choices(['cpu', 'webgpu', 'auto']).default('cpu'))
   .option('--tol <tol>', 'relative change of ℓ that stops EM', num('--tol'), 1e-8)
@@ -96,7 +96,7 @@ program
     const data = loadData(o);
     const fitOptions: FitOptions = {
       K: o.K,
-      init: o.init === 'random' ? 'random' : readInitFile(o.init),
+      init: ['mom', 'subspace', 'random'].includes(o.init) ? o.init : readInitFile(o.init),
       restarts: o.restarts,
       screenIters: o.screenIters,
       backend: o.backend,

@@ -6,9 +6,9 @@ import { makeDataset, designStats, type DatasetInput } from './data.ts';
 import { createEngine, type BackendChoice } from './engine.ts';
 import { runEm, type EmResult, type IterationInfo, type StopReason } from './em.ts';
 import { checkParams, sortByWeight } from './model.ts';
-import { inverseSqrt, randomStart, type StartKind, type StartPoint } from './starts.ts';
+import { inverseSqrt, type StartKind, type StartPoint } from './starts.ts';
+import { buildStarts, type InitKind } from './initialize.ts';
 import { SoftmixError, fail } from './errors.ts';
-import { Rng } from './rng.ts';
 import type { DeviceInfo, Engine } from './backend/backend.ts';
 import { choleskyInPlace, norm2 } from './linalg.ts';
 import type { StepDirection } from './mstep.ts';
@@ -21,9 +21,12 @@ export interface ExplicitInit {
 
 export interface FitOptions {
   K: number;
-  /** 'random' (seeded) or explicit parameters; default 'random' */
-  init?: 'random' | ExplicitInit;
-  /** additional seeded random starts, screened with a short EM run; default 0 */
+  /**
+   * the first start: 'mom' (default; the method-of-moments estimate, falling back to a
+   * subspace start with the reason in warnings), 'subspace', 'random' (seeded), or explicit
+   */
+  init?: InitKind | ExplicitInit;
+  /** more starts (subspace starts; random ones when init is 'random'), screened with a short EM run; default 4 */
   restarts?: number;
   /** EM iterations each start gets before the best one continues (default 20) */
   screenIters?: number;
@@ -93,12 +96,14 @@ export interface FitResult {
   gradientNorm: number;
   backend: 'cpu' | 'webgpu';
   init: string;
+  /** what became of the MoM estimate (init 'mom') */
+  mom?: { ok: boolean; reason?: string; notes?: string[] };
   ridge: number;
   tol: number;
   starts: StartRecord[];
   /** ℓ after each iteration of the start that was continued (screening included) */
   trace: number[];
-  timings: { setupMs: number; emMs: number; totalMs: number; perIterationMs: number };
+  timings: { setupMs: number; initMs: number; emMs: number; totalMs: number; perIterationMs: number };
   stats: { passes: number; dispatches: number; bytesRead: number; newtonSteps: number; rejectedSteps: number };
   device: DeviceInfo;
   warnings: string[];
@@ -134,7 +139,7 @@ function checkOptions(o: FitOptions, p: number): CheckedOptions {
   const K = o.K;
   if (!Number.isInteger(K) || K < 1) fail('options', `K must be an integer ≥ 1, got ${K}`);
   if (K > p) fail('options', `K = ${K} components cannot be fitted to p = ${p} support points (need K ≤ p)`);
-  const restarts = o.restarts ?? 0;
+  const restarts = o.restarts ?? 4;
   if (!Number.isInteger(restarts) || restarts < 0) fail('options', `restarts must be an integer ≥ 0, got ${restarts}`);
   const screenIters = o.screenIters ?? 20;
   if (!Number.isInteger(screenIters) || screenIters < 1) fail('options', `screenIters must be an integer ≥ 1, got ${screenIters}`);
@@ -152,8 +157,8 @@ function checkOptions(o: FitOptions, p: number): CheckedOptions {
   if (o.acceleration !== undefined && o.acceleration !== 'squarem' && o.acceleration !== 'anderson') {
     fail('options', `acceleration must be "squarem" or "anderson", got ${JSON.stringify(o.acceleration)}`);
   }
-  if (o.init !== undefined && o.init !== 'random' && (typeof o.init !== 'object' || o.init === null)) {
-    fail('options', `init must be "random" or { alpha, theta }, got ${JSON.stringify(o.init)}`);
+  if (o.init !== undefined && !['mom', 'subspace', 'random'].includes(o.init as string) && (typeof o.init !== 'object' || o.init === null)) {
+    fail('options', `init must be "mom", "subspace", "random" or { alpha, theta }, got ${JSON.stringify(o.init)}`);
   }
   const maxNewtonSteps = o.maxNewtonSteps ?? 1;
   if (!Number.isInteger(maxNewtonSteps) || maxNewtonSteps < 1) fail('options', `maxNewtonSteps must be an integer ≥ 1, got ${maxNewtonSteps}`);
@@ -181,17 +186,14 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
   const design = designStats(data);
   const engine = await createEngine(backend, { p, L, features: design.centred, counts: data.counts }, options, warnings);
   try {
-    const invSqrtS = inverseSqrt(design.covariance, L);
-    const seeds = new Rng(o.seed);
-    const startPoints: StartPoint[] = [];
-    if (options.init && typeof options.init === 'object') {
-      const given = checkParams(options.init.alpha, flattenTheta(options.init.theta), K, L, 'init');
-      startPoints.push({ kind: 'explicit', ...given });
-    } else {
-      startPoints.push(randomStart(K, L, invSqrtS, seeds.nextUint32()));
-    }
-    for (let r = 0; r < o.restarts; r++) startPoints.push(randomStart(K, L, invSqrtS, seeds.nextUint32()));
+    const covarianceInvSqrt = inverseSqrt(design.covariance, L);
+    const init: InitKind | StartPoint =
+      options.init && typeof options.init === 'object'
+        ? { kind: 'explicit', ...checkParams(options.init.alpha, flattenTheta(options.init.theta), K, L, 'init') }
+        : (options.init ?? 'mom');
     const setupMs = now() - t0;
+    const initOutcome = await buildStarts(engine, K, { covariance: design.covariance, covarianceInvSqrt }, init, o.restarts, o.seed, warnings);
+    const startPoints = initOutcome.starts;
 
     const tEm = now();
     const emBase = {
@@ -279,12 +281,13 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
       stopReason: final.stopReason,
       gradientNorm,
       backend: engine.backend,
-      init: typeof options.init === 'object' ? 'explicit' : 'random',
+      init: typeof init === 'object' ? 'explicit' : init,
+      mom: initOutcome.mom,
       ridge: o.ridge,
       tol: o.tol,
       starts: records,
       trace: final.trace,
-      timings: { setupMs, emMs, totalMs: now() - t0, perIterationMs: itersAll > 0 ? emMs / itersAll : 0 },
+      timings: { setupMs, initMs: initOutcome.timeMs, emMs, totalMs: now() - t0, perIterationMs: itersAll > 0 ? emMs / itersAll : 0 },
       stats: { ...engine.counters, newtonSteps: final.newtonSteps, rejectedSteps: final.rejectedSteps },
       device: engine.device,
       warnings,

@@ -73,7 +73,7 @@ describe('fitSoftmaxMixture on the cpu backend', () => {
     );
     // maxIter 0: no EM at all, so the returned fit is the start itself (sorted by α).
     expect(fit.iterations).toBe(0);
-    expect(fit.starts.map((s) => s.kind)).toEqual(['explicit', 'random', 'random']);
+    expect(fit.starts.map((s) => s.kind)).toEqual(['explicit', 'subspace', 'subspace']);
     expect(fit.converged).toBe(false);
     expect(fit.warnings.join(' ')).toMatch(/did not converge/);
   });

@@ -1,0 +1,86 @@
+/**
+ * Wrapper of shaders/logsumexp.wgsl: per-workgroup (max, Σexp) partials of each
+ * column of s, 256-way merges of partials, and the final merge into the
+ * per-component state (M, S, log S, log α − log S) that the E-step reads.
+ */
+import lseWgsl from '../../../shaders/logsumexp.wgsl?raw';
+import expLogWgsl from '../../../shaders/exp-log.wgsl?raw';
+import { getPipeline, type ShaderSource } from './pipelines.ts';
+import { ceilDiv, makeDispatch, type Dispatch } from './kernel.ts';
+
+export const logSumExpShader: ShaderSource = { name: 'logsumexp.wgsl', code: `${lseWgsl}\n${expLogWgsl}` };
+/** Rows per partial, and partials merged per output at each merge level. */
+export const LSE_GROUP = 256;
+/** Bytes of one partial (vec2<f32>) and of one component's state (vec4<f32>). */
+export const LSE_PARTIAL_BYTES = 8;
+export const LSE_STATE_BYTES = 16;
+
+export class LogSumExpKernel {
+  private constructor(
+    private readonly device: GPUDevice,
+    private readonly partialsPipeline: GPUComputePipeline,
+    private readonly mergePipeline: GPUComputePipeline,
+    private readonly finalizePipeline: GPUComputePipeline,
+  ) {}
+
+  static async load(device: GPUDevice): Promise<LogSumExpKernel> {
+    const [p, m, f] = await Promise.all([
+      getPipeline(device, logSumExpShader, 'partials'),
+      getPipeline(device, logSumExpShader, 'merge'),
+      getPipeline(device, logSumExpShader, 'finalize'),
+    ]);
+    return new LogSumExpKernel(device, p, m, f);
+  }
+
+  /** Number of partials one slice of `rows` rows writes. */
+  static partialCount(rows: number): number {
+    return ceilDiv(rows, LSE_GROUP);
+  }
+
+  /** s (rows × K) → partials [outOffset, outOffset + ⌈rows/256⌉) × K of `out`. */
+  partials(a: { s: GPUBuffer; out: GPUBuffer; rows: number; K: number; outOffset: number }): Dispatch {
+    return makeDispatch(this.device, 'logsumexp partials', this.partialsPipeline, [a.rows, a.K, a.outOffset, 0], { 1: a.s, 3: a.out }, [
+      LogSumExpKernel.partialCount(a.rows),
+      a.K,
+      1,
+    ]);
+  }
+
+  /** n × K partials of `input` → ⌈n/256⌉ × K partials of `out`. */
+  merge(a: { input: GPUBuffer; out: GPUBuffer; n: number; K: number }): Dispatch {
+    return makeDispatch(this.device, 'logsumexp merge', this.mergePipeline, [a.n, a.K, 0, 0], { 2: a.input, 3: a.out }, [
+      ceilDiv(a.n, LSE_GROUP),
+      a.K,
+      1,
+    ]);
+  }
+
+  /** n ≤ 256 partials per component → state[k] = (M, S, log S, logAlpha_k − log S). */
+  finalize(a: { input: GPUBuffer; n: number; K: number; logAlpha: GPUBuffer; state: GPUBuffer }): Dispatch {
+    if (a.n > LSE_GROUP) throw new Error(`logsumexp finalize takes at most ${LSE_GROUP} partials, got ${a.n}`);
+    return makeDispatch(this.device, 'logsumexp finalize', this.finalizePipeline, [a.n, a.K, 0, 0], { 2: a.input, 4: a.logAlpha, 5: a.state }, [
+      1,
+      a.K,
+      1,
+    ]);
+  }
+
+  /**
+   * Merge levels from n partials down to at most `cap` (≤ 256), ping-ponging between
+   * `scratch[0]` and `scratch[1]` (each ≥ ⌈n/256⌉ · K · 8 bytes). Returns the
+   * dispatches and where the remaining partials are.
+   */
+  mergeChain(input: GPUBuffer, n: number, K: number, cap: number, scratch: [GPUBuffer, GPUBuffer]): { dispatches: Dispatch[]; buffer: GPUBuffer; n: number } {
+    const dispatches: Dispatch[] = [];
+    let buffer = input;
+    let level = 0;
+    while (n > Math.min(cap, LSE_GROUP)) {
+      const out = scratch[level % 2];
+      dispatches.push(this.merge({ input: buffer, out, n, K }));
+      buffer = out;
+      n = ceilDiv(n, LSE_GROUP);
+      level++;
+    }
+    return { dispatches, buffer, n };
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * A plan: everything one engine call does on the device for one configuration (a
+ * mode and K), built once and replayed: the dispatches (with their uniforms and bind
+ * groups), the small buffers they use, and the copies of the small results into one
+ * staging buffer, which the call maps once. The builders that fill a plan live in
+ * softmax-plan.ts (E-step, softmax statistics) and moment-plan.ts (latent moments).
+ */
+import { SoftmixError } from '../../errors.ts';
+import type { ChunkLimits } from './chunks.ts';
+import { bindingBytes } from './chunks.ts';
+import { ceilDiv, destroyDispatches, encodeDispatches, storageBuffer, type Dispatch } from './kernel.ts';
+import type { ScoresKernel } from './scores.ts';
+import type { LogSumExpKernel } from './logsumexp.ts';
+import type { EStepKernel } from './estep.ts';
+import type { WeightedSumKernel } from './weighted-sum.ts';
+import type { WeightedGramKernel } from './weighted-gram.ts';
+import { MERGE_GROUP, type MergeSumsKernel } from './merge-sums.ts';
+import type { MomentWeightsKernel } from './moment-weights.ts';
+import type { ThirdMomentKernel } from './third-moment.ts';
+
+export interface Kernels {
+  scores: ScoresKernel;
+  lse: LogSumExpKernel;
+  estep: EStepKernel;
+  wsum: WeightedSumKernel;
+  gram: WeightedGramKernel;
+  merge: MergeSumsKernel;
+  momentWeights: MomentWeightsKernel;
+  third: ThirdMomentKernel;
+}
+
+/** X and the counts on the device, one buffer pair per chunk. */
+export interface DeviceChunk {
+  x: GPUBuffer;
+  counts: GPUBuffer;
+  rows: number;
+}
+
+export interface PlanEnv {
+  device: GPUDevice;
+  kernels: Kernels;
+  L: number;
+  chunks: readonly DeviceChunk[];
+  limits: ChunkLimits;
+  /** scores and weights of one slice (≥ max slice rows · K · 4 bytes each), shared by all plans */
+  s: GPUBuffer;
+  w: GPUBuffer;
+  /** testing knob: at most this many partials of each reduction are left for the host */
+  maxHostPartials?: number;
+}
+
+/** One block of the readback: n partials of `width` floats from float offset `offset`. */
+export interface Section {
+  offset: number;
+  n: number;
+  width: number;
+}
+
+/** Floats of one reduction left for the host at most (and never more than 256 partials). */
+const READBACK_FLOATS_PER_SECTION = 1 << 16;
+
+export class Plan<Layout> {
+  readonly dispatches: Dispatch[] = [];
+  readonly layout: Layout;
+  readonly staging: GPUBuffer;
+  /** floats read back per call */
+  floats = 0;
+  private readonly copies: { src: GPUBuffer; dst: number; bytes: number }[] = [];
+  private readonly owned: GPUBuffer[] = [];
+
+  constructor(
+    readonly env: PlanEnv,
+    readonly label: string,
+    build: (plan: Plan<Layout>) => Layout,
+  ) {
+    try {
+      this.layout = build(this);
+      this.staging = env.device.createBuffer({
+        label: `softmix ${label} readback`,
+        size: Math.max(16, Math.ceil((this.floats * 4) / 16) * 16),
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      });
+      this.owned.push(this.staging);
+    } catch (e) {
+      this.destroy();
+      throw e;
+    }
+  }
+
+  /** Records the dispatches and the copies into the staging buffer. */
+  encode(encoder: GPUCommandEncoder): void {
+    encodeDispatches(encoder, this.dispatches);
+    for (const c of this.copies) encoder.copyBufferToBuffer(c.src, 0, this.staging, c.dst * 4, c.bytes);
+  }
+
+  destroy(): void {
+    destroyDispatches(this.dispatches);
+    for (const b of this.owned) b.destroy();
+    this.owned.length = 0;
+    this.dispatches.length = 0;
+  }
+
+  // ---- used by the builders ----
+
+  push(...d: Dispatch[]): void {
+    this.dispatches.push(...d);
+  }
+
+  /** A storage buffer owned by the plan; more than one binding allows is an error. */
+  buffer(label: string, bytes: number): GPUBuffer {
+    if (bytes > bindingBytes(this.env.limits)) {
+      throw new SoftmixError('backend', `softmix ${label} needs ${bytes} bytes, more than one WebGPU binding allows (${bindingBytes(this.env.limits)})`);
+    }
+    const b = storageBuffer(this.env.device, `softmix ${label}`, bytes);
+    this.owned.push(b);
+    return b;
+  }
+
+  /** Copies the first n·width floats of `src` into the readback. */
+  section(src: GPUBuffer, n: number, width: number): Section {
+    const sec = { offset: this.floats, n, width };
+    this.copies.push({ src, dst: this.floats, bytes: n * width * 4 });
+    this.floats += n * width;
+    return sec;
+  }
+
+  /** The largest number of partials of width W the host takes (≤ 256, ≤ 64 Ki floats). */
+  cap(W: number): number {
+    const byBudget = Math.max(1, Math.floor(READBACK_FLOATS_PER_SECTION / W));
+    return Math.max(1, Math.min(256, byBudget, this.env.maxHostPartials ?? 256));
+  }
+
+  /** Two scratch buffers for the merge levels of n partials of `bytesPerPartial` down to `cap`. */
+  pingPong(label: string, n: number, bytesPerPartial: number, cap: number): [GPUBuffer, GPUBuffer] {
+    const bytes = n > cap ? ceilDiv(n, MERGE_GROUP) * bytesPerPartial : 16;
+    return [this.buffer(`${label} merge A`, bytes), this.buffer(`${label} merge B`, bytes)];
+  }
+
+  /** Merges n sum partials of width W in `input` down to at most cap(W); returns the readback section. */
+  mergeSums(label: string, input: GPUBuffer, n: number, W: number): { buffer: GPUBuffer; n: number; section: Section } {
+    const cap = this.cap(W);
+    const chain = this.env.kernels.merge.chain(input, n, W, cap, this.pingPong(label, n, W * 4, cap));
+    this.push(...chain.dispatches);
+    return { buffer: chain.buffer, n: chain.n, section: this.section(chain.buffer, chain.n, W) };
+  }
+}

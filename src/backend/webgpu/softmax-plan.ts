@@ -1,0 +1,129 @@
+/**
+ * The plans of eStep and softmaxStats for one K.
+ *
+ * Dispatch order (S slices; "×S" = once per slice; scores are recomputed in later
+ * phases only when S > 1, because the s/w scratch buffers hold one slice):
+ *
+ *   phase 1  scores ×S, logsumexp partials ×S, logsumexp merges (0 unless more than
+ *            256 partials), logsumexp finalize                    → A on the device
+ *   phase 2  [scores ×S], estep or sigma ×S, weighted-sum ×S, merge levels of the
+ *            weights, Σwx and (E-step) the compensated ℓ pairs (0 unless too many)
+ *   phase 3  (covariance) center, [scores ×S, sigma ×S], weighted-gram ×S, merges
+ *
+ * The readback is the per-component state and the last few partials of every
+ * reduction, summed on the host in float64 (finish.ts).
+ */
+import { SoftmixError } from '../../errors.ts';
+import type { Slice } from './chunks.ts';
+import { ceilDiv } from './kernel.ts';
+import { Plan, type PlanEnv, type Section } from './plan.ts';
+import { LogSumExpKernel, LSE_GROUP, LSE_PARTIAL_BYTES, LSE_STATE_BYTES } from './logsumexp.ts';
+import { EStepKernel } from './estep.ts';
+import { WeightedSumKernel, WSUM_COLUMNS } from './weighted-sum.ts';
+import { packedSize } from './weighted-gram.ts';
+
+export type SoftmaxMode = 'estep' | 'logPartition' | 'mean' | 'covariance';
+
+export interface SoftmaxLayout {
+  /** inputs written before every call: Θ (K × L, f32) and log α (K, f32) */
+  theta: GPUBuffer;
+  logAlpha: GPUBuffer;
+  /** K × (M, S, log S, b) */
+  state: Section;
+  /** n × K × (m, t) */
+  lse: Section;
+  /** n × K: c_k (E-step) or Σσ (statistics) */
+  weights?: Section;
+  /** n × (hi, lo) of Σ n_j log π_j (E-step) */
+  ell?: Section;
+  /** n × K·L */
+  wsum?: Section;
+  /** 1 × K·L */
+  center?: Section;
+  /** n × K·T */
+  gram?: Section;
+}
+
+export function softmaxPlan(env: PlanEnv, mode: SoftmaxMode, K: number, slices: readonly Slice[]): Plan<SoftmaxLayout> {
+  return new Plan<SoftmaxLayout>(env, `${mode} K=${K}`, (plan) => build(plan, mode, K, slices));
+}
+
+function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: readonly Slice[]): SoftmaxLayout {
+  const { kernels, L, chunks, device, s, w } = plan.env;
+  const multi = slices.length > 1;
+  const T = packedSize(L);
+  const maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
+  if (ceilDiv(K * L, WSUM_COLUMNS) > maxGroups || (mode === 'covariance' && ceilDiv(K * T, WSUM_COLUMNS) > maxGroups)) {
+    throw new SoftmixError('backend', `K = ${K}, L = ${L} give more outputs than one WebGPU dispatch can cover`);
+  }
+  const theta = plan.buffer('theta', K * L * 4);
+  const logAlpha = plan.buffer('log alpha', K * 4);
+
+  // Partial offsets of each slice: narrow (one per 256 rows) and wide (split-K groups).
+  const narrowAt: number[] = [];
+  const wideAt: number[] = [];
+  let nNarrow = 0;
+  let nWide = 0;
+  for (const sl of slices) {
+    narrowAt.push(nNarrow);
+    wideAt.push(nWide);
+    nNarrow += LogSumExpKernel.partialCount(sl.rows);
+    nWide += WeightedSumKernel.partialCount(sl.rows);
+  }
+  const scores = (sl: Slice) => kernels.scores.dispatch({ x: chunks[sl.chunk].x, theta, s, rowStart: sl.rowStart, rows: sl.rows, L, K });
+
+  // Phase 1: A_k.
+  const lse1 = plan.buffer('logsumexp partials', nNarrow * K * LSE_PARTIAL_BYTES);
+  slices.forEach((sl, i) => {
+    plan.push(scores(sl), kernels.lse.partials({ s, out: lse1, rows: sl.rows, K, outOffset: narrowAt[i] }));
+  });
+  const lseCap = Math.min(LSE_GROUP, plan.cap(2 * K));
+  const lseChain = kernels.lse.mergeChain(lse1, nNarrow, K, lseCap, plan.pingPong('logsumexp', nNarrow, K * LSE_PARTIAL_BYTES, lseCap));
+  plan.push(...lseChain.dispatches);
+  const state = plan.buffer('component state', K * LSE_STATE_BYTES);
+  plan.push(kernels.lse.finalize({ input: lseChain.buffer, n: lseChain.n, K, logAlpha, state }));
+  const layout: SoftmaxLayout = {
+    theta,
+    logAlpha,
+    state: plan.section(state, K, 4),
+    lse: plan.section(lseChain.buffer, lseChain.n, 2 * K),
+  };
+  if (mode === 'logPartition') return layout;
+
+  // Phase 2: weights (n r or σ), their sums, Σ w x.
+  const e1 = plan.buffer('weight partials', nNarrow * K * 4);
+  const ell1 = mode === 'estep' ? plan.buffer('log-likelihood partials', nNarrow * 8) : null;
+  const w1 = plan.buffer('weighted-sum partials', nWide * K * L * 4);
+  slices.forEach((sl, i) => {
+    const chunk = chunks[sl.chunk];
+    if (multi) plan.push(scores(sl));
+    const args = { s, state, w, partials: e1, rows: sl.rows, K, outOffset: narrowAt[i] };
+    plan.push(ell1 ? kernels.estep.estep({ ...args, counts: chunk.counts, rowStart: sl.rowStart, ell: ell1 }) : kernels.estep.sigma(args));
+    plan.push(kernels.wsum.dispatch({ x: chunk.x, w, partials: w1, rowStart: sl.rowStart, rows: sl.rows, K, L, outOffset: wideAt[i] }));
+  });
+  const weights = plan.mergeSums('weights', e1, nNarrow, K);
+  const wsum = plan.mergeSums('weighted-sum', w1, nWide, K * L);
+  layout.weights = weights.section;
+  layout.wsum = wsum.section;
+  if (ell1) {
+    const ellCap = plan.cap(2);
+    const ellChain = kernels.merge.chainPairs(ell1, nNarrow, ellCap, plan.pingPong('log-likelihood', nNarrow, 8, ellCap));
+    plan.push(...ellChain.dispatches);
+    layout.ell = plan.section(ellChain.buffer, ellChain.n, 2);
+  }
+  if (mode !== 'covariance') return layout;
+
+  // Phase 3: centred weighted Gram matrices.
+  const center = plan.buffer('center', K * L * 4);
+  plan.push(kernels.gram.center({ sums: wsum.buffer, nF: wsum.n, weights: weights.buffer, nS: weights.n, center, K, L }));
+  layout.center = plan.section(center, 1, K * L);
+  const g1 = plan.buffer('weighted-gram partials', nWide * K * T * 4);
+  const discard = multi ? plan.buffer('discarded sigma partials', Math.max(...slices.map((sl) => EStepKernel.partialCount(sl.rows))) * K * 4) : null;
+  slices.forEach((sl, i) => {
+    const chunk = chunks[sl.chunk];
+    if (discard) plan.push(scores(sl), kernels.estep.sigma({ s, state, w, partials: discard, rows: sl.rows, K, outOffset: 0 }));
+    plan.push(kernels.gram.dispatch({ x: chunk.x, w, center, partials: g1, rowStart: sl.rowStart, rows: sl.rows, K, L, outOffset: wideAt[i] }));
+  });
+  layout.gram = plan.mergeSums('weighted-gram', g1, nWide, K * T).section;
+  return layout;
+}

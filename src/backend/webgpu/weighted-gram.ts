@@ -1,0 +1,86 @@
+/**
+ * Wrapper of shaders/weighted-gram.wgsl: Σ_j w_jk (x_j − c_k)(x_j − c_k)ᵀ, upper half
+ * packed (K × L(L+1)/2), over one row slice as split-K partials; and the `center`
+ * entry point that forms c_k from the remaining weighted-sum and weight partials.
+ */
+import gramWgsl from '../../../shaders/weighted-gram.wgsl?raw';
+import { getPipeline, type ShaderSource } from './pipelines.ts';
+import { ceilDiv, makeDispatch, splitRows, type Dispatch } from './kernel.ts';
+
+export const weightedGramShader: ShaderSource = { name: 'weighted-gram.wgsl', code: gramWgsl };
+export const GRAM_COLUMNS = 16;
+
+/** Packed upper-triangle size T = L(L+1)/2; entry (a, b ≥ a) of row a sits at a·L − a(a−1)/2 + (b − a). */
+export const packedSize = (L: number): number => (L * (L + 1)) / 2;
+
+/** Expands packed upper halves (K × T) into K row-major L × L blocks holding the upper half (lower half 0). */
+export function unpackUpper(packed: ArrayLike<number>, K: number, L: number): Float64Array {
+  const T = packedSize(L);
+  const out = new Float64Array(K * L * L);
+  for (let k = 0; k < K; k++) {
+    let t = k * T;
+    for (let a = 0; a < L; a++) for (let b = a; b < L; b++) out[k * L * L + a * L + b] = packed[t++];
+  }
+  return out;
+}
+
+export interface WeightedGramArgs {
+  x: GPUBuffer;
+  w: GPUBuffer;
+  /** c (K × L) */
+  center: GPUBuffer;
+  /** output partials, K·T floats each, this slice's first at index outOffset */
+  partials: GPUBuffer;
+  rowStart: number;
+  rows: number;
+  K: number;
+  L: number;
+  outOffset: number;
+}
+
+export class WeightedGramKernel {
+  private constructor(
+    private readonly device: GPUDevice,
+    private readonly pipeline: GPUComputePipeline,
+    private readonly centerPipeline: GPUComputePipeline,
+  ) {}
+
+  static async load(device: GPUDevice): Promise<WeightedGramKernel> {
+    const [g, c] = await Promise.all([getPipeline(device, weightedGramShader, 'main'), getPipeline(device, weightedGramShader, 'centerMain')]);
+    return new WeightedGramKernel(device, g, c);
+  }
+
+  static partialCount(rows: number): number {
+    return splitRows(rows).groups;
+  }
+
+  dispatch(a: WeightedGramArgs): Dispatch {
+    const { groups, span } = splitRows(a.rows);
+    const T = packedSize(a.L);
+    const W = a.K * T;
+    return makeDispatch(
+      this.device,
+      'weighted-gram',
+      this.pipeline,
+      [a.rowStart, a.rows, a.K, a.L, a.outOffset, span, W, T],
+      { 1: a.x, 2: a.w, 3: a.partials, 4: a.center },
+      [groups, ceilDiv(W, GRAM_COLUMNS), 1],
+    );
+  }
+
+  /**
+   * c_kl = Σ_i F_i,kl / Σ_i S_i,k from nF weighted-sum partials (K·L each) and nS
+   * estep/sigma weight partials (K each), into `center` (K × L).
+   */
+  center(a: { sums: GPUBuffer; nF: number; weights: GPUBuffer; nS: number; center: GPUBuffer; K: number; L: number }): Dispatch {
+    return makeDispatch(
+      this.device,
+      'weighted-gram center',
+      this.centerPipeline,
+      [a.K, a.L, a.nF, a.nS],
+      { 6: a.sums, 7: a.weights, 8: a.center },
+      [ceilDiv(a.K * a.L, 64), 1, 1],
+      5,
+    );
+  }
+}

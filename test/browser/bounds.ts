@@ -1,0 +1,212 @@
+/**
+ * Float32 error bounds for the WebGPU kernels and engine, derived from the arithmetic
+ * (first order in u = 2^-24), so test tolerances follow from float32 and the reduction
+ * lengths instead of being picked to pass.
+ *
+ * Building blocks (standard results, e.g. Higham, "Accuracy and Stability of Numerical
+ * Algorithms", ch. 3–4):
+ * - rounding a float64 input to f32: relative error ≤ u;
+ * - a dot product over L terms in order: |error| ≤ L·u·Σ|x_l θ_l| (γ_L);
+ * - a binary tree sum of depth d: |error| ≤ d·u·Σ|terms|; a serial sum of m terms:
+ *   (m−1)·u·Σ|terms|; compare against Σ|terms|, never the (possibly cancelling) sum;
+ * - accExp / accLog (shaders/exp-log.wgsl): ≤ 1 ulp, i.e. relative ≤ 2u for exp and
+ *   absolute ≤ 2u·|log| for log; exp of an argument carrying an absolute error δ has
+ *   relative error δ.
+ */
+import { splitRows } from '../../src/backend/webgpu/kernel.ts';
+
+export const U = 2 ** -24;
+
+/** Depth of a binary tree over n leaves. */
+export const depth = (n: number): number => Math.ceil(Math.log2(Math.max(1, n)));
+
+/**
+ * Rounding factor (× u × Σ|terms|) of the split-K sum in weighted-sum / weighted-gram
+ * over a slice of `rows` rows: each lane sums ⌈span/16⌉ rows as blocks of 8 serially
+ * (≤ 7 roundings), blocks pairwise through the binary counter (≤ depth(blocks)), then
+ * adds the counter's ≤ depth(blocks)+1 levels serially, then 4 tree levels over the 16
+ * lanes, and 8 more levels (16 in registers, 16 lanes) per device merge level.
+ * Partials left for the host are summed in float64 (error ~1e-16, ignored).
+ */
+export function wideFactor(rows: number, mergeLevels = 0): number {
+  const { span } = splitRows(rows);
+  const blocks = Math.ceil(Math.ceil(span / 16) / 8);
+  return 7 + 2 * depth(blocks) + 1 + 4 + 8 * mergeLevels;
+}
+
+/** Rounding factor of the narrow sums (estep weights): a 256-row tree (8 levels) per workgroup, 8 per merge level. */
+export const narrowFactor = (mergeLevels = 0): number => 8 + 8 * mergeLevels;
+
+export interface BoundInput {
+  p: number;
+  L: number;
+  K: number;
+  /** features as the reference uses them (float64) */
+  x: ArrayLike<number>;
+  theta: ArrayLike<number>;
+  logAlpha: ArrayLike<number>;
+  counts: ArrayLike<number>;
+  /** true when x and θ were rounded from float64 to f32 for the device (engine tests) */
+  roundedInputs: boolean;
+  /** rows per slice (for the split-K factor); default p */
+  sliceRows?: number;
+  /** device merge levels of the narrow / wide reductions (0 unless forced) */
+  narrowMerges?: number;
+  wideMerges?: number;
+}
+
+export interface Bounds {
+  logLik: number;
+  weights: Float64Array;
+  featureSums: Float64Array;
+  logPartition: Float64Array;
+  mean: Float64Array;
+  covariance: Float64Array;
+}
+
+/**
+ * Bounds on |GPU − float64 reference| for every engine output. The reference
+ * quantities are recomputed here in float64.
+ *
+ * Scores: e_jk = (L + 2r)·u·Σ_l |x_jl θ_kl| (r = 1 when x and θ are rounded to f32).
+ * A_k = M_k + log S_k (host float64 log of the merged S): each lse merge level costs
+ *   ≤ 4u relative in S (exp 2u, product u, sum u), rescaling by exp(m_i − m) adds
+ *   u·|s_j − M_k| in total over the levels, so
+ *   δA_k ≤ Σ_j σ_jk (e_jk + u|s_jk − M_k|) + 4u·depth(p).
+ * E-step, per row j and component k:
+ *   δt_jk ≤ e_jk + δA_k + u|s_jk − M_k| + u|t_jk|           (t = b + (s − M))
+ *   δb_k  ≤ u(|log α_k| + 2|log S_k| + |b_k|) + 4u        (f32 log α, accLog, subtraction)
+ *   log π_j = m + log Σ exp(t − m): ε_j ≤ max_k(δt_jk + δb_k + u|t_jk − m_j|) + (K + 2)u
+ *           + 2u·log K + u|log π_j|
+ *   ℓ: the host removes δb to first order (finish.ts), so per row ε^ℓ_j (same without δb)
+ *      plus u|log π_j| for n_j·log π_j; the compensated sum adds O(u²).
+ *   w_jk = n_j exp(t_jk − log π_j): ρ_jk ≤ δt_jk + δb_k + ε_j + u|t_jk − log π_j| + 3u;
+ *   c_k ≤ Σ_j w_jk (ρ_jk + narrow·u); F_kl ≤ Σ_j w_jk |x_jl| (ρ_jk + (r + 1 + wide)·u).
+ * Softmax statistics: σ̂ = σ/Σσ on the host removes every error common to a component;
+ *   per row ρσ_jk = e_jk + u|s − M| + u|s − M − log S| + 2u, and
+ *   ρ̂_jk = ρσ_jk + Σ_i σ_ik ρσ_ik + narrow·u (the Σσ sum);
+ *   mean_kl ≤ Σ_j σ_jk |x_jl| (ρ̂_jk + (r + 1 + wide)·u);
+ *   cov_kab ≤ Σ_j σ_jk [ρ̂_jk |x_a − m_a||x_b − m_b| + r·u(|x_a||x_b − m_b| + |x_b||x_a − m_a|)
+ *            + (3 + wide)·u·|x_a − m_a||x_b − m_b|]   (first order: δm does not enter).
+ */
+export function engineBounds(inp: BoundInput): Bounds {
+  const { p, L, K, x, theta, logAlpha, counts } = inp;
+  const r = inp.roundedInputs ? 1 : 0;
+  const wide = wideFactor(inp.sliceRows ?? p, inp.wideMerges ?? 0);
+  const narrow = narrowFactor(inp.narrowMerges ?? 0);
+  const s = new Float64Array(p * K);
+  const e = new Float64Array(p * K);
+  for (let j = 0; j < p; j++) {
+    for (let k = 0; k < K; k++) {
+      let v = 0;
+      let a = 0;
+      for (let l = 0; l < L; l++) {
+        const t = x[j * L + l] * theta[k * L + l];
+        v += t;
+        a += Math.abs(t);
+      }
+      s[j * K + k] = v;
+      e[j * K + k] = (L + 2 * r) * U * a;
+    }
+  }
+  const M = new Float64Array(K).fill(-Infinity);
+  for (let j = 0; j < p; j++) for (let k = 0; k < K; k++) M[k] = Math.max(M[k], s[j * K + k]);
+  const logS = new Float64Array(K);
+  for (let k = 0; k < K; k++) {
+    let S = 0;
+    for (let j = 0; j < p; j++) S += Math.exp(s[j * K + k] - M[k]);
+    logS[k] = Math.log(S);
+  }
+  const A = M.map((m, k) => m + logS[k]);
+  const sigma = (j: number, k: number) => Math.exp(s[j * K + k] - A[k]);
+  const dA = new Float64Array(K);
+  const rhoS = new Float64Array(p * K);
+  const meanRhoS = new Float64Array(K);
+  for (let k = 0; k < K; k++) {
+    let acc = 0;
+    for (let j = 0; j < p; j++) {
+      const sm = Math.abs(s[j * K + k] - M[k]);
+      acc += sigma(j, k) * (e[j * K + k] + U * sm);
+      rhoS[j * K + k] = e[j * K + k] + U * sm + U * Math.abs(s[j * K + k] - M[k] - logS[k]) + 2 * U;
+      meanRhoS[k] += sigma(j, k) * rhoS[j * K + k];
+    }
+    dA[k] = acc + 4 * U * depth(p);
+  }
+  const b = new Float64Array(K);
+  const db = new Float64Array(K);
+  for (let k = 0; k < K; k++) {
+    b[k] = Number.isFinite(logAlpha[k]) ? logAlpha[k] - logS[k] : -1e30;
+    db[k] = Number.isFinite(logAlpha[k]) ? U * (Math.abs(logAlpha[k]) + 2 * Math.abs(logS[k]) + Math.abs(b[k])) + 4 * U : 0;
+  }
+
+  let logLik = 0;
+  const weights = new Float64Array(K);
+  const featureSums = new Float64Array(K * L);
+  const t = new Float64Array(K);
+  const dt = new Float64Array(K);
+  for (let j = 0; j < p; j++) {
+    const n = counts[j];
+    if (n === 0) continue;
+    let m = -Infinity;
+    for (let k = 0; k < K; k++) {
+      t[k] = logAlpha[k] + s[j * K + k] - A[k];
+      const sm = Math.abs(s[j * K + k] - M[k]);
+      dt[k] = Number.isFinite(t[k]) ? e[j * K + k] + dA[k] + U * sm + U * Math.abs(t[k]) : 0;
+      m = Math.max(m, t[k]);
+    }
+    let z = 0;
+    for (let k = 0; k < K; k++) z += Math.exp(t[k] - m);
+    const logPi = m + Math.log(z);
+    let maxL = 0;
+    let maxW = 0;
+    for (let k = 0; k < K; k++) {
+      if (!Number.isFinite(t[k])) continue;
+      const arg = U * Math.abs(t[k] - m);
+      maxL = Math.max(maxL, dt[k] + arg);
+      maxW = Math.max(maxW, dt[k] + db[k] + arg);
+    }
+    const tail = (K + 2) * U + 2 * U * Math.log(K) + U * Math.abs(logPi);
+    logLik += n * (maxL + tail + U * Math.abs(logPi));
+    const eps = maxW + tail;
+    for (let k = 0; k < K; k++) {
+      if (!Number.isFinite(t[k])) continue;
+      const w = n * Math.exp(t[k] - logPi);
+      const rho = dt[k] + db[k] + eps + U * Math.abs(t[k] - logPi) + 3 * U;
+      weights[k] += w * (rho + narrow * U);
+      for (let l = 0; l < L; l++) featureSums[k * L + l] += w * Math.abs(x[j * L + l]) * (rho + (r + 1 + wide) * U);
+    }
+  }
+
+  const mean = new Float64Array(K * L);
+  const meanRef = new Float64Array(K * L);
+  for (let j = 0; j < p; j++) for (let k = 0; k < K; k++) for (let l = 0; l < L; l++) meanRef[k * L + l] += sigma(j, k) * x[j * L + l];
+  const covariance = new Float64Array(K * L * L);
+  for (let j = 0; j < p; j++) {
+    for (let k = 0; k < K; k++) {
+      const sg = sigma(j, k);
+      const rho = rhoS[j * K + k] + meanRhoS[k] + narrow * U;
+      for (let a = 0; a < L; a++) {
+        const xa = x[j * L + a];
+        const da = Math.abs(xa - meanRef[k * L + a]);
+        mean[k * L + a] += sg * Math.abs(xa) * (rho + (r + 1 + wide) * U);
+        for (let c = 0; c < L; c++) {
+          const xc = x[j * L + c];
+          const dc = Math.abs(xc - meanRef[k * L + c]);
+          covariance[k * L * L + a * L + c] += sg * (rho * da * dc + r * U * (Math.abs(xa) * dc + Math.abs(xc) * da) + (3 + wide) * U * da * dc);
+        }
+      }
+    }
+  }
+  return { logLik, weights, featureSums, logPartition: dA, mean, covariance };
+}
+
+/** The largest |got − want| / bound (≤ 1 passes), with where it happens. */
+export function worst(got: ArrayLike<number>, want: ArrayLike<number>, bound: ArrayLike<number>): { ratio: number; at: number; got: number; want: number; bound: number } {
+  let out = { ratio: 0, at: -1, got: NaN, want: NaN, bound: NaN };
+  for (let i = 0; i < want.length; i++) {
+    const d = Math.abs(got[i] - want[i]);
+    const ratio = d === 0 ? 0 : d / bound[i];
+    if (!(ratio <= out.ratio)) out = { ratio, at: i, got: got[i], want: want[i], bound: bound[i] };
+  }
+  return out;
+}

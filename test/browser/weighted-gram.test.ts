@@ -1,0 +1,101 @@
+/**
+ * shaders/weighted-gram.wgsl through WeightedGramKernel: G_kab = Σ_j w_jk (x_ja − c_ka)(x_jb − c_kb)
+ * for a ≤ b (packed), on f32 inputs vs float64 on the same values; and the centerMain entry.
+ * Gram bound: two subtractions, two products (4u) plus the split-K sum (wideFactor),
+ * relative to Σ_j |w_jk (x_ja − c_ka)(x_jb − c_kb)|.
+ * Center bound: serial sums of n_F and n_S partials and one division:
+ * |δc| ≤ ((n_F − 1)u Σ|F_i| + (n_S − 1)u·|c|·Σ|S_i|)/|S| + u|c|.
+ */
+import { describe, it, expect } from 'vitest';
+import { Rng } from '../../src/rng.ts';
+import { WeightedGramKernel, packedSize, unpackUpper } from '../../src/backend/webgpu/weighted-gram.ts';
+import { MergeSumsKernel, MERGE_GROUP } from '../../src/backend/webgpu/merge-sums.ts';
+import { ceilDiv } from '../../src/backend/webgpu/kernel.ts';
+import { Buffers, f32, readF32, run, testDevice, U } from './gpu-helpers.ts';
+import { wideFactor, worst } from './bounds.ts';
+
+async function check(o: { rows: number; L: number; K: number; seed: number; rowStart?: number; cap?: number; offset?: number }) {
+  const device = await testDevice();
+  const bufs = new Buffers(device);
+  try {
+    const { rows, L, K } = o;
+    const rowStart = o.rowStart ?? 0;
+    const rng = new Rng(o.seed);
+    // features with a large common offset: the centring is what keeps the result accurate
+    const x = f32(Array.from({ length: (rowStart + rows) * L }, () => (o.offset ?? 0) + rng.normal()));
+    const w = f32(Array.from({ length: rows * K }, () => rng.uniform()));
+    const c = f32(Array.from({ length: K * L }, () => (o.offset ?? 0) + 0.1 * rng.normal()));
+    const [gram, merge] = await Promise.all([WeightedGramKernel.load(device), MergeSumsKernel.load(device)]);
+    const T = packedSize(L);
+    const W = K * T;
+    const n = WeightedGramKernel.partialCount(rows);
+    const partials = bufs.empty(n * W * 4);
+    const scratch = Math.max(16, ceilDiv(n, MERGE_GROUP) * W * 4);
+    const d = [gram.dispatch({ x: bufs.f32(x), w: bufs.f32(w), center: bufs.f32(c), partials, rowStart, rows, K, L, outOffset: 0 })];
+    const chain = merge.chain(partials, n, W, o.cap ?? 256, [bufs.empty(scratch), bufs.empty(scratch)]);
+    d.push(...chain.dispatches);
+    await run(device, d);
+    const got = await readF32(device, chain.buffer, chain.n * W);
+    const packed = new Float64Array(W);
+    for (let i = 0; i < chain.n; i++) for (let v = 0; v < W; v++) packed[v] += got[i * W + v];
+    const G = unpackUpper(packed, K, L);
+
+    const want = new Float64Array(K * L * L), abs = new Float64Array(K * L * L);
+    for (let j = 0; j < rows; j++) {
+      const xr = (rowStart + j) * L;
+      for (let k = 0; k < K; k++) {
+        for (let a = 0; a < L; a++) {
+          for (let b = a; b < L; b++) {
+            const t = w[j * K + k] * (x[xr + a] - c[k * L + a]) * (x[xr + b] - c[k * L + b]);
+            want[k * L * L + a * L + b] += t;
+            abs[k * L * L + a * L + b] += Math.abs(t);
+          }
+        }
+      }
+    }
+    const factor = 4 + wideFactor(rows, chain.dispatches.length);
+    const r = worst(G, want, abs.map((v) => factor * U * v + 1e-300));
+    expect(r.ratio, JSON.stringify(r)).toBeLessThanOrEqual(1);
+    for (let k = 0; k < K; k++) for (let a = 0; a < L; a++) for (let b = 0; b < a; b++) expect(G[k * L * L + a * L + b]).toBe(0);
+  } finally {
+    bufs.destroy();
+    device.destroy();
+  }
+}
+
+describe('weighted-gram kernel', () => {
+  it('p = 1000, L = 6, K = 3 (K·T = 63 packed outputs)', () => check({ rows: 1000, L: 6, K: 3, seed: 1 }));
+  it('p = 1, L = 1, K = 1', () => check({ rows: 1, L: 1, K: 1, seed: 2 }));
+  it('L = 20 (T = 210), K = 2, a slice inside the chunk', () => check({ rows: 700, L: 20, K: 2, seed: 3, rowStart: 50 }));
+  it('features offset by 1000 (centred sums stay accurate)', () => check({ rows: 2000, L: 4, K: 2, seed: 4, offset: 1000 }));
+  it('partials merged on the device', () => check({ rows: 30_000, L: 3, K: 1, seed: 5, cap: 1 }));
+
+  it('centerMain: c = Σ F / Σ S from the remaining partials', async () => {
+    const device = await testDevice();
+    const bufs = new Buffers(device);
+    try {
+      const K = 3, L = 5, nF = 7, nS = 4;
+      const rng = new Rng(6);
+      const F = f32(Array.from({ length: nF * K * L }, () => rng.normal()));
+      const S = f32(Array.from({ length: nS * K }, () => 0.2 + rng.uniform()));
+      const gram = await WeightedGramKernel.load(device);
+      const center = bufs.empty(K * L * 4);
+      await run(device, [gram.center({ sums: bufs.f32(F), nF, weights: bufs.f32(S), nS, center, K, L })]);
+      const got = await readF32(device, center, K * L);
+      for (let k = 0; k < K; k++) {
+        let s = 0, sa = 0;
+        for (let i = 0; i < nS; i++) (s += S[i * K + k]), (sa += Math.abs(S[i * K + k]));
+        for (let l = 0; l < L; l++) {
+          let f = 0, fa = 0;
+          for (let i = 0; i < nF; i++) (f += F[i * K * L + k * L + l]), (fa += Math.abs(F[i * K * L + k * L + l]));
+          const cw = f / s;
+          const tol = ((nF - 1) * U * fa + (nS - 1) * U * Math.abs(cw) * sa) / Math.abs(s) + U * Math.abs(cw);
+          expect(Math.abs(got[k * L + l] - cw)).toBeLessThanOrEqual(tol);
+        }
+      }
+    } finally {
+      bufs.destroy();
+      device.destroy();
+    }
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * shaders/weighted-sum.wgsl (and the merge-sums levels after it) through
+ * WeightedSumKernel: F_kl = Σ_j w_jk x_jl on f32 inputs vs float64 on the same values.
+ * Bound: one rounding per product plus the split-K sum (bounds.ts wideFactor: cascade
+ * in each lane, lane tree, 8 per merge level), relative to Σ_j |w_jk x_jl| — weights
+ * here have both signs, so the sums cancel and Σ|terms| is the honest scale.
+ */
+import { describe, it, expect } from 'vitest';
+import { Rng } from '../../src/rng.ts';
+import { WeightedSumKernel } from '../../src/backend/webgpu/weighted-sum.ts';
+import { MergeSumsKernel, MERGE_GROUP } from '../../src/backend/webgpu/merge-sums.ts';
+import { ceilDiv } from '../../src/backend/webgpu/kernel.ts';
+import { Buffers, f32, readF32, run, testDevice, U } from './gpu-helpers.ts';
+import { wideFactor, worst } from './bounds.ts';
+
+async function check(o: { rows: number; L: number; K: number; seed: number; rowStart?: number; cap?: number }) {
+  const device = await testDevice();
+  const bufs = new Buffers(device);
+  try {
+    const { rows, L, K } = o;
+    const rowStart = o.rowStart ?? 0;
+    const rng = new Rng(o.seed);
+    const x = f32(rng.normals((rowStart + rows) * L));
+    const w = f32(Array.from({ length: rows * K }, () => rng.normal() * 5));
+    const [wsum, merge] = await Promise.all([WeightedSumKernel.load(device), MergeSumsKernel.load(device)]);
+    const n = WeightedSumKernel.partialCount(rows);
+    const W = K * L;
+    const partials = bufs.empty(n * W * 4);
+    const scratch = Math.max(16, ceilDiv(n, MERGE_GROUP) * W * 4);
+    const d = [wsum.dispatch({ x: bufs.f32(x), w: bufs.f32(w), partials, rowStart, rows, K, L, outOffset: 0 })];
+    const chain = merge.chain(partials, n, W, o.cap ?? 256, [bufs.empty(scratch), bufs.empty(scratch)]);
+    d.push(...chain.dispatches);
+    await run(device, d);
+    const got = await readF32(device, chain.buffer, chain.n * W);
+    const sum = new Float64Array(W);
+    for (let i = 0; i < chain.n; i++) for (let v = 0; v < W; v++) sum[v] += got[i * W + v];
+
+    const want = new Float64Array(W), abs = new Float64Array(W);
+    for (let j = 0; j < rows; j++) {
+      for (let k = 0; k < K; k++) {
+        for (let l = 0; l < L; l++) {
+          const t = w[j * K + k] * x[(rowStart + j) * L + l];
+          want[k * L + l] += t;
+          abs[k * L + l] += Math.abs(t);
+        }
+      }
+    }
+    const factor = 1 + wideFactor(rows, chain.dispatches.length);
+    const r = worst(sum, want, abs.map((a) => factor * U * a));
+    expect(r.ratio, JSON.stringify(r)).toBeLessThanOrEqual(1);
+    return chain;
+  } finally {
+    bufs.destroy();
+    device.destroy();
+  }
+}
+
+describe('weighted-sum kernel', () => {
+  it('p = 1000 (not a multiple of 256), L = 5, K = 3 (K·L = 15, not a multiple of 16)', () => check({ rows: 1000, L: 5, K: 3, seed: 1 }));
+  it('p = 1, L = 1, K = 1', () => check({ rows: 1, L: 1, K: 1, seed: 2 }));
+  it('p = 20 000: 64 workgroups of 313 rows, cascade sums per lane', () => check({ rows: 20_000, L: 3, K: 2, seed: 3 }));
+  it('a slice starting inside the chunk (rowStart = 123)', () => check({ rows: 400, L: 4, K: 2, seed: 4, rowStart: 123 }));
+  it('partials merged on the device down to one', async () => {
+    const chain = await check({ rows: 30_000, L: 17, K: 2, seed: 5, cap: 1 });
+    expect(chain.n).toBe(1);
+    expect(chain.dispatches.length).toBe(1);
+  });
+});
