@@ -3,7 +3,7 @@
  * The one entry point used by the library, the CLI and the demo page.
  */
 import { makeDataset, designStats, type DatasetInput } from './data.ts';
-import { createEngine, type BackendChoice } from './engine.ts';
+import { createEngine, webGpuAvailable, type BackendChoice } from './engine.ts';
 import { runEm, type EmResult, type IterationInfo, type StopReason } from './em.ts';
 import { checkParams, sortByWeight } from './model.ts';
 import { inverseSqrt, type StartKind, type StartPoint } from './starts.ts';
@@ -179,7 +179,7 @@ function flattenTheta(theta: ExplicitInit['theta']): number[] {
 
 async function fitOnce(input: DatasetInput, options: FitOptions, backend: BackendChoice, warnings: string[]): Promise<FitResult> {
   const t0 = now();
-  const data = makeDataset(input, { allowFractionalCounts: options.allowFractionalCounts });
+  const data = makeDataset(await countSamplesOnGpu(input, backend, options), { allowFractionalCounts: options.allowFractionalCounts });
   const o = checkOptions(options, data.p);
   const { K } = o;
   const { p, L, N } = data;
@@ -295,6 +295,19 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
   } finally {
     engine.dispose();
   }
+}
+
+/**
+ * Raw samples already in a Uint32Array (integers by construction) are counted by the
+ * histogram kernel when the fit runs on WebGPU; anything else is validated and counted
+ * on the host by makeDataset.
+ */
+async function countSamplesOnGpu(input: DatasetInput, backend: BackendChoice, options: FitOptions): Promise<DatasetInput> {
+  if (!(input.samples instanceof Uint32Array) || input.counts != null || backend === 'cpu' || !webGpuAvailable()) return input;
+  if (!Number.isInteger(input.p) || input.p < 1) return input; // makeDataset names the problem
+  const { countSamples } = await import('./backend/webgpu/engine.ts');
+  const counts = await countSamples(input.samples, input.p, { device: options.device });
+  return { features: input.features, p: input.p, L: input.L, counts };
 }
 
 /** Cholesky factor of S + λI, the fixed preconditioner of the 'design' direction. */

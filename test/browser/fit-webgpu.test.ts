@@ -1,0 +1,90 @@
+/**
+ * A whole fit on WebGPU through the unchanged EM driver, against the float64 cpu
+ * backend from the same start (issue 3's acceptance test).
+ */
+import { describe, it, expect } from 'vitest';
+import { simulate } from '../../src/simulate.ts';
+import { fitSoftmaxMixture } from '../../src/fit.ts';
+import { makeDataset, designStats } from '../../src/data.ts';
+import { inverseSqrt, randomStart } from '../../src/starts.ts';
+import { SoftmixError } from '../../src/errors.ts';
+import { matchComponents } from '../../src/metrics.ts';
+
+describe('full EM on WebGPU', () => {
+  it('reaches the cpu fit from the same start: ℓ to 1e-5 relative, atoms to 1e-3; ℓ monotone', async () => {
+    const sim = simulate({ p: 5000, L: 16, K: 4, N: 1e6, thetaNorm: 1.5, seed: 4 });
+    const data = { features: sim.features, p: sim.p, L: sim.L, counts: sim.counts };
+    const design = designStats(makeDataset(data));
+    const start = randomStart(4, 16, inverseSqrt(design.covariance, 16), 77);
+    // tol 1e-10: at 1e-9 the cpu fit itself still sits ~1e-3 from the maximum in θ
+    // (measured against a 1e-14 fit), which would leave no room for float32.
+    const common = { K: 4, init: { alpha: start.alpha, theta: start.theta }, restarts: 0, tol: 1e-10, maxIter: 400 };
+    const cpu = await fitSoftmaxMixture(data, { ...common, backend: 'cpu' });
+    const gpu = await fitSoftmaxMixture(data, { ...common, backend: 'webgpu' });
+    expect(gpu.backend).toBe('webgpu');
+    expect(gpu.device.backend).toBe('webgpu');
+    expect(cpu.converged).toBe(true);
+    expect(gpu.converged).toBe(true);
+    // Both stop near the same maximum; the GPU's ℓ carries a float32 error of ~1e-8
+    // relative (compensated sums, see test/browser/bounds.ts).
+    expect(Math.abs(gpu.logLik - cpu.logLik)).toBeLessThan(1e-5 * Math.abs(cpu.logLik));
+    // Components are sorted by α, and these α are all ≈ 1/4: match them before comparing.
+    const m = matchComponents({ alpha: gpu.alpha, theta: gpu.theta.flat() }, { alpha: cpu.alpha, theta: cpu.theta.flat() }, 4, 16);
+    expect(m.alphaError).toBeLessThan(1e-3);
+    let worst = 0;
+    for (let k = 0; k < 4; k++) for (let l = 0; l < 16; l++) worst = Math.max(worst, Math.abs(gpu.theta[m.permutation[k]][l] - cpu.theta[k][l]));
+    expect(worst).toBeLessThan(1e-3);
+    // EM's guarantee on the GPU path: no decrease beyond a few float32 ulps of ℓ.
+    const slack = 16 * 2 ** -24 * Math.abs(gpu.logLik);
+    for (let t = 1; t < gpu.trace.length; t++) expect(gpu.trace[t]).toBeGreaterThanOrEqual(gpu.trace[t - 1] - slack);
+    expect(gpu.warnings).toEqual([]);
+    // Per pass only small results come back: at most 256 partials (the host's share of
+    // each reduction, summed there in float64) of the largest result, K Hessians of
+    // L(L+1)/2 plus K·L means and K log-partitions, in 8-byte pairs — independent of p.
+    const perPartial = 4 * (16 * 17) / 2 + 4 * 16 + 4 + 8;
+    expect(gpu.stats.bytesRead / gpu.stats.passes).toBeLessThan(256 * perPartial * 8);
+  });
+
+  it('counts raw samples on the GPU and fits them like the counts', async () => {
+    const sim = simulate({ p: 700, L: 3, K: 2, N: 70000, seed: 5, keepSamples: true });
+    const base = { features: sim.features, p: sim.p, L: sim.L };
+    const opts = { K: 2, init: 'random' as const, restarts: 0, backend: 'webgpu' as const, maxIter: 5 };
+    const fromSamples = await fitSoftmaxMixture({ ...base, samples: sim.samples! }, opts);
+    const fromCounts = await fitSoftmaxMixture({ ...base, counts: sim.counts }, opts);
+    expect(fromSamples.N).toBe(70000);
+    // The histogram is exact (integer atomics), so both fits see identical counts.
+    expect(fromSamples.logLik).toBe(fromCounts.logLik);
+  });
+
+  it('a device lost mid-fit is a clear error, or a cpu refit when asked for', async () => {
+    const sim = simulate({ p: 500, L: 3, K: 2, N: 50000, seed: 6 });
+    const data = { features: sim.features, p: sim.p, L: sim.L, counts: sim.counts };
+    const lose = async () => {
+      const adapter = await navigator.gpu.requestAdapter();
+      const device = await adapter!.requestDevice();
+      return device;
+    };
+    const d1 = await lose();
+    const err = await fitSoftmaxMixture(data, {
+      K: 2, backend: 'webgpu', device: d1, init: 'random', restarts: 0, maxIter: 50,
+      onIteration: (i) => { if (i.iteration === 2) d1.destroy(); },
+    }).then(() => null, (e) => e);
+    expect(err).toBeInstanceOf(SoftmixError);
+    expect((err as SoftmixError).code).toBe('device-lost');
+
+    const d2 = await lose();
+    const fit = await fitSoftmaxMixture(data, {
+      K: 2, backend: 'webgpu', device: d2, init: 'random', restarts: 0, maxIter: 50, fallbackToCpu: true,
+      onIteration: (i) => { if (i.iteration === 2) d2.destroy(); },
+    });
+    expect(fit.backend).toBe('cpu');
+    expect(fit.warnings.join(' ')).toMatch(/GPU failed mid-fit.*refitted on the cpu backend/);
+    expect(Number.isFinite(fit.logLik)).toBe(true);
+  });
+
+  it("backend 'auto' picks WebGPU where an adapter exists", async () => {
+    const sim = simulate({ p: 300, L: 2, K: 2, N: 10000, seed: 7 });
+    const fit = await fitSoftmaxMixture({ features: sim.features, p: 300, L: 2, counts: sim.counts }, { K: 2, restarts: 0, maxIter: 3 });
+    expect(fit.backend).toBe('webgpu');
+  });
+});
