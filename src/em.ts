@@ -68,7 +68,14 @@ export interface EmResult {
   warnings: string[];
 }
 
-export const DEFAULT_NEWTON: NewtonOptions = { ridge: 0, maxSteps: 20, decrementTol: 1e-24, maxScoreSpread: 25, direction: 'newton' };
+export const DEFAULT_NEWTON: NewtonOptions = {
+  ridge: 0,
+  maxSteps: 20,
+  decrementTol: 1e-24,
+  maxScoreSpread: 25,
+  direction: 'newton',
+  hessianEvery: 1,
+};
 
 export interface Params {
   alpha: Float64Array;
@@ -104,6 +111,8 @@ export async function runEm(
   let rejectedSteps = 0;
   // Softmax statistics at the Θ the last M-step returned: the next M-step starts there.
   let cached: { theta: Float64Array; stats: SoftmaxStats } | null = null;
+  // Factors of the last fresh Hessians, reused for `hessianEvery` M-steps (quasi-Newton).
+  let hessian: { factors: (Float64Array | null)[]; age: number } | null = null;
 
   const evaluate = async (p: Params): Promise<State> => {
     const e = await engine.eStep(logOf(p.alpha), p.theta, K);
@@ -122,8 +131,11 @@ export async function runEm(
       active.push(c > 0);
       for (let l = 0; l < L; l++) targets[k * L + l] = c > 0 ? s.e.featureSums[k * L + l] / c : 0;
     }
-    const m = await newtonMStep(engine, s.theta, targets, active, K, designCovariance, newton, cached?.theta === s.theta ? cached.stats : undefined);
+    const frozen = newton.direction === 'newton' && hessian && hessian.age < newton.hessianEvery ? hessian.factors : undefined;
+    const m = await newtonMStep(engine, s.theta, targets, active, K, designCovariance, newton, cached?.theta === s.theta ? cached.stats : undefined, frozen);
     cached = m.statsAtTheta ? { theta: m.theta, stats: m.statsAtTheta } : null;
+    if (m.factors) hessian = { factors: m.factors, age: 1 };
+    else if (hessian) hessian.age = m.staleHint ? Infinity : hessian.age + 1;
     newtonSteps += m.steps;
     iterations++;
     if (m.collapsed.length > 0) {

@@ -55,6 +55,11 @@ export interface FitOptions {
    * covariance as a fixed preconditioner, no Hessian pass); default 'newton'
    */
   stepDirection?: StepDirection;
+  /**
+   * direction 'newton': a fresh Hessian (the pL²K pass) every this many M-steps, the last
+   * one's factors in between, and at once when a step with stale factors needs backtracking
+   */
+  hessianEvery?: number;
   /** WebGPU: force row chunks of at most this many support points */
   maxChunkRows?: number;
   device?: GPUDevice;
@@ -132,6 +137,7 @@ interface CheckedOptions {
   seed: number;
   maxNewtonSteps: number;
   stepDirection: StepDirection;
+  hessianEvery: number;
 }
 
 function checkOptions(o: FitOptions, p: number): CheckedOptions {
@@ -166,7 +172,9 @@ function checkOptions(o: FitOptions, p: number): CheckedOptions {
   if (stepDirection !== 'newton' && stepDirection !== 'design') {
     fail('options', `stepDirection must be "newton" or "design", got ${JSON.stringify(stepDirection)}`);
   }
-  return { K, restarts, screenIters, tol, maxIter, ridge, seed, maxNewtonSteps, stepDirection };
+  const hessianEvery = o.hessianEvery ?? 1;
+  if (!Number.isInteger(hessianEvery) || hessianEvery < 1) fail('options', `hessianEvery must be an integer ≥ 1, got ${hessianEvery}`);
+  return { K, restarts, screenIters, tol, maxIter, ridge, seed, maxNewtonSteps, stepDirection, hessianEvery };
 }
 
 function flattenTheta(theta: ExplicitInit['theta']): number[] {
@@ -206,6 +214,7 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
         maxSteps: o.maxNewtonSteps,
         direction: o.stepDirection,
         designFactor: o.stepDirection === 'design' ? designFactor(design.covariance, L, o.ridge) : undefined,
+        hessianEvery: o.hessianEvery,
       },
     };
     const records: StartRecord[] = [];

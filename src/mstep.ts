@@ -4,11 +4,13 @@
  * by damped (quasi-)Newton steps from the current θ_k with Armijo backtracking. All K
  * components share each pass over p (one softmaxStats call evaluates every row of Θ).
  *
- * Directions:
- * - 'newton': d = (∇²A + λI)⁻¹ g, the exact Hessian (a pL²K pass);
- * - 'design': d = (S + λI)⁻¹ g with S the design covariance, fixed for the whole fit. S is
- *   ∇²A(0) exactly and close to ∇²A(θ) in the random-design regime, so the step is nearly
- *   Newton's without the pL²K Hessian pass (MATH.md §2's preconditioned step).
+ * Directions d = P_k⁻¹ g with a per-component SPD matrix P_k:
+ * - 'newton': P_k = ∇²A(θ_k) + λI, the Hessian (a pL²K pass). The EM driver may hand in the
+ *   factors of a Hessian from an earlier M-step instead (`frozen`): a quasi-Newton step that
+ *   skips the pL²K pass, still an ascent step (any SPD P_k is) checked by Armijo;
+ * - 'design': P_k = S + λI with S the design covariance, fixed for the whole fit. S is
+ *   ∇²A(0) exactly and close to ∇²A(θ) in the random-design regime (MATH.md §2's
+ *   preconditioned step); on real designs it can be a poor guess (see the README).
  *
  * Each trial point's pass also returns the statistics the next step needs (mean, and the
  * Hessian for 'newton'), so an accepted full step costs exactly one pass; the statistics
@@ -37,6 +39,8 @@ export interface NewtonOptions {
   direction: StepDirection;
   /** Cholesky factor of S + λI (L×L), required for direction 'design' */
   designFactor?: Float64Array;
+  /** direction 'newton': compute a fresh Hessian every this many M-steps (1: always) */
+  hessianEvery: number;
 }
 
 export interface NewtonResult {
@@ -49,6 +53,10 @@ export interface NewtonResult {
   collapsed: { k: number; reason: string }[];
   /** softmax statistics at the returned Θ when the last pass evaluated exactly it */
   statsAtTheta?: SoftmaxStats;
+  /** Cholesky factors of the fresh Hessians this call computed (first step), per component */
+  factors?: (Float64Array | null)[];
+  /** a frozen preconditioner needed backtracking: time for a fresh Hessian */
+  staleHint: boolean;
 }
 
 const ARMIJO_C1 = 1e-4;
@@ -69,12 +77,15 @@ export async function newtonMStep(
   designCovariance: Float64Array,
   opts: NewtonOptions,
   statsAtStart?: SoftmaxStats,
+  frozen?: (Float64Array | null)[],
 ): Promise<NewtonResult> {
   const L = engine.L;
   const lambda = opts.ridge;
-  const useHessian = opts.direction === 'newton';
-  if (!useHessian && !opts.designFactor) throw new Error('newtonMStep: direction "design" needs designFactor');
+  if (opts.direction === 'design' && !opts.designFactor) throw new Error('newtonMStep: direction "design" needs designFactor');
+  const useHessian = opts.direction === 'newton' && !frozen;
   const want = { mean: true, covariance: useHessian };
+  let factors: (Float64Array | null)[] | undefined;
+  let staleHint = false;
   const decrementTol = Math.max(opts.decrementTol, (32 * engine.unitRoundoff) ** 2);
   const theta = Float64Array.from(thetaIn);
   const pending = active.slice();
@@ -108,7 +119,10 @@ export async function newtonMStep(
           pending[k] = false;
           continue;
         }
+        if (step === 0) (factors ??= new Array(K).fill(null))[k] = h;
         d = choleskySolve(h, L, g);
+      } else if (frozen?.[k]) {
+        d = choleskySolve(frozen[k]!, L, g);
       } else {
         d = choleskySolve(opts.designFactor!, L, g);
       }
@@ -154,6 +168,7 @@ export async function newtonMStep(
     }
     // The first trial's statistics describe the new Θ only if every row was accepted at t = 1.
     const allFullSteps = t.every((v) => v === 1) && !searching.some(Boolean);
+    if (frozen && !allFullSteps) staleHint = true;
     stats = allFullSteps && trialStats && hasWanted(trialStats, want) ? trialStats : undefined;
     for (let k = 0; k < K; k++) {
       if (searching[k]) pending[k] = false; // no ascent found even at tiny steps: at the rounding floor
@@ -164,7 +179,7 @@ export async function newtonMStep(
       }
     }
   }
-  return { theta, steps, passes, collapsed, statsAtTheta: stats };
+  return { theta, steps, passes, collapsed, statsAtTheta: stats, factors, staleHint };
 }
 
 /** √(θ_kᵀ S θ_k): the standard deviation of the scores x_j·θ_k over the items. */
