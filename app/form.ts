@@ -1,0 +1,75 @@
+/** The controls: which data, which fit; reading them into a job and switching the data panels. */
+import type { BackendChoice } from '../src/engine.ts';
+import { byId } from './dom.ts';
+import type { DataSpec, DatasetKind, FitSettings } from './protocol.ts';
+
+const input = (id: string) => byId<HTMLInputElement>(id);
+const value = (id: string) => Number(input(id).value);
+
+export function selectedDataset(): DatasetKind {
+  const checked = document.querySelector<HTMLInputElement>('input[name="dataset"]:checked');
+  return (checked?.value as DatasetKind) ?? 'sim';
+}
+
+/** Shows the panel of the chosen data source; the books set suggests K = 6 and a small ridge (see below). */
+export function showDataset(kind: DatasetKind): void {
+  byId<HTMLInputElement>(`dataset-${kind}`).checked = true;
+  for (const panel of document.querySelectorAll<HTMLElement>('[data-panel]')) panel.hidden = panel.dataset.panel !== kind;
+}
+
+/**
+ * Values a data set suggests for fields the user has not touched. On the books set the
+ * unpenalised MLE does not exist for some components (a component collapses onto a few
+ * words at the edge of the convex hull of the GloVe vectors), so a small ridge is the default there.
+ */
+const SUGGESTED: Record<DatasetKind, Partial<Record<string, string>>> = {
+  books: { 'fit-K': '6', 'fit-ridge': '0.001' },
+  sim: { 'fit-ridge': '0' },
+  files: {},
+};
+
+export function applySuggestions(kind: DatasetKind): void {
+  for (const [id, v] of Object.entries(SUGGESTED[kind])) {
+    const field = input(id);
+    if (field.dataset.touched !== 'yes' && v !== undefined) field.value = v;
+  }
+}
+
+/** Remembers which fields the user (or the URL) set, so that suggestions leave them alone. */
+export function trackTouched(form: HTMLFormElement): void {
+  form.addEventListener('input', (e) => {
+    const t = e.target as HTMLElement;
+    if (t instanceof HTMLInputElement || t instanceof HTMLSelectElement) t.dataset.touched = 'yes';
+  });
+}
+
+export function readFitSettings(): FitSettings {
+  return {
+    K: value('fit-K'),
+    init: byId<HTMLSelectElement>('fit-init').value as FitSettings['init'],
+    restarts: value('fit-restarts'),
+    stepDirection: byId<HTMLSelectElement>('fit-step').value as FitSettings['stepDirection'],
+    backend: byId<HTMLSelectElement>('fit-backend').value as BackendChoice,
+    ridge: value('fit-ridge'),
+    tol: value('fit-tol'),
+    maxIter: value('fit-maxIter'),
+    seed: value('fit-seed'),
+  };
+}
+
+/** The data to fit; throws with a message for the status line when files are missing. */
+export function readDataSpec(): DataSpec {
+  const kind = selectedDataset();
+  if (kind === 'books') return { kind };
+  if (kind === 'sim') {
+    return {
+      kind,
+      sim: { p: value('sim-p'), L: value('sim-L'), K: value('sim-K'), N: value('sim-N'), thetaNorm: value('sim-theta'), seed: value('sim-seed') },
+    };
+  }
+  const file = (id: string) => input(id).files?.[0];
+  const features = file('file-features');
+  const counts = file('file-counts');
+  if (!features || !counts) throw new Error('choose a features file and a counts file first');
+  return { kind, features, counts, labels: file('file-labels'), truth: file('file-truth') };
+}

@@ -1,0 +1,104 @@
+/** What the page and its fit worker say to each other, and the report a run ends with. */
+import type { BackendChoice } from '../src/engine.ts';
+import type { FitResult } from '../src/fit.ts';
+import type { TruthJson } from '../src/report.ts';
+import type { InitKind } from '../src/initialize.ts';
+import type { StepDirection } from '../src/mstep.ts';
+
+export type DatasetKind = 'books' | 'sim' | 'files';
+
+export interface SimSettings {
+  p: number;
+  L: number;
+  K: number;
+  N: number;
+  thetaNorm: number;
+  seed: number;
+}
+
+export interface FitSettings {
+  K: number;
+  /** the first start: method of moments, subspace, or seeded random */
+  init: InitKind;
+  restarts: number;
+  /** the M-step direction: exact Newton (a pL²K Hessian pass) or the design covariance as preconditioner */
+  stepDirection: StepDirection;
+  backend: BackendChoice;
+  ridge: number;
+  tol: number;
+  maxIter: number;
+  seed: number;
+}
+
+export type DataSpec =
+  | { kind: 'books' }
+  | { kind: 'sim'; sim: SimSettings }
+  | { kind: 'files'; features: File; counts: File; labels?: File; truth?: File };
+
+export type ToWorker = { type: 'run'; data: DataSpec; fit: FitSettings } | { type: 'cancel' };
+
+export interface ProgressPoint {
+  start: number;
+  phase: 'screen' | 'final';
+  iteration: number;
+  logLikPerSample: number;
+}
+
+export interface ErrorInfo {
+  name: string;
+  /** SoftmixError's stable code when there is one ('cancelled' for a cancelled fit) */
+  code?: string;
+  message: string;
+}
+
+export type FromWorker =
+  | { type: 'status'; text: string }
+  | { type: 'loaded'; description: string; p: number; L: number; N: number }
+  | { type: 'progress'; points: ProgressPoint[] }
+  | { type: 'done'; fit: FitResult; report: PageReport }
+  | { type: 'error'; error: ErrorInfo };
+
+export interface ReportItem {
+  index: number;
+  /** the word (books), the given item name, or "#index" */
+  label: string;
+  /** n_j in the fitted counts */
+  count: number;
+  /** n_j r_jk log(lift) */
+  score: number;
+  /** σ_j(θ_k) / π_j */
+  lift: number;
+}
+
+export interface ReportComponent {
+  /** 1-based, in the fit's order (weights descending) */
+  component: number;
+  weight: number;
+  /** |θ_k| */
+  norm: number;
+  items: ReportItem[];
+}
+
+/** window.softmixResult.report: what a person or a program reads off a run. */
+export interface PageReport {
+  dataset: DatasetKind;
+  description: string;
+  K: number;
+  p: number;
+  L: number;
+  N: number;
+  backend: 'cpu' | 'webgpu';
+  device: string;
+  iterations: number;
+  converged: boolean;
+  stopReason: string;
+  components: ReportComponent[];
+  /** ℓ/N on the fitted counts; on the held-out counts (books); at the true parameters (simulations) */
+  logLikPerSample: { train: number; heldout?: number; truth?: number };
+  /** against the truth, when it is known (compareWithTruth) */
+  error?: { thetaError: number; alphaError: number; w1: number; permutation: number[] };
+  truth?: TruthJson;
+  /** milliseconds per phase */
+  timings: { loadMs: number; setupMs: number; initMs: number; emMs: number; finishMs: number; reportMs: number; totalMs: number; perIterationMs: number };
+  warnings: string[];
+}

@@ -1,0 +1,80 @@
+/**
+ * The run's report (runs in the worker, host float64): per component its weight and its
+ * most characteristic items, ℓ/N on the fitted, held-out and true parameters, the error
+ * against the truth when it is known.
+ */
+import { characteristicItems } from '../src/characteristic.ts';
+import { compareWithTruth } from '../src/report.ts';
+import { logLikelihood, mixtureLogProbabilities } from '../src/model.ts';
+import type { FitResult } from '../src/fit.ts';
+import type { LoadedData } from './load-data.ts';
+import type { PageReport } from './protocol.ts';
+
+export const TOP_ITEMS = 12;
+
+function perSample(data: LoadedData, counts: ArrayLike<number>, alpha: number[], theta: number[][]): number {
+  const logPi = mixtureLogProbabilities(data.features, data.p, data.L, {
+    alpha: Float64Array.from(alpha),
+    theta: Float64Array.from(theta.flat()),
+  });
+  let N = 0;
+  for (let j = 0; j < counts.length; j++) N += counts[j];
+  return logLikelihood(counts, logPi) / N;
+}
+
+export function summarise(data: LoadedData, fit: FitResult, loadMs: number, fitWallMs: number): PageReport {
+  const t0 = performance.now();
+  const label = (j: number) => data.labels?.[j] || `#${j}`;
+  const components = characteristicItems(data.features, data.p, data.L, data.counts, fit.alpha, fit.theta, TOP_ITEMS).map((c) => ({
+    component: c.k + 1,
+    weight: fit.alpha[c.k],
+    norm: Math.hypot(...fit.theta[c.k]),
+    items: c.items.map((i) => ({ index: i.index, label: label(i.index), count: data.counts[i.index], score: i.score, lift: i.lift })),
+  }));
+
+  const logLikPerSample: PageReport['logLikPerSample'] = { train: fit.logLikPerSample };
+  if (data.heldout) logLikPerSample.heldout = perSample(data, data.heldout, fit.alpha, fit.theta);
+
+  const warnings = [...fit.warnings];
+  let error: PageReport['error'];
+  if (data.truth) {
+    if (data.truth.alpha.length === fit.K && data.truth.theta.every((row) => row.length === fit.L)) {
+      const e = compareWithTruth(fit, data.truth);
+      error = { thetaError: e.thetaError, alphaError: e.alphaError, w1: e.w1, permutation: e.permutation };
+      logLikPerSample.truth = perSample(data, data.counts, data.truth.alpha, data.truth.theta);
+    } else {
+      warnings.push(`the truth has K = ${data.truth.alpha.length} components and the fit K = ${fit.K}: no error against the truth`);
+    }
+  }
+  const reportMs = performance.now() - t0;
+  const t = fit.timings;
+  return {
+    dataset: data.kind,
+    description: data.description,
+    K: fit.K,
+    p: fit.p,
+    L: fit.L,
+    N: fit.N,
+    backend: fit.backend,
+    device: fit.device.description,
+    iterations: fit.iterations,
+    converged: fit.converged,
+    stopReason: fit.stopReason,
+    components,
+    logLikPerSample,
+    error,
+    truth: data.truth,
+    timings: {
+      loadMs,
+      setupMs: t.setupMs,
+      initMs: t.initMs ?? 0,
+      emMs: t.emMs,
+      // after EM: the stationarity check, sorting, releasing the engine
+      finishMs: Math.max(0, t.totalMs - t.setupMs - (t.initMs ?? 0) - t.emMs),
+      reportMs,
+      totalMs: loadMs + fitWallMs + reportMs,
+      perIterationMs: t.perIterationMs,
+    },
+    warnings,
+  };
+}

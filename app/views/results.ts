@@ -1,0 +1,125 @@
+/**
+ * The results view (#results): summary, weights, atoms in 2-D, error against the truth,
+ * characteristic items per component, starts, timings, device, warnings.
+ */
+import type uPlot from 'uplot';
+import type { FitResult } from '../../src/fit.ts';
+import type { PageReport } from '../protocol.ts';
+import { el, int, ms, num } from '../dom.ts';
+import { colour } from '../charts/palette.ts';
+import { weightsChart } from '../charts/weights-chart.ts';
+import { atomsChart } from '../charts/atoms-chart.ts';
+import { principalPlane, project } from '../projection.ts';
+import { deviceTable, errorTable, startsTable, timingsTable } from './tables.ts';
+
+function summary(fit: FitResult, report: PageReport): HTMLElement {
+  const ll = report.logLikPerSample;
+  const entries: [string, string][] = [
+    ['components K', String(fit.K)],
+    ['items p × features L', `${int(fit.p)} × ${fit.L}`],
+    ['draws N', int(fit.N)],
+    ['backend', fit.backend === 'webgpu' ? `webgpu — ${fit.device.description}` : `cpu — ${fit.device.description}`],
+    ['ℓ/N (fitted counts)', num(ll.train, 7)],
+  ];
+  if (ll.heldout !== undefined) entries.push(['ℓ/N held out', num(ll.heldout, 7)]);
+  if (ll.truth !== undefined) entries.push(['ℓ/N at the truth', num(ll.truth, 7)]);
+  entries.push(
+    ['first start', fit.mom && !fit.mom.ok ? `${fit.init} failed → subspace (see warnings)` : fit.init],
+    ['EM iterations', `${fit.iterations}${fit.converged ? ', converged' : ` — stopped: ${fit.stopReason}`}`],
+    ['|∇(ℓ/N)| at the end', num(fit.gradientNorm, 3)],
+  );
+  if (report.error) entries.push(['max |θ̂ − θ| (truth)', num(report.error.thetaError, 4)]);
+  entries.push(['time', ms(report.timings.totalMs)]);
+  return el('dl', { class: 'summary' }, ...entries.map(([k, v]) => el('div', {}, el('dt', {}, k), el('dd', {}, v))));
+}
+
+function componentCards(report: PageReport): HTMLElement {
+  const what = report.dataset === 'books' ? 'words' : 'items';
+  return el(
+    'div',
+    { class: 'components' },
+    ...report.components.map((c) =>
+      el(
+        'div',
+        { class: 'component', 'data-component': c.component, style: `--c: ${colour(c.component - 1)}` },
+        el('h4', {}, `Component ${c.component} · α̂ = ${c.weight.toFixed(3)} · |θ| = ${c.norm.toFixed(2)}`),
+        c.items.length
+          ? el(
+              'ol',
+              {},
+              ...c.items.map((i) =>
+                el('li', { title: `item ${i.index}: count ${i.count}, score ${i.score.toFixed(1)}` }, i.label, el('span', { class: 'lift' }, `×${i.lift.toFixed(2)}`)),
+              ),
+            )
+          : el('p', { class: 'muted' }, `no ${what}`),
+      ),
+    ),
+  );
+}
+
+/** Renders into `root` (made visible); returns a function that releases the charts. */
+export function renderResults(root: HTMLElement, fit: FitResult, report: PageReport): () => void {
+  const weightsBox = el('div', { class: 'chart' });
+  const atomsBox = el('div', { class: 'chart' });
+  const plane = principalPlane(fit.theta, fit.L);
+  const truth = report.truth && report.error ? report.truth : undefined;
+  const what = report.dataset === 'books' ? 'words' : 'items';
+
+  const parts: (Node | null)[] = [
+    el('h2', {}, 'Results'),
+    el('p', { class: 'caption' }, report.description),
+    summary(fit, report),
+    el(
+      'div',
+      { class: 'two' },
+      el('figure', {}, weightsBox, el('figcaption', {}, `Weights α̂_k of the ${fit.K} components (sorted)${truth ? '; rings: the true weight of the matched component' : ''}.`)),
+      el(
+        'figure',
+        {},
+        atomsBox,
+        el(
+          'figcaption',
+          {},
+          `Atoms θ̂_k projected onto the top two principal axes of the fitted atoms (${(100 * plane.share).toFixed(0)}% of Σ|θ̂_k|²); + marks θ = 0.` +
+            (truth ? ' Rings: the true atoms, dashed to the fitted atom each is matched with.' : ''),
+        ),
+      ),
+    ),
+    report.error ? el('div', {}, el('h3', {}, 'Error against the truth'), errorTable(report.error)) : null,
+    el('h3', {}, `Characteristic ${what} per component`),
+    el('p', { class: 'caption' }, `Highest n_j·r_jk·log(r_jk/α_k): expected count of the ${what.slice(0, -1)} in the component times its log-lift; ×lift = σ_j(θ_k)/π_j.`),
+    componentCards(report),
+    el(
+      'div',
+      { class: 'two' },
+      el('div', {}, el('h3', {}, 'Starts'), startsTable(fit)),
+      el('div', {}, el('h3', {}, 'Time per phase'), timingsTable(report, fit)),
+    ),
+    el('div', { class: 'two' }, el('div', {}, el('h3', {}, 'Adapter and device'), deviceTable(fit)), warnings(report.warnings)),
+  ];
+  root.replaceChildren(...parts.filter((n): n is Node => n !== null));
+  root.hidden = false;
+
+  const trueAlpha = truth ? fit.alpha.map((_, s) => { const k = report.error!.permutation.indexOf(s); return k >= 0 ? truth.alpha[k] : null; }) : undefined;
+  const charts: uPlot[] = [
+    weightsChart(weightsBox, fit.alpha, trueAlpha),
+    atomsChart(
+      atomsBox,
+      {
+        fitted: fit.theta.map((t) => project(t, plane)),
+        truth: truth ? { points: truth.theta.map((t) => project(t, plane)), matchedTo: report.error!.permutation } : undefined,
+      },
+      ['principal axis 1', 'principal axis 2'],
+    ),
+  ];
+  return () => charts.forEach((c) => c.destroy());
+}
+
+function warnings(list: string[]): HTMLElement {
+  return el(
+    'div',
+    {},
+    el('h3', {}, 'Warnings'),
+    list.length ? el('ul', { class: 'warnings' }, ...list.map((w) => el('li', {}, w))) : el('p', { class: 'muted' }, 'none'),
+  );
+}

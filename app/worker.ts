@@ -1,0 +1,60 @@
+/**
+ * The fit worker: loads the data, runs fitSoftmaxMixture (WebGPU works in dedicated
+ * workers), streams ℓ/N per iteration in small batches, and posts the fit and its report.
+ * One worker per run; 'cancel' aborts the fit through its AbortSignal.
+ */
+import { fitSoftmaxMixture } from '../src/fit.ts';
+import { loadData } from './load-data.ts';
+import { summarise } from './summary.ts';
+import type { ErrorInfo, FromWorker, ProgressPoint, ToWorker } from './protocol.ts';
+
+const post = (msg: FromWorker) => (self as unknown as Worker).postMessage(msg);
+const controller = new AbortController();
+const FLUSH_MS = 50;
+
+function errorInfo(err: unknown): ErrorInfo {
+  if (err instanceof Error) return { name: err.name, code: (err as { code?: string }).code, message: err.message };
+  return { name: 'Error', message: String(err) };
+}
+
+async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
+  const t0 = performance.now();
+  post({ type: 'status', text: msg.data.kind === 'books' ? 'fetching the books data…' : msg.data.kind === 'sim' ? 'simulating…' : 'reading the files…' });
+  const data = await loadData(msg.data);
+  const loadMs = performance.now() - t0;
+  let N = 0;
+  for (let j = 0; j < data.counts.length; j++) N += data.counts[j];
+  post({ type: 'loaded', description: data.description, p: data.p, L: data.L, N });
+  if (controller.signal.aborted) throw Object.assign(new Error('the fit was cancelled'), { name: 'SoftmixError', code: 'cancelled' });
+
+  let pending: ProgressPoint[] = [];
+  let last = 0;
+  const flush = () => {
+    if (pending.length) post({ type: 'progress', points: pending });
+    pending = [];
+    last = performance.now();
+  };
+  post({ type: 'status', text: 'fitting…' });
+  const tFit = performance.now();
+  const fit = await fitSoftmaxMixture(
+    { features: data.features, p: data.p, L: data.L, counts: data.counts },
+    {
+      ...msg.fit,
+      signal: controller.signal,
+      onIteration: (i) => {
+        pending.push({ start: i.start, phase: i.phase, iteration: i.iteration, logLikPerSample: i.logLikPerSample });
+        if (performance.now() - last > FLUSH_MS) flush();
+      },
+    },
+  );
+  const fitWallMs = performance.now() - tFit;
+  flush();
+  post({ type: 'status', text: 'summarising…' });
+  post({ type: 'done', fit, report: summarise(data, fit, loadMs, fitWallMs) });
+}
+
+self.onmessage = (event: MessageEvent<ToWorker>) => {
+  const msg = event.data;
+  if (msg.type === 'cancel') controller.abort();
+  else run(msg).catch((err) => post({ type: 'error', error: errorInfo(err) }));
+};
