@@ -12,7 +12,8 @@ import { readMatrix, readVector, writeFile, writeNpy } from './io/files.ts';
 import { SoftmixError } from './errors.ts';
 import { compareWithTruth } from './report.ts';
 import { makeProgress } from './progress.ts';
-import { formatFitReport } from './format.ts';
+import { formatPageReport } from './format.ts';
+import { runDemoPage } from './browser/run-page.ts';
 import { runFitInBrowser } from './browser/run-in-browser.ts';
 import type { DatasetInput } from './data.ts';
 
@@ -127,33 +128,29 @@ program
 
 program
   .command('demo')
-  .description('the main job: simulate a data set and fit it on WebGPU in headless Chromium, printing a report')
-  .addOption(new Option('--backend <backend>', 'where the passes over p run').choices(['cpu', 'webgpu']).default('webgpu'))
-  .option('--p <p>', 'items', int('--p'), 5000)
-  .option('--L <L>', 'features', int('--L'), 16)
-  .option('--K <K>', 'components', int('--K'), 4)
-  .option('--N <N>', 'draws', int('--N'), 1e6)
+  .description('the main job: fit the books data (K = 6) on WebGPU in the demo page in headless Chromium; prints a report, writes out/report.json and out/report.png')
+  .addOption(new Option('--dataset <name>', 'books, or a simulation').choices(['books', 'sim']).default('books'))
+  .addOption(new Option('--backend <backend>', 'where the passes over p run').choices(['webgpu', 'cpu', 'auto']).default('webgpu'))
+  .option('--K <K>', 'components', int('--K'), 6)
+  .option('--restarts <R>', 'more starts', int('--restarts'))
+  .option('--tol <tol>', 'relative change of ℓ that stops EM', num('--tol'))
+  .option('--ridge <lambda>', 'ridge λ (the page uses 1e-3 for books)', num('--ridge'))
   .option('--seed <seed>', 'seed', int('--seed'), 1)
-  .option('--restarts <R>', 'additional random starts', int('--restarts'), 3)
-  .option('--out <file>', 'also write the fit as JSON here')
+  .option('--out <dir>', 'where report.json and report.png go', 'out')
   .option('--quiet', 'no progress on stderr')
   .action(async (o) => {
-    const sim = simulate({ p: o.p, L: o.L, K: o.K, N: o.N, thetaNorm: 1.5, seed: o.seed });
-    const data: DatasetInput = { features: sim.features, p: sim.p, L: sim.L, counts: sim.counts };
-    const options: FitOptions = { K: o.K, restarts: o.restarts, seed: o.seed, backend: o.backend };
-    const progress = makeProgress(!o.quiet);
-    const fit = o.backend === 'webgpu'
-      ? await runFitInBrowser(data, options, { onProgress: progress })
-      : await fitSoftmaxMixture(data, { ...options, onIteration: progress });
-    progress.done?.();
-    const truth = {
-      alpha: Array.from(sim.truth.alpha),
-      theta: Array.from({ length: sim.K }, (_, k) => Array.from(sim.truth.theta.subarray(k * sim.L, (k + 1) * sim.L))),
-    };
-    const error = compareWithTruth(fit, truth);
-    console.log(`simulated: p = ${sim.p}, L = ${sim.L}, K = ${sim.K}, N = ${sim.N}, |θ_k| = 1.5, uniform α, seed ${sim.seed}`);
-    console.log(formatFitReport(fit, error));
-    if (o.out) writeFile(o.out, JSON.stringify({ ...fit, error, truth }, null, 2) + '\n');
+    const params: Record<string, string | number> = { dataset: o.dataset, K: o.K, backend: o.backend, seed: o.seed };
+    for (const key of ['restarts', 'tol', 'ridge'] as const) if (o[key] !== undefined) params[key] = o[key];
+    const t0 = Date.now();
+    const run = await runDemoPage(params, {
+      onStatus: (text) => {
+        if (!o.quiet) console.error(`softmix: [${((Date.now() - t0) / 1000).toFixed(0)} s] ${text}`);
+      },
+    });
+    writeFile(join(o.out, 'report.json'), JSON.stringify({ report: run.report, fit: run.fit, chromium: run.chromiumVersion }, null, 2) + '\n');
+    writeFile(join(o.out, 'report.png'), run.screenshot);
+    console.log(formatPageReport(run.report));
+    console.log(`\nwrote ${join(o.out, 'report.json')} and ${join(o.out, 'report.png')}`);
   });
 
 function loadData(o: { features: string; counts?: string; samples?: string }): DatasetInput {

@@ -132,7 +132,11 @@ export async function runEm(
       for (let l = 0; l < L; l++) targets[k * L + l] = c > 0 ? s.e.featureSums[k * L + l] / c : 0;
     }
     const frozen = newton.direction === 'newton' && hessian && hessian.age < newton.hessianEvery ? hessian.factors : undefined;
-    const m = await newtonMStep(engine, s.theta, targets, active, K, designCovariance, newton, cached?.theta === s.theta ? cached.stats : undefined, frozen);
+    const atStart = cached?.theta === s.theta ? cached.stats : undefined;
+    let m = await newtonMStep(engine, s.theta, targets, active, K, designCovariance, newton, atStart, frozen);
+    // A stale Hessian that finds no ascent step would make the M-step a no-op, which the
+    // convergence test would take for convergence: redo it with a fresh Hessian.
+    if (m.stalled) m = await newtonMStep(engine, s.theta, targets, active, K, designCovariance, newton, atStart);
     cached = m.statsAtTheta ? { theta: m.theta, stats: m.statsAtTheta } : null;
     if (m.factors) hessian = { factors: m.factors, age: 1 };
     else if (hessian) hessian.age = m.staleHint ? Infinity : hessian.age + 1;

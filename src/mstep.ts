@@ -57,6 +57,8 @@ export interface NewtonResult {
   factors?: (Float64Array | null)[];
   /** a frozen preconditioner needed backtracking: time for a fresh Hessian */
   staleHint: boolean;
+  /** with a frozen preconditioner some component found no ascent step at all: redo fresh */
+  stalled: boolean;
 }
 
 const ARMIJO_C1 = 1e-4;
@@ -86,6 +88,7 @@ export async function newtonMStep(
   const want = { mean: true, covariance: useHessian };
   let factors: (Float64Array | null)[] | undefined;
   let staleHint = false;
+  let stalled = false;
   const decrementTol = Math.max(opts.decrementTol, (32 * engine.unitRoundoff) ** 2);
   const theta = Float64Array.from(thetaIn);
   const pending = active.slice();
@@ -171,6 +174,7 @@ export async function newtonMStep(
     if (frozen && !allFullSteps) staleHint = true;
     stats = allFullSteps && trialStats && hasWanted(trialStats, want) ? trialStats : undefined;
     for (let k = 0; k < K; k++) {
+      if (searching[k] && frozen) stalled = true;
       if (searching[k]) pending[k] = false; // no ascent found even at tiny steps: at the rounding floor
       const spread = scoreSpread(theta, k, L, designCovariance);
       if (pending[k] && spread > opts.maxScoreSpread) {
@@ -179,7 +183,7 @@ export async function newtonMStep(
       }
     }
   }
-  return { theta, steps, passes, collapsed, statsAtTheta: stats, factors, staleHint };
+  return { theta, steps, passes, collapsed, statsAtTheta: stats, factors, staleHint, stalled };
 }
 
 /** √(θ_kᵀ S θ_k): the standard deviation of the scores x_j·θ_k over the items. */

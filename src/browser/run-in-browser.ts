@@ -3,20 +3,13 @@
  * harness page in headless system Chromium (Playwright, WebGPU flags), sends the data as
  * binary over HTTP, runs the fit there and brings the JSON back.
  */
-import { fileURLToPath } from 'node:url';
-import { dirname, resolve } from 'node:path';
 import type { Plugin } from 'vite';
+import { openPage } from './open-page.ts';
 import { SoftmixError } from '../errors.ts';
 import type { DatasetInput } from '../data.ts';
 import type { FitOptions, FitResult } from '../fit.ts';
 import type { BrowserJob } from './harness.ts';
 import type { IterationInfo } from '../em.ts';
-// @ts-expect-error plain ESM helpers shared with the test config
-import { chromiumArgs } from '../../scripts/chromium.mjs';
-// @ts-expect-error plain ESM helpers shared with the test config
-import { ensureChromium } from '../../scripts/ensure-chromium.mjs';
-
-const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface BrowserRunIO {
   onProgress?: (info: IterationInfo & { start: number; phase: string }) => void;
@@ -63,35 +56,14 @@ export async function runFitInBrowser(data: DatasetInput, options: FitOptions, i
   const { signal: _s, onIteration: _o, device: _d, ...plainOptions } = options;
   const job: BrowserJob = { p, L, hasCounts: !!data.counts, options: plainOptions };
 
-  const executablePath = ensureChromium({ quiet: false });
-  const { createServer } = await import('vite');
-  const { chromium } = await import('playwright');
-  const server = await createServer({
-    root: projectRoot,
-    configFile: false,
-    logLevel: 'silent',
-    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
-    optimizeDeps: { noDiscovery: true, include: [] },
+  const session = await openPage('/app/harness.html', {
+    ready: "typeof window.softmixRunJob === 'function'",
     plugins: [jobDataPlugin(arrays)],
+    onConsole: io.onConsole,
   });
-  let browser: Awaited<ReturnType<typeof chromium.launch>> | null = null;
   try {
-    await server.listen();
-    const address = server.httpServer?.address();
-    if (!address || typeof address === 'string') throw new SoftmixError('backend', 'the local server did not start');
-    browser = await chromium.launch({ executablePath, headless: true, args: chromiumArgs() });
-    const page = await browser.newPage();
-    const pageErrors: string[] = [];
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('response', (res) => {
-      if (res.status() >= 400) pageErrors.push(`HTTP ${res.status()} for ${res.url()}`);
-    });
-    if (io.onConsole) page.on('console', (msg) => io.onConsole!(msg.text()));
+    const { page } = session;
     if (io.onProgress) await page.exposeFunction('softmixProgress', io.onProgress);
-    await page.goto(`http://127.0.0.1:${address.port}/app/harness.html`);
-    await page.waitForFunction(() => typeof window.softmixRunJob === 'function', undefined, { timeout: 60_000 }).catch(() => {
-      throw new SoftmixError('backend', `the harness page did not load${pageErrors.length ? `: ${pageErrors.join('; ')}` : ''}`);
-    });
     const outcome = await page.evaluate(async (j) => {
       try {
         return { ok: true as const, fit: await window.softmixRunJob!(j) };
@@ -106,7 +78,6 @@ export async function runFitInBrowser(data: DatasetInput, options: FitOptions, i
     }
     return outcome.fit;
   } finally {
-    await browser?.close().catch(() => {});
-    await server.close().catch(() => {});
+    await session.close();
   }
 }
