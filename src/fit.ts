@@ -11,6 +11,7 @@ import { buildStarts, type InitKind } from './initialize.ts';
 import { SoftmixError, fail } from './errors.ts';
 import type { DeviceInfo, Engine } from './backend/backend.ts';
 import { choleskyInPlace, norm2 } from './linalg.ts';
+import { informationCriteria } from './metrics.ts';
 import type { StepDirection } from './mstep.ts';
 
 export interface ExplicitInit {
@@ -91,6 +92,9 @@ export interface FitResult {
   theta: number[][];
   logLik: number;
   logLikPerSample: number;
+  /** BIC and AIC for choosing K (MATH.md §6), with K(L+1) − 1 free parameters */
+  bic: number;
+  aic: number;
   /** EM map evaluations (M-steps) of the returned start, screening included */
   iterations: number;
   /** E-step passes over the data of the returned start (extrapolations and rejected steps included) */
@@ -272,6 +276,7 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
       warnings.push(`EM did not converge: stopped at maxIter = ${o.maxIter} with relative change of ℓ above tol = ${o.tol}`);
     }
     const sorted = sortByWeight({ alpha: final.alpha, theta: final.theta }, L);
+    const criteria = informationCriteria(final.logLik, K, L, N);
     const theta: number[][] = [];
     for (let k = 0; k < K; k++) theta.push(Array.from(sorted.theta.subarray(k * L, k * L + L)));
     const itersAll = records.reduce((s, r) => s + r.iterations, 0) + (screening ? final.iterations - best!.run.iterations : 0);
@@ -284,6 +289,8 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
       theta,
       logLik: final.logLik,
       logLikPerSample: final.logLik / N,
+      bic: criteria.bic,
+      aic: criteria.aic,
       iterations: final.iterations,
       eSteps: final.eSteps,
       converged: final.converged,

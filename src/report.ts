@@ -1,8 +1,8 @@
 /**
  * What a fit is worth against known truth (simulations): matched parameter errors,
- * W1 between the mixing measures, and BIC/AIC (MATH.md §6).
+ * W1 between the mixing measures (MATH.md §6).
  */
-import { matchComponents, wasserstein1, informationCriteria } from './metrics.ts';
+import { matchComponents, wasserstein1 } from './metrics.ts';
 import { SoftmixError } from './errors.ts';
 
 export interface TruthJson {
@@ -30,8 +30,4 @@ export function compareWithTruth(fit: { alpha: number[]; theta: number[][]; L: n
   const tru = { alpha: truth.alpha, theta: truth.theta.flat() };
   const m = matchComponents(est, tru, K, fit.L);
   return { thetaError: m.thetaError, alphaError: m.alphaError, w1: wasserstein1(est, tru, fit.L), permutation: Array.from(m.permutation) };
-}
-
-export function criteria(fit: { logLik: number; K: number; L: number; N: number }) {
-  return informationCriteria(fit.logLik, fit.K, fit.L, fit.N);
 }
