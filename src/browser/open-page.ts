@@ -20,6 +20,7 @@ export interface PageSession {
   page: Page;
   /** e.g. "156.0.8078.79" */
   chromiumVersion: string;
+  executablePath: string;
   /** problems the page reported so far (page errors, failed requests) */
   pageErrors: string[];
   close(): Promise<void>;
@@ -70,7 +71,7 @@ export async function openPage(path: string, options: OpenPageOptions): Promise<
     await page.waitForFunction(options.ready, undefined, { timeout: options.readyTimeoutMs ?? 120_000 }).catch(() => {
       throw new SoftmixError('backend', `the page ${path} did not load${pageErrors.length ? `: ${pageErrors.join('; ')}` : ''}`);
     });
-    return { page, chromiumVersion: browser.version(), pageErrors, close };
+    return { page, chromiumVersion: browser.version(), executablePath, pageErrors, close };
   } catch (e) {
     await close();
     throw e;

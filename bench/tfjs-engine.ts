@@ -1,0 +1,112 @@
+/**
+ * The baseline a user would write instead of softmix: the passes of one EM iteration as
+ * TensorFlow.js ops (run on whatever backend tf is set to; the bench asks for 'webgpu').
+ * It implements the two Engine methods EM uses (eStep, softmaxStats), so the same host
+ * M-step (src/mstep.ts) drives it and "one EM iteration" is the same algorithm on every
+ * engine. Each call ends with ONE readback (everything small concatenated, `await data()`),
+ * which is the fair version of what a user would do.
+ *
+ *   E-step:   s = X Θᵀ (matMul), A = logSumExp(s, 0), lp = s − A + log α,
+ *             log π = logSumExp(lp, 1), W = n ∘ exp(lp − log π),
+ *             c = Σ_j W, m = Wᵀ X (matMul), ℓ = Σ n log π
+ *   Newton:   σ = exp(s − A), ∇A = σᵀ X (matMul),
+ *             ∇²A_k = Xᵀ (X ∘ σ_k) − ∇A_k ∇A_kᵀ, one matMul per component
+ *
+ * float32 throughout, and the Hessian is formed raw (Σσxxᵀ − ∇A∇Aᵀ, no centring), as a
+ * user would write it; softmix centres it to avoid the cancellation.
+ */
+import type * as TF from '@tensorflow/tfjs';
+import type { Engine, EngineCounters, EngineInput, EStepResult, SoftmaxStats } from '../src/backend/backend.ts';
+
+export interface TfjsEngine extends Engine {
+  readonly tfBackend: string;
+}
+
+export function createTfjsEngine(tf: typeof TF, input: EngineInput): TfjsEngine {
+  const { p, L } = input;
+  const X = tf.tensor2d(Float32Array.from(input.features), [p, L]);
+  const n = tf.tensor2d(Float32Array.from(input.counts), [p, 1]);
+  let N = 0;
+  for (let j = 0; j < p; j++) N += input.counts[j];
+  const counters: EngineCounters = { passes: 0, dispatches: 0, bytesRead: 0 };
+
+  const read = async (t: TF.Tensor): Promise<Float64Array> => {
+    try {
+      const d = (await t.data()) as Float32Array;
+      counters.bytesRead += d.byteLength;
+      return Float64Array.from(d);
+    } finally {
+      t.dispose();
+    }
+  };
+
+  const engine: TfjsEngine = {
+    backend: 'webgpu',
+    tfBackend: tf.getBackend(),
+    unitRoundoff: 2 ** -24,
+    p,
+    L,
+    N,
+    device: { backend: 'webgpu', description: `TensorFlow.js ${tf.version.tfjs} (${tf.getBackend()})` },
+    counters,
+
+    async eStep(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<EStepResult> {
+      counters.passes++;
+      const out = tf.tidy(() => {
+        const th = tf.tensor2d(Float32Array.from(theta), [K, L]);
+        const la = tf.tensor1d(Float32Array.from(logAlpha, (v) => Math.max(v, -1e30)));
+        const s = tf.matMul(X, th, false, true); // p × K
+        const A = tf.logSumExp(s, 0); // K
+        const lp = s.sub(A).add(la); // log(α_k σ_jk)
+        const logPi = tf.logSumExp(lp, 1, true); // p × 1
+        const W = tf.exp(lp.sub(logPi)).mul(n); // n_j r_jk
+        const c = W.sum(0); // K
+        const m = tf.matMul(W, X, true, false); // K × L
+        const ell = logPi.mul(n).sum();
+        return tf.concat([ell.reshape([1]), c, m.reshape([K * L])]);
+      });
+      const d = await read(out);
+      return { logLik: d[0], weights: d.slice(1, 1 + K), featureSums: d.slice(1 + K, 1 + K + K * L) };
+    },
+
+    async softmaxStats(theta: Float64Array, K: number, want: { mean: boolean; covariance: boolean }): Promise<SoftmaxStats> {
+      counters.passes++;
+      const out = tf.tidy(() => {
+        const th = tf.tensor2d(Float32Array.from(theta), [K, L]);
+        const s = tf.matMul(X, th, false, true); // p × K
+        const A = tf.logSumExp(s, 0); // K
+        const parts: TF.Tensor[] = [A];
+        if (want.mean || want.covariance) {
+          const sigma = tf.exp(s.sub(A)); // p × K
+          const mean = tf.matMul(sigma, X, true, false); // K × L
+          parts.push(mean.reshape([K * L]));
+          if (want.covariance) {
+            for (let k = 0; k < K; k++) {
+              const sk = sigma.slice([0, k], [p, 1]);
+              const H = tf.matMul(X, X.mul(sk), true, false); // L × L
+              const mk = mean.slice([k, 0], [1, L]);
+              parts.push(H.sub(tf.matMul(mk, mk, true, false)).reshape([L * L]));
+            }
+          }
+        }
+        return tf.concat(parts);
+      });
+      const d = await read(out);
+      const result: SoftmaxStats = { logPartition: d.slice(0, K) };
+      if (want.mean || want.covariance) result.mean = d.slice(K, K + K * L);
+      if (want.covariance) result.covariance = d.slice(K + K * L, K + K * L + K * L * L);
+      return result;
+    },
+
+    countMoments: () => Promise.reject(new Error('not part of the TF.js baseline')),
+    projectedMoments: () => Promise.reject(new Error('not part of the TF.js baseline')),
+    directionMoments: () => Promise.reject(new Error('not part of the TF.js baseline')),
+    directionCrossMoments: () => Promise.reject(new Error('not part of the TF.js baseline')),
+
+    dispose() {
+      X.dispose();
+      n.dispose();
+    },
+  };
+  return engine;
+}
