@@ -35,38 +35,23 @@ struct Params {
 var<workgroup> red: array<f32, 256>;
 
 // Pairwise (cascade) summation of a stream, as in weighted-sum.wgsl.
+// Compensated (Kahan) summation of a stream: error ≤ 2u·Σ|x| whatever its length, with
+// no arrays (a cascade's dynamically indexed stack is slow where the "GPU" is a CPU,
+// as on SwiftShader). The names say what it is used for, not how.
 struct Cascade {
-  stack: array<f32, 24>,
-  count: u32,
-  block: f32,
-  inBlock: u32,
+  sum: f32,
+  comp: f32,
 }
 
 fn cascadeAdd(c: ptr<function, Cascade>, x: f32) {
-  (*c).block += x;
-  (*c).inBlock += 1u;
-  if ((*c).inBlock == BLOCK) {
-    var v = (*c).block;
-    var bits = (*c).count;
-    var lvl = 0u;
-    while ((bits & 1u) == 1u) {
-      v = (*c).stack[lvl] + v;
-      bits >>= 1u;
-      lvl += 1u;
-    }
-    (*c).stack[lvl] = v;
-    (*c).count += 1u;
-    (*c).block = 0.0;
-    (*c).inBlock = 0u;
-  }
+  let y = x - (*c).comp;
+  let t = (*c).sum + y;
+  (*c).comp = (t - (*c).sum) - y;
+  (*c).sum = t;
 }
 
 fn cascadeTotal(c: ptr<function, Cascade>) -> f32 {
-  var total = (*c).block;
-  for (var lvl = 0u; lvl < 24u; lvl++) {
-    if ((((*c).count >> lvl) & 1u) == 1u) { total += (*c).stack[lvl]; }
-  }
-  return total;
+  return (*c).sum;
 }
 
 @compute @workgroup_size(16, 16)

@@ -9,21 +9,25 @@
 //   X         rows × L (the whole chunk buffer; the slice starts at P.rowStart)
 //   w         P.rows × K (slice-local)
 //   center    K × L
-//   partials  one K·T row per workgroup along x, T = L(L+1)/2, at
-//             partials[(outOffset + wg.x) · W + k·T + t], t the packed index of (a, b):
+//   partials  one K·T row per workgroup row g = wg.y (row group), T = L(L+1)/2, at
+//             partials[(outOffset + g) · W + k·T + t], t the packed index of (a, b):
 //             row a holds b = a .. L−1, t = a·L − a(a−1)/2 + (b − a)
 //
-// Same split-K shape as weighted-sum.wgsl: workgroup g along x covers
-// [g·span, (g+1)·span) of the slice, 16 packed outputs per workgroup (grid y),
-// 16 row lanes with a cascade sum each, then a tree over the lanes.
+// Split-K over the rows, register-blocked, no workgroup memory and no barriers: the
+// outputs of one k are cut into 4 × 4 tiles (ta ≤ tb) of the upper triangle, and one
+// invocation accumulates a whole tile over all the rows [g·span, (g+1)·span) of
+// workgroup row g = wg.y, loading per row 4 x_a, 4 x_b and one w for 16 products.
+// Invocation gid.x = k·nTiles + tile; consecutive invocations share k and the rows,
+// so their loads of a row hit the same cache lines. Each tile sum is compensated
+// (Kahan) over the span; tiles on the diagonal compute 16 values and write a ≤ b,
+// and indices past L are clamped on load and not written.
 //
 // Entry point `centerMain`: c_kl = Σ_i F_i,kl / Σ_i S_i,k from the (few) remaining
 // weighted-sum partials F (n_F × K·L) and estep/sigma weight partials S (n_S × K).
 // A serial loop over at most a few hundred partials: c only has to be
 // near the mean, and the host reads back exactly the c that was used.
 
-const LANES: u32 = 16u;
-const BLOCK: u32 = 8u;
+const TILE: u32 = 4u;
 
 struct Params {
   rowStart: u32,
@@ -34,6 +38,11 @@ struct Params {
   span: u32,
   W: u32,
   T: u32,
+  // tiles per side ⌈L/4⌉ and tiles per k NT(NT+1)/2
+  NT: u32,
+  nTiles: u32,
+  _pad0: u32,
+  _pad1: u32,
 }
 
 struct CenterParams {
@@ -54,77 +63,83 @@ struct CenterParams {
 @group(0) @binding(7) var<storage, read> weightPartials: array<f32>;
 @group(0) @binding(8) var<storage, read_write> centerOut: array<f32>;
 
-var<workgroup> red: array<f32, 256>;
-
-// Pairwise (cascade) summation of a stream, as in weighted-sum.wgsl.
+// Compensated (Kahan) summation of a stream, four lanes at a time: error ≤ 2u·Σ|x|
+// (first order) whatever its length, with no arrays (a cascade's dynamically indexed
+// stack is slow where the "GPU" is a CPU, as on SwiftShader). The names say what it
+// is used for, not how.
 struct Cascade {
-  stack: array<f32, 24>,
-  count: u32,
-  block: f32,
-  inBlock: u32,
+  sum: vec4f,
+  comp: vec4f,
 }
 
-fn cascadeAdd(c: ptr<function, Cascade>, x: f32) {
-  (*c).block += x;
-  (*c).inBlock += 1u;
-  if ((*c).inBlock == BLOCK) {
-    var v = (*c).block;
-    var bits = (*c).count;
-    var lvl = 0u;
-    while ((bits & 1u) == 1u) {
-      v = (*c).stack[lvl] + v;
-      bits >>= 1u;
-      lvl += 1u;
-    }
-    (*c).stack[lvl] = v;
-    (*c).count += 1u;
-    (*c).block = 0.0;
-    (*c).inBlock = 0u;
+fn cascadeAdd(c: ptr<function, Cascade>, x: vec4f) {
+  let y = x - (*c).comp;
+  let t = (*c).sum + y;
+  (*c).comp = (t - (*c).sum) - y;
+  (*c).sum = t;
+}
+
+fn cascadeTotal(c: ptr<function, Cascade>) -> vec4f {
+  return (*c).sum;
+}
+
+// Packed index of (a, b ≥ a) within one k: a·L − a(a−1)/2 + (b − a) = a(2L − a − 1)/2 + b.
+fn packed(a: u32, b: u32, L: u32) -> u32 {
+  return a * (2u * L - a - 1u) / 2u + b;
+}
+
+fn store(base: u32, a: u32, b0: u32, L: u32, v: vec4f) {
+  if (a >= L) { return; }
+  for (var i = 0u; i < TILE; i++) {
+    let b = b0 + i;
+    if (b >= a && b < L) { partials[base + packed(a, b, L)] = v[i]; }
   }
 }
 
-fn cascadeTotal(c: ptr<function, Cascade>) -> f32 {
-  var total = (*c).block;
-  for (var lvl = 0u; lvl < 24u; lvl++) {
-    if ((((*c).count >> lvl) & 1u) == 1u) { total += (*c).stack[lvl]; }
-  }
-  return total;
-}
-
-@compute @workgroup_size(16, 16)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wg: vec3u) {
   let K = P.K;
   let L = P.L;
-  let o = wg.y * LANES + lid.x;
-  let valid = o < P.W;
-  let k = o / P.T;
-  // (a, b) from the packed upper-triangle index.
-  var a = 0u;
-  var rem = o % P.T;
-  while (a < L && rem >= L - a) {
-    rem -= L - a;
-    a += 1u;
+  let idx = gid.x;
+  if (idx >= K * P.nTiles) { return; }
+  let k = idx / P.nTiles;
+  // (ta, tb ≥ ta) from the tile index, row-major over the upper triangle of tiles.
+  var ta = 0u;
+  var rem = idx % P.nTiles;
+  while (ta < P.NT && rem >= P.NT - ta) {
+    rem -= P.NT - ta;
+    ta += 1u;
   }
-  let b = a + rem;
-  let begin = wg.x * P.span;
-  let end = min(P.rows, begin + P.span);
+  let tb = ta + rem;
+  let a0 = ta * TILE;
+  let b0 = tb * TILE;
+  let last = L - 1u;
+  let ia = min(vec4u(a0, a0 + 1u, a0 + 2u, a0 + 3u), vec4u(last));
+  let ib = min(vec4u(b0, b0 + 1u, b0 + 2u, b0 + 3u), vec4u(last));
+  let cr = k * L;
+  let ca = vec4f(center[cr + ia.x], center[cr + ia.y], center[cr + ia.z], center[cr + ia.w]);
+  let cb = vec4f(center[cr + ib.x], center[cr + ib.y], center[cr + ib.z], center[cr + ib.w]);
 
-  var acc: Cascade;
-  if (valid) {
-    let ca = center[k * L + a];
-    let cb = center[k * L + b];
-    for (var j = begin + lid.y; j < end; j += LANES) {
-      let xr = (P.rowStart + j) * L;
-      cascadeAdd(&acc, w[j * K + k] * ((X[xr + a] - ca) * (X[xr + b] - cb)));
-    }
+  let begin = wg.y * P.span;
+  let end = min(P.rows, begin + P.span);
+  var g0: Cascade;
+  var g1: Cascade;
+  var g2: Cascade;
+  var g3: Cascade;
+  for (var j = begin; j < end; j++) {
+    let xr = (P.rowStart + j) * L;
+    let da = w[j * K + k] * (vec4f(X[xr + ia.x], X[xr + ia.y], X[xr + ia.z], X[xr + ia.w]) - ca);
+    let db = vec4f(X[xr + ib.x], X[xr + ib.y], X[xr + ib.z], X[xr + ib.w]) - cb;
+    cascadeAdd(&g0, da.x * db);
+    cascadeAdd(&g1, da.y * db);
+    cascadeAdd(&g2, da.z * db);
+    cascadeAdd(&g3, da.w * db);
   }
-  red[lid.y * LANES + lid.x] = cascadeTotal(&acc);
-  workgroupBarrier();
-  for (var stride = LANES / 2u; stride > 0u; stride >>= 1u) {
-    if (lid.y < stride) { red[lid.y * LANES + lid.x] += red[(lid.y + stride) * LANES + lid.x]; }
-    workgroupBarrier();
-  }
-  if (lid.y == 0u && valid) { partials[(P.outOffset + wg.x) * P.W + o] = red[lid.x]; }
+  let base = (P.outOffset + wg.y) * P.W + k * P.T;
+  store(base, a0, b0, L, cascadeTotal(&g0));
+  store(base, a0 + 1u, b0, L, cascadeTotal(&g1));
+  store(base, a0 + 2u, b0, L, cascadeTotal(&g2));
+  store(base, a0 + 3u, b0, L, cascadeTotal(&g3));
 }
 
 @compute @workgroup_size(64)

@@ -2,19 +2,18 @@
 //
 //   X         rows × L (the whole chunk buffer; the slice starts at P.rowStart)
 //   w         P.rows × K (slice-local), e.g. n_j r_jk from estep.wgsl or σ_jk
-//   partials  one K·L row per workgroup along x, at partials[(outOffset + wg.x) · W + o],
+//   partials  one K·L row per row group g = wg.y, at partials[(outOffset + g) · W + o],
 //             o = k·L + l, W = K·L
 //
-// Split-K over the long dimension p: workgroup g along x covers the rows
-// [g·span, (g+1)·span) of the slice, and 16 outputs (grid y tiles the K·L outputs).
-// Workgroup 16 × 16: lane x is the output, lane y takes every 16th row of the span.
-// Each invocation sums its rows with a cascade (8 rows serially into a block, blocks
-// merged pairwise through a binary counter, so the error grows like log2 of the
-// count, not linearly); then the 16 lanes are tree-summed in workgroup memory.
-// Partials are merged across workgroups and slices by merge-sums.wgsl and on the host.
+// Split-K over the long dimension p, register-blocked, no workgroup memory and no
+// barriers: row group g = wg.y covers the rows [g·span, (g+1)·span) of the slice;
+// invocation gid.x = k·⌈L/4⌉ + q owns the outputs (k, 4q .. 4q+3) and sums them over
+// the whole span, loading per row one w and four x (vec4 accumulators, compensated).
+// Consecutive invocations share k and the rows, so their loads hit the same lines.
+// Indices past L are clamped on load and not written.
+// Partials are merged across row groups and slices by merge-sums.wgsl and on the host.
 
-const LANES: u32 = 16u;
-const BLOCK: u32 = 8u;
+const TILE: u32 = 4u;
 
 struct Params {
   rowStart: u32,
@@ -24,7 +23,8 @@ struct Params {
   outOffset: u32,
   span: u32,
   W: u32,
-  _pad: u32,
+  // ⌈L/4⌉
+  NQ: u32,
 }
 
 @group(0) @binding(0) var<uniform> P: Params;
@@ -32,65 +32,47 @@ struct Params {
 @group(0) @binding(2) var<storage, read> w: array<f32>;
 @group(0) @binding(3) var<storage, read_write> partials: array<f32>;
 
-var<workgroup> red: array<f32, 256>;
-
-// Pairwise (cascade) summation of a stream: see the header.
+// Compensated (Kahan) summation of a stream, four lanes at a time: error ≤ 2u·Σ|x|
+// (first order) whatever its length, with no arrays (a cascade's dynamically indexed
+// stack is slow where the "GPU" is a CPU, as on SwiftShader). The names say what it
+// is used for, not how.
 struct Cascade {
-  stack: array<f32, 24>,
-  count: u32,
-  block: f32,
-  inBlock: u32,
+  sum: vec4f,
+  comp: vec4f,
 }
 
-fn cascadeAdd(c: ptr<function, Cascade>, x: f32) {
-  (*c).block += x;
-  (*c).inBlock += 1u;
-  if ((*c).inBlock == BLOCK) {
-    var v = (*c).block;
-    var bits = (*c).count;
-    var lvl = 0u;
-    while ((bits & 1u) == 1u) {
-      v = (*c).stack[lvl] + v;
-      bits >>= 1u;
-      lvl += 1u;
-    }
-    (*c).stack[lvl] = v;
-    (*c).count += 1u;
-    (*c).block = 0.0;
-    (*c).inBlock = 0u;
-  }
+fn cascadeAdd(c: ptr<function, Cascade>, x: vec4f) {
+  let y = x - (*c).comp;
+  let t = (*c).sum + y;
+  (*c).comp = (t - (*c).sum) - y;
+  (*c).sum = t;
 }
 
-fn cascadeTotal(c: ptr<function, Cascade>) -> f32 {
-  var total = (*c).block;
-  for (var lvl = 0u; lvl < 24u; lvl++) {
-    if ((((*c).count >> lvl) & 1u) == 1u) { total += (*c).stack[lvl]; }
-  }
-  return total;
+fn cascadeTotal(c: ptr<function, Cascade>) -> vec4f {
+  return (*c).sum;
 }
 
-@compute @workgroup_size(16, 16)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wg: vec3u) {
   let K = P.K;
   let L = P.L;
-  let o = wg.y * LANES + lid.x;
-  let valid = o < P.W;
-  let k = o / L;
-  let l = o % L;
-  let begin = wg.x * P.span;
+  let idx = gid.x;
+  if (idx >= K * P.NQ) { return; }
+  let k = idx / P.NQ;
+  let l0 = (idx % P.NQ) * TILE;
+  let last = L - 1u;
+  let il = min(vec4u(l0, l0 + 1u, l0 + 2u, l0 + 3u), vec4u(last));
+  let begin = wg.y * P.span;
   let end = min(P.rows, begin + P.span);
 
   var acc: Cascade;
-  if (valid) {
-    for (var j = begin + lid.y; j < end; j += LANES) {
-      cascadeAdd(&acc, w[j * K + k] * X[(P.rowStart + j) * L + l]);
-    }
+  for (var j = begin; j < end; j++) {
+    let xr = (P.rowStart + j) * L;
+    cascadeAdd(&acc, w[j * K + k] * vec4f(X[xr + il.x], X[xr + il.y], X[xr + il.z], X[xr + il.w]));
   }
-  red[lid.y * LANES + lid.x] = cascadeTotal(&acc);
-  workgroupBarrier();
-  for (var stride = LANES / 2u; stride > 0u; stride >>= 1u) {
-    if (lid.y < stride) { red[lid.y * LANES + lid.x] += red[(lid.y + stride) * LANES + lid.x]; }
-    workgroupBarrier();
+  let v = cascadeTotal(&acc);
+  let base = (P.outOffset + wg.y) * P.W + k * L;
+  for (var i = 0u; i < TILE; i++) {
+    if (l0 + i < L) { partials[base + l0 + i] = v[i]; }
   }
-  if (lid.y == 0u && valid) { partials[(P.outOffset + wg.x) * P.W + o] = red[lid.x]; }
 }

@@ -13,25 +13,24 @@
  *   absolute ≤ 2u·|log| for log; exp of an argument carrying an absolute error δ has
  *   relative error δ.
  */
-import { splitRows } from '../../src/backend/webgpu/kernel.ts';
-
 export const U = 2 ** -24;
 
 /** Depth of a binary tree over n leaves. */
 export const depth = (n: number): number => Math.ceil(Math.log2(Math.max(1, n)));
 
 /**
- * Rounding factor (× u × Σ|terms|) of the split-K sum in weighted-sum / weighted-gram
- * over a slice of `rows` rows: each lane sums ⌈span/16⌉ rows as blocks of 8 serially
- * (≤ 7 roundings), blocks pairwise through the binary counter (≤ depth(blocks)), then
- * adds the counter's ≤ depth(blocks)+1 levels serially, then 4 tree levels over the 16
- * lanes, and 8 more levels (16 in registers, 16 lanes) per device merge level.
- * Partials left for the host are summed in float64 (error ~1e-16, ignored).
+ * Rounding factor (× u × Σ|terms|) of the split-K sum in weighted-sum / weighted-gram /
+ * third-moment over a slice of `rows` rows: each invocation sums its rows with
+ * compensated (Kahan) summation, |error| ≤ (2u + O(n·u²))·Σ|terms| for n ≤ span rows
+ * (first order: 2, whatever the span); third-moment then tree-sums its 16 row lanes
+ * (4 levels; weighted-sum and weighted-gram own whole spans and have no lane tree, so
+ * for them this is an over-estimate by 4), and 8 more levels (16 in registers, 16
+ * lanes) per device merge level. Partials left for the host are summed in float64
+ * (error ~1e-16, ignored).
  */
 export function wideFactor(rows: number, mergeLevels = 0): number {
-  const { span } = splitRows(rows);
-  const blocks = Math.ceil(Math.ceil(span / 16) / 8);
-  return 7 + 2 * depth(blocks) + 1 + 4 + 8 * mergeLevels;
+  void rows; // Kahan's first-order bound does not grow with the span
+  return 2 + 4 + 8 * mergeLevels;
 }
 
 /** Rounding factor of the narrow sums (estep weights): a 256-row tree (8 levels) per workgroup, 8 per merge level. */

@@ -8,7 +8,9 @@ import { getPipeline, type ShaderSource } from './pipelines.ts';
 import { ceilDiv, makeDispatch, splitRows, type Dispatch } from './kernel.ts';
 
 export const weightedGramShader: ShaderSource = { name: 'weighted-gram.wgsl', code: gramWgsl };
-export const GRAM_COLUMNS = 16;
+/** Invocations per workgroup; each owns a GRAM_TILE × GRAM_TILE tile of one k's packed outputs. */
+export const GRAM_GROUP = 64;
+export const GRAM_TILE = 4;
 
 /** Packed upper-triangle size T = L(L+1)/2; entry (a, b ≥ a) of row a sits at a·L − a(a−1)/2 + (b − a). */
 export const packedSize = (L: number): number => (L * (L + 1)) / 2;
@@ -58,13 +60,15 @@ export class WeightedGramKernel {
     const { groups, span } = splitRows(a.rows);
     const T = packedSize(a.L);
     const W = a.K * T;
+    const NT = ceilDiv(a.L, GRAM_TILE);
+    const nTiles = (NT * (NT + 1)) / 2;
     return makeDispatch(
       this.device,
       'weighted-gram',
       this.pipeline,
-      [a.rowStart, a.rows, a.K, a.L, a.outOffset, span, W, T],
+      [a.rowStart, a.rows, a.K, a.L, a.outOffset, span, W, T, NT, nTiles, 0, 0],
       { 1: a.x, 2: a.w, 3: a.partials, 4: a.center },
-      [groups, ceilDiv(W, GRAM_COLUMNS), 1],
+      [ceilDiv(a.K * nTiles, GRAM_GROUP), groups, 1],
     );
   }
 

@@ -4,6 +4,10 @@ import { getPipeline, type ShaderSource } from './pipelines.ts';
 import { ceilDiv, makeDispatch, splitRows, type Dispatch } from './kernel.ts';
 
 export const weightedSumShader: ShaderSource = { name: 'weighted-sum.wgsl', code: wsumWgsl };
+/** Invocations per workgroup; each owns WSUM_TILE consecutive l of one k. */
+export const WSUM_GROUP = 64;
+export const WSUM_TILE = 4;
+/** Outputs per workgroup in the worst case (K·L / WSUM_COLUMNS workgroups at most along x). */
 export const WSUM_COLUMNS = 16;
 
 export interface WeightedSumArgs {
@@ -42,9 +46,9 @@ export class WeightedSumKernel {
       this.device,
       'weighted-sum',
       this.pipeline,
-      [a.rowStart, a.rows, a.K, a.L, a.outOffset, span, W, 0],
+      [a.rowStart, a.rows, a.K, a.L, a.outOffset, span, W, ceilDiv(a.L, WSUM_TILE)],
       { 1: a.x, 2: a.w, 3: a.partials },
-      [groups, ceilDiv(W, WSUM_COLUMNS), 1],
+      [ceilDiv(a.K * ceilDiv(a.L, WSUM_TILE), WSUM_GROUP), groups, 1],
     );
   }
 }
