@@ -77,6 +77,7 @@ export async function runSetting(setting: Setting, backend: 'cpu' | 'webgpu', fi
       K: setting.K,
       backend,
       init: { alpha: start.alpha, theta: start.theta },
+      restarts: 0, // one start: E-step counts along one path
       tol: 1e-12,
       maxIter: 3000,
       ridge: setting.ridge ?? 0,
