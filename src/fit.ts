@@ -113,7 +113,18 @@ export interface FitResult {
   /** ℓ after each iteration of the start that was continued (screening included) */
   trace: number[];
   timings: { setupMs: number; initMs: number; emMs: number; totalMs: number; perIterationMs: number };
-  stats: { passes: number; dispatches: number; bytesRead: number; newtonSteps: number; rejectedSteps: number };
+  /**
+   * device work over the whole fit (starting points, screening, EM, the final check), and
+   * per EM iteration averaged over every start's iterations
+   */
+  stats: {
+    passes: number;
+    dispatches: number;
+    bytesRead: number;
+    newtonSteps: number;
+    rejectedSteps: number;
+    perIteration: { passes: number; dispatches: number; bytesRead: number };
+  };
   device: DeviceInfo;
   warnings: string[];
 }
@@ -304,7 +315,16 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
       starts: records,
       trace: final.trace,
       timings: { setupMs, initMs: initOutcome.timeMs, emMs, totalMs: now() - t0, perIterationMs: itersAll > 0 ? emMs / itersAll : 0 },
-      stats: { ...engine.counters, newtonSteps: final.newtonSteps, rejectedSteps: final.rejectedSteps },
+      stats: {
+        ...engine.counters,
+        newtonSteps: final.newtonSteps,
+        rejectedSteps: final.rejectedSteps,
+        perIteration: {
+          passes: engine.counters.passes / Math.max(itersAll, 1),
+          dispatches: engine.counters.dispatches / Math.max(itersAll, 1),
+          bytesRead: engine.counters.bytesRead / Math.max(itersAll, 1),
+        },
+      },
       device: engine.device,
       warnings,
     };
