@@ -10,14 +10,19 @@
 // An empty component carries b_k = −1e30 (finite sentinel): exp(t_jk − ·) is then
 // exactly 0 and never NaN.
 //
-// Partials, one per workgroup of 256 rows:
-//   partials[(outOffset + wg.x) · K + k] = Σ_j w_jk (= c_k): binary trees over the 256
-//     rows, four components at a time in a vec4 workgroup array;
+// Partials, one per workgroup of 256 rows (64 invocations, 4 rows each: li + 64·i,
+// coalesced):
+//   partials[(outOffset + wg.x) · K + k] = Σ_j w_jk (= c_k): per component a depth-8
+//     binary tree over the 256 rows, two levels in registers ((r0 + r2) + (r1 + r3),
+//     r_i = row li + 64·i: the node order of a 256-wide stride-halving tree, so the sums
+//     are bitwise those of the former 256-invocation kernel), six in workgroup memory; up to 16 components (four vec4 lanes) share one tree of
+//     barriers, so K ≤ 16 costs 7 barriers per workgroup instead of 10 per 4 components;
 //   ell[outOffset + wg.x] = Σ_j ℓ_j as an unevaluated sum hi + lo of two f32
 //     (compensated: every tree node adds with TwoSum and keeps the rounding error),
 //     so ℓ is not limited by the f32 rounding of large partial sums (~u/2 · |ℓ|, which
-//     would make ℓ jump by ~1e-8 relative as the parameters move). merge-sums.wgsl's
-//     mergePairs continues the same arithmetic across workgroups.
+//     would make ℓ jump by ~1e-8 relative as the parameters move). Same tree shape, and
+//     it rides along the first round of the weights' tree (no barriers of its own).
+//     merge-sums.wgsl's mergePairs continues the same arithmetic across workgroups.
 //
 // Entry points:
 //   estep  as above. Grid (⌈rows/256⌉).
@@ -42,8 +47,11 @@ struct Params {
 @group(0) @binding(5) var<storage, read_write> partials: array<f32>;
 @group(0) @binding(6) var<storage, read_write> ell: array<vec2f>;
 
-var<workgroup> red: array<vec4f, 256>;
-var<workgroup> redPair: array<vec2f, 256>;
+const LANES: u32 = 64u;
+const SLOTS: u32 = 4u; // vec4 slots per invocation and round: 16 components
+
+var<workgroup> red: array<vec4f, 256>; // slot c of invocation li at c · 64 + li
+var<workgroup> redPair: array<vec2f, 64>;
 
 // (hi, lo) + (hi, lo) with the rounding error of hi + hi kept (Knuth's TwoSum).
 fn pairAdd(a: vec2f, b: vec2f) -> vec2f {
@@ -60,73 +68,103 @@ fn weightAt(row: u32, k: u32) -> f32 {
   return w[row * P.K + k];
 }
 
-// Tree-sums w_row,k over the workgroup's rows, for every k, into one partial.
-// Call from uniform control flow.
-fn reduceWeights(wgx: u32, li: u32, row: u32) {
+fn weights4(row: u32, k0: u32) -> vec4f {
+  return vec4f(weightAt(row, k0), weightAt(row, k0 + 1u), weightAt(row, k0 + 2u), weightAt(row, k0 + 3u));
+}
+
+// Tree-sums w_row,k over the workgroup's 256 rows (rows row0 + 64·i), for every k, into
+// one partial; with withEll, also tree-sums redPair (already holding this invocation's
+// register-merged ℓ pair) into redPair[0], alongside the first round. (ell is stored by
+// estep itself, so sigma's pipeline does not need its binding.) Call from uniform
+// control flow.
+fn reduceWeights(wgx: u32, li: u32, row0: u32, withEll: bool) {
   let K = P.K;
   let base = (P.outOffset + wgx) * K;
-  for (var k0 = 0u; k0 < K; k0 += 4u) {
-    red[li] = vec4f(weightAt(row, k0), weightAt(row, k0 + 1u), weightAt(row, k0 + 2u), weightAt(row, k0 + 3u));
+  var ellPending = withEll;
+  for (var k0 = 0u; k0 < K; k0 += 4u * SLOTS) {
+    let slots = min(SLOTS, (K - k0 + 3u) / 4u);
+    for (var c = 0u; c < slots; c++) {
+      let kc = k0 + 4u * c;
+      let a = weights4(row0, kc) + weights4(row0 + 128u, kc);
+      let b = weights4(row0 + 64u, kc) + weights4(row0 + 192u, kc);
+      red[c * LANES + li] = a + b;
+    }
     workgroupBarrier();
-    for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
-      if (li < stride) { red[li] = red[li] + red[li + stride]; }
+    for (var stride = LANES / 2u; stride > 0u; stride >>= 1u) {
+      if (li < stride) {
+        for (var c = 0u; c < slots; c++) {
+          red[c * LANES + li] = red[c * LANES + li] + red[c * LANES + li + stride];
+        }
+        if (ellPending) { redPair[li] = pairAdd(redPair[li], redPair[li + stride]); }
+      }
       workgroupBarrier();
     }
     if (li == 0u) {
-      let r = red[0];
-      for (var c = 0u; c < 4u; c++) {
-        if (k0 + c < K) { partials[base + k0 + c] = r[c]; }
+      for (var c = 0u; c < slots; c++) {
+        let r = red[c * LANES];
+        for (var q = 0u; q < 4u; q++) {
+          let k = k0 + 4u * c + q;
+          if (k < K) { partials[base + k] = r[q]; }
+        }
       }
     }
+    ellPending = false;
     workgroupBarrier();
   }
 }
 
-@compute @workgroup_size(256)
+// One row of the E-step: writes w_row,k and returns ℓ_row = n log π (0 past the slice).
+fn estepRow(row: u32) -> f32 {
+  if (row >= P.rows) { return 0.0; }
+  let K = P.K;
+  let base = row * K;
+  let n = counts[P.rowStart + row];
+  var m = -3.0e38;
+  for (var k = 0u; k < K; k++) {
+    let ks = kstate[k];
+    m = max(m, ks.w + (s[base + k] - ks.x));
+  }
+  var z = 0.0;
+  for (var k = 0u; k < K; k++) {
+    let ks = kstate[k];
+    z += accExp(ks.w + (s[base + k] - ks.x) - m);
+  }
+  let logPi = m + accLog(z);
+  for (var k = 0u; k < K; k++) {
+    let ks = kstate[k];
+    w[base + k] = n * accExp(ks.w + (s[base + k] - ks.x) - logPi);
+  }
+  return n * logPi;
+}
+
+@compute @workgroup_size(64)
 fn estep(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
-  let row = wg.x * WG + li;
-  let K = P.K;
-  var term = 0.0;
-  if (row < P.rows) {
-    let base = row * K;
-    let n = counts[P.rowStart + row];
-    var m = -3.0e38;
-    for (var k = 0u; k < K; k++) {
-      let ks = kstate[k];
-      m = max(m, ks.w + (s[base + k] - ks.x));
-    }
-    var z = 0.0;
-    for (var k = 0u; k < K; k++) {
-      let ks = kstate[k];
-      z += accExp(ks.w + (s[base + k] - ks.x) - m);
-    }
-    let logPi = m + accLog(z);
-    for (var k = 0u; k < K; k++) {
-      let ks = kstate[k];
-      w[base + k] = n * accExp(ks.w + (s[base + k] - ks.x) - logPi);
-    }
-    term = n * logPi;
-  }
-  redPair[li] = vec2f(term, 0.0);
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
-    if (li < stride) { redPair[li] = pairAdd(redPair[li], redPair[li + stride]); }
-    workgroupBarrier();
-  }
+  let row0 = wg.x * WG + li;
+  let t0 = estepRow(row0);
+  let t1 = estepRow(row0 + 64u);
+  let t2 = estepRow(row0 + 128u);
+  let t3 = estepRow(row0 + 192u);
+  redPair[li] = pairAdd(pairAdd(vec2f(t0, 0.0), vec2f(t2, 0.0)), pairAdd(vec2f(t1, 0.0), vec2f(t3, 0.0)));
+  reduceWeights(wg.x, li, row0, true);
   if (li == 0u) { ell[P.outOffset + wg.x] = redPair[0]; }
-  reduceWeights(wg.x, li, row);
 }
 
-@compute @workgroup_size(256)
-fn sigma(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
-  let row = wg.x * WG + li;
+fn sigmaRow(row: u32) {
+  if (row >= P.rows) { return; }
   let K = P.K;
-  if (row < P.rows) {
-    let base = row * K;
-    for (var k = 0u; k < K; k++) {
-      let ks = kstate[k];
-      w[base + k] = accExp((s[base + k] - ks.x) - ks.z);
-    }
+  let base = row * K;
+  for (var k = 0u; k < K; k++) {
+    let ks = kstate[k];
+    w[base + k] = accExp((s[base + k] - ks.x) - ks.z);
   }
-  reduceWeights(wg.x, li, row);
+}
+
+@compute @workgroup_size(64)
+fn sigma(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
+  let row0 = wg.x * WG + li;
+  sigmaRow(row0);
+  sigmaRow(row0 + 64u);
+  sigmaRow(row0 + 128u);
+  sigmaRow(row0 + 192u);
+  reduceWeights(wg.x, li, row0, false);
 }
