@@ -350,8 +350,11 @@ export function isConverged(changes: number[], logLik: number, tol: number): boo
   const bound = tol * Math.abs(logLik);
   const last = changes[changes.length - 1];
   if (!(Math.abs(last) <= bound)) return false;
-  if (last <= 0 || changes.length < 2) return true; // no rise left to extrapolate
+  if (changes.length < 2) return true;
   const before = changes[changes.length - 2];
+  // A drop right after a clear rise is rounding noise in ℓ (float32 on the GPU), not the
+  // end of the climb: carry on. Drops among changes that are all below the bound are the end.
+  if (last <= 0) return before <= bound;
   const rate = before > 0 ? Math.min(last / before, 0.999) : 0;
   return (last * rate) / (1 - rate) <= bound;
 }
