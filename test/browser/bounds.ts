@@ -13,6 +13,7 @@
  *   absolute ≤ 2u·|log| for log; exp of an argument carrying an absolute error δ has
  *   relative error δ.
  */
+import { scoresF64 } from './gpu-helpers.ts';
 export const U = 2 ** -24;
 
 /** Depth of a binary tree over n leaves. */
@@ -93,21 +94,8 @@ export function engineBounds(inp: BoundInput): Bounds {
   const r = inp.roundedInputs ? 1 : 0;
   const wide = wideFactor(inp.sliceRows ?? p, inp.wideMerges ?? 0);
   const narrow = narrowFactor(inp.narrowMerges ?? 0);
-  const s = new Float64Array(p * K);
-  const e = new Float64Array(p * K);
-  for (let j = 0; j < p; j++) {
-    for (let k = 0; k < K; k++) {
-      let v = 0;
-      let a = 0;
-      for (let l = 0; l < L; l++) {
-        const t = x[j * L + l] * theta[k * L + l];
-        v += t;
-        a += Math.abs(t);
-      }
-      s[j * K + k] = v;
-      e[j * K + k] = (L + 2 * r) * U * a;
-    }
-  }
+  const { s, abs } = scoresF64(x, theta, p, L, K);
+  const e = abs.map((a) => (L + 2 * r) * U * a);
   const M = new Float64Array(K).fill(-Infinity);
   for (let j = 0; j < p; j++) for (let k = 0; k < K; k++) M[k] = Math.max(M[k], s[j * K + k]);
   const logS = new Float64Array(K);

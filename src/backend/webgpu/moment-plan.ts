@@ -12,7 +12,7 @@
 import { SoftmixError } from '../../errors.ts';
 import type { Slice } from './chunks.ts';
 import { ceilDiv } from './kernel.ts';
-import { Plan, type PlanEnv, type Section } from './plan.ts';
+import { Plan, sliceOffsets, type PlanEnv, type Section } from './plan.ts';
 import { MomentWeightsKernel } from './moment-weights.ts';
 import { WeightedSumKernel, WSUM_COLUMNS } from './weighted-sum.ts';
 import { packedSize } from './weighted-gram.ts';
@@ -49,17 +49,7 @@ export interface ProjectedLayout {
 
 /** Partial offsets of each slice: narrow (one per 256 rows) and wide (split-K groups). */
 function offsets(slices: readonly Slice[]) {
-  const narrowAt: number[] = [];
-  const wideAt: number[] = [];
-  let nNarrow = 0;
-  let nWide = 0;
-  for (const sl of slices) {
-    narrowAt.push(nNarrow);
-    wideAt.push(nWide);
-    nNarrow += MomentWeightsKernel.partialCount(sl.rows);
-    nWide += WeightedSumKernel.partialCount(sl.rows);
-  }
-  return { narrowAt, wideAt, nNarrow, nWide };
+  return sliceOffsets(slices, (rows) => MomentWeightsKernel.partialCount(rows), (rows) => WeightedSumKernel.partialCount(rows));
 }
 
 function checkWidth(env: PlanEnv, W: number, columns: number, what: string): void {

@@ -18,6 +18,24 @@ import { MERGE_GROUP, type MergeSumsKernel } from './merge-sums.ts';
 import type { MomentWeightsKernel } from './moment-weights.ts';
 import type { ThirdMomentKernel } from './third-moment.ts';
 
+/**
+ * Where each slice's partials start, for a narrow reduction (one partial per 256 rows) and a
+ * wide one (split-K groups), and how many there are in all.
+ */
+export function sliceOffsets(slices: readonly { rows: number }[], narrowCount: (rows: number) => number, wideCount: (rows: number) => number) {
+  const narrowAt: number[] = [];
+  const wideAt: number[] = [];
+  let nNarrow = 0;
+  let nWide = 0;
+  for (const sl of slices) {
+    narrowAt.push(nNarrow);
+    wideAt.push(nWide);
+    nNarrow += narrowCount(sl.rows);
+    nWide += wideCount(sl.rows);
+  }
+  return { narrowAt, wideAt, nNarrow, nWide };
+}
+
 export interface Kernels {
   scores: ScoresKernel;
   lse: LogSumExpKernel;

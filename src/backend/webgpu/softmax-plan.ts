@@ -16,7 +16,7 @@
 import { SoftmixError } from '../../errors.ts';
 import type { Slice } from './chunks.ts';
 import { ceilDiv } from './kernel.ts';
-import { Plan, type PlanEnv, type Section } from './plan.ts';
+import { Plan, sliceOffsets, type PlanEnv, type Section } from './plan.ts';
 import { LogSumExpKernel, LSE_GROUP, LSE_PARTIAL_BYTES, LSE_STATE_BYTES } from './logsumexp.ts';
 import { EStepKernel } from './estep.ts';
 import { WeightedSumKernel, WSUM_COLUMNS } from './weighted-sum.ts';
@@ -60,16 +60,11 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
   const logAlpha = plan.buffer('log alpha', K * 4);
 
   // Partial offsets of each slice: narrow (one per 256 rows) and wide (split-K groups).
-  const narrowAt: number[] = [];
-  const wideAt: number[] = [];
-  let nNarrow = 0;
-  let nWide = 0;
-  for (const sl of slices) {
-    narrowAt.push(nNarrow);
-    wideAt.push(nWide);
-    nNarrow += LogSumExpKernel.partialCount(sl.rows);
-    nWide += WeightedSumKernel.partialCount(sl.rows);
-  }
+  const { narrowAt, wideAt, nNarrow, nWide } = sliceOffsets(
+    slices,
+    (rows) => LogSumExpKernel.partialCount(rows),
+    (rows) => WeightedSumKernel.partialCount(rows),
+  );
   const scores = (sl: Slice) => kernels.scores.dispatch({ x: chunks[sl.chunk].x, theta, s, rowStart: sl.rowStart, rows: sl.rows, L, K });
 
   // Phase 1: A_k.
