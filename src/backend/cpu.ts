@@ -75,7 +75,11 @@ class CpuEngine implements Engine {
     const t = new Float64Array(K);
     const weights = new Float64Array(K);
     const featureSums = new Float64Array(K * L);
+    // ℓ is a sum of p terms of one sign: summed naively its rounding grows like p·u|ℓ|, which
+    // would swamp the monotonicity checks near a maximum. Neumaier's compensation keeps it at
+    // a few u|ℓ| whatever p.
     let logLik = 0;
+    let logLikCompensation = 0;
     for (let j = 0; j < p; j++) {
       const nj = this.n[j];
       if (nj === 0) continue; // r_jk is multiplied by n_j everywhere
@@ -88,14 +92,17 @@ class CpuEngine implements Engine {
       let z = 0;
       for (let k = 0; k < K; k++) z += Math.exp(t[k] - m);
       const logPi = m + Math.log(z);
-      logLik += nj * logPi;
+      const term = nj * logPi;
+      const sum = logLik + term;
+      logLikCompensation += Math.abs(logLik) >= Math.abs(term) ? logLik - sum + term : term - sum + logLik;
+      logLik = sum;
       for (let k = 0; k < K; k++) {
         const w = nj * Math.exp(t[k] - logPi);
         weights[k] += w;
         for (let l = 0; l < L; l++) featureSums[k * L + l] += w * this.x[j * L + l];
       }
     }
-    return { logLik, weights, featureSums };
+    return { logLik: logLik + logLikCompensation, weights, featureSums };
   }
 
   async softmaxStats(theta: Float64Array, K: number, want: { mean: boolean; covariance: boolean }): Promise<SoftmaxStats> {
