@@ -83,7 +83,7 @@ program
   .addOption(new Option('--backend <backend>', 'where the passes over p run').choices(['cpu', 'webgpu', 'auto']).default('cpu'))
   .option('--tol <tol>', 'relative change of ℓ that stops EM', num('--tol'), 1e-8)
   .option('--max-iter <n>', 'EM iterations at most', int('--max-iter'), 1000)
-  .option('--ridge <lambda>', 'ridge λ of the M-step', num('--ridge'), 0)
+  .option('--ridge <lambda>', 'ridge λ: EM maximises ℓ − (λN/2)Σ α_k·|θ_k|²', num('--ridge'), 0)
   .option('--seed <seed>', 'seed of the random starts', int('--seed'), 1)
   .option('--no-accelerate', 'plain EM (default: SQUAREM-accelerated EM with a monotone safeguard)')
   .addOption(new Option('--acceleration <kind>', 'how EM is accelerated').choices(['squarem', 'anderson']).default('squarem'))

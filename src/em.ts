@@ -2,19 +2,26 @@
  * The EM loop (MATH.md §2), written once against the Engine seam:
  *   E-step on the device → ℓ, c_k, Σ n r x;  M-step on the host: α = c/N, Newton for Θ.
  *
- * Plain EM applies the EM map F until ℓ stops rising. Accelerated EM (the default) is
- * SQUAREM, or Anderson acceleration on request (see `EmOptions.acceleration`). SQUAREM is
- * (Varadhan & Roland 2008, scheme S3): two EM steps x1 = F(x0), x2 = F(x1) give
- * r = x1 − x0 and v = x2 − 2x1 + x0; the extrapolated point x0 − 2s·r + s²·v (s = −|r|/|v|)
- * is taken only if its ℓ is at least ℓ(x2) — otherwise the step is shortened and, failing
- * that, x2 (the plain EM result) is kept. So every accepted point has ℓ at least that of
- * two plain EM steps from the same point, and ℓ never decreases. Parameters are extrapolated as (log α, Θ): weights stay
- * positive and sum to one whatever the step.
+ * Plain EM applies the EM map F until ℓ stops rising. Accelerated EM (the default) runs
+ * SQUAREM cycles of F, or Anderson acceleration on request; both live in accelerate.ts and
+ * keep ℓ monotone over the accepted points.
  */
-import type { Engine, EStepResult, SoftmaxStats } from './backend/backend.ts';
+import type { Engine, SoftmaxStats } from './backend/backend.ts';
 import { newtonMStep, type NewtonOptions } from './mstep.ts';
 import { SoftmixError } from './errors.ts';
-import { choleskyInPlace, choleskySolve, dot } from './linalg.ts';
+import { penalisedWeights, ridgePenalty } from './ridge.ts';
+import {
+  andersonPoint,
+  ANDERSON_WINDOW,
+  nextStepMax,
+  squaremCycle,
+  SQUAREM_CYCLE_MSTEPS,
+  toU,
+  type Params,
+  type State,
+} from './accelerate.ts';
+
+export type { Params, State } from './accelerate.ts';
 
 export interface EmOptions {
   /** stop when the relative change of ℓ is below this (default 1e-8), see `isConverged` */
@@ -25,14 +32,15 @@ export interface EmOptions {
   /** accelerate the EM map (default true) */
   accelerate?: boolean;
   /**
-   * 'squarem' (default): cycles of two EM steps and one extrapolation, 3 E-steps a cycle;
+   * 'squarem' (default): cycles of two EM steps, one extrapolation and one EM step from it,
+   * 3 E-steps a cycle (4 when the extrapolation is rejected);
    * 'anderson': Anderson mixing over the last 5 EM steps, 1 E-step per accepted step, the
    * history restarted after a rejected one. Both keep ℓ monotone.
    */
   acceleration?: 'squarem' | 'anderson';
   newton?: Partial<NewtonOptions>;
   signal?: AbortSignal;
-  /** called after every accepted update with the new ℓ */
+  /** called after every accepted update with the new ℓ and objective */
   onIteration?: (info: IterationInfo) => void;
 }
 
@@ -41,9 +49,12 @@ export interface IterationInfo {
   iteration: number;
   logLik: number;
   logLikPerSample: number;
-  /** ℓ_t − ℓ_{t−1} between accepted points */
+  /** what EM climbs: ℓ_λ = ℓ − (λN/2)Σα_k|θ_k|² (ridge.ts), ℓ when λ = 0 */
+  objective: number;
+  /** objective_t − objective_{t−1} between accepted points */
   change: number;
-  /** E-step passes so far in this run */
+  /** E-step passes spent when this point was evaluated (within a SQUAREM cycle, the
+   * accepted extrapolation is known one E-step before the cycle ends) */
   eSteps: number;
 }
 
@@ -54,7 +65,9 @@ export interface EmResult {
   theta: Float64Array;
   /** ℓ at (alpha, theta) */
   logLik: number;
-  /** ℓ at each accepted point; trace[0] is ℓ at the start */
+  /** ℓ_λ at (alpha, theta): ℓ when λ = 0 */
+  objective: number;
+  /** the objective (ℓ when λ = 0) at each accepted point; trace[0] is at the start */
   trace: number[];
   /** EM map evaluations (M-steps) */
   iterations: number;
@@ -76,16 +89,6 @@ export const DEFAULT_NEWTON: NewtonOptions = {
   direction: 'newton',
   hessianEvery: 1,
 };
-
-export interface Params {
-  alpha: Float64Array;
-  theta: Float64Array;
-}
-
-/** Parameters with the E-step evaluated there (ℓ and the sufficient statistics). */
-export interface State extends Params {
-  e: EStepResult;
-}
 
 class Collapsed extends Error {}
 
@@ -117,13 +120,15 @@ export async function runEm(
   const evaluate = async (p: Params): Promise<State> => {
     const e = await engine.eStep(logOf(p.alpha), p.theta, K);
     eSteps++;
-    return { ...p, e };
+    const objective = e.logLik - ridgePenalty(p.alpha, p.theta, K, L, options.ridge, N);
+    return { ...p, e, objective, evaluatedAt: eSteps };
   };
 
-  /** The EM map's M-step: α = c/N, Newton for Θ from the current atoms. */
+  /** The EM map's M-step: α = c/N (penalised under a ridge), then Newton for Θ from the current atoms. */
   const mStep = async (s: State): Promise<Params> => {
     if (options.signal?.aborted) throw new SoftmixError('cancelled', 'the fit was cancelled');
-    const alpha = s.e.weights.map((c) => c / N);
+    const { alpha, componentRidge } = penalisedWeights(s.e.weights, s.theta, K, L, options.ridge, N);
+    const stepOptions = options.ridge > 0 ? { ...newton, componentRidge } : newton;
     const active: boolean[] = [];
     const targets = new Float64Array(K * L);
     for (let k = 0; k < K; k++) {
@@ -133,10 +138,10 @@ export async function runEm(
     }
     const frozen = newton.direction === 'newton' && hessian && hessian.age < newton.hessianEvery ? hessian.factors : undefined;
     const atStart = cached?.theta === s.theta ? cached.stats : undefined;
-    let m = await newtonMStep(engine, s.theta, targets, active, K, designCovariance, newton, atStart, frozen);
+    let m = await newtonMStep(engine, s.theta, targets, active, K, designCovariance, stepOptions, atStart, frozen);
     // A stale Hessian that finds no ascent step would make the M-step a no-op, which the
     // convergence test would take for convergence: redo it with a fresh Hessian.
-    if (m.stalled) m = await newtonMStep(engine, s.theta, targets, active, K, designCovariance, newton, atStart);
+    if (m.stalled) m = await newtonMStep(engine, s.theta, targets, active, K, designCovariance, stepOptions, atStart);
     cached = m.statsAtTheta ? { theta: m.theta, stats: m.statsAtTheta } : null;
     if (m.factors) hessian = { factors: m.factors, age: 1 };
     else if (hessian) hessian.age = m.staleHint ? Infinity : hessian.age + 1;
@@ -157,73 +162,71 @@ export async function runEm(
 
   let current = await evaluate({ alpha: Float64Array.from(start.alpha), theta: Float64Array.from(start.theta) });
   checkFinite(current.e.logLik, 0);
-  const trace = [current.e.logLik];
-  const changes: number[] = [];
+  const trace = [current.objective];
   let stopReason: StopReason = 'maxIter';
 
-  /** Takes `next` as the new current point; true when EM has converged. */
-  const accept = (next: State): boolean => {
+  /** Takes `next` as the new current point. */
+  const accept = (next: State): void => {
     checkFinite(next.e.logLik, iterations);
-    const prev = current.e.logLik;
-    const change = next.e.logLik - prev;
+    const prev = current.objective;
+    const change = next.objective - prev;
     // EM never lowers ℓ (exact M-step for α, an ascent step on Q for Θ; the safeguard
     // for extrapolations). A drop beyond the rounding of ℓ itself is a bug: say so.
     const slack = 16 * engine.unitRoundoff * Math.abs(prev);
-    if (options.ridge === 0 && change < -slack) {
-      warnings.push(`ℓ decreased by ${(-change).toExponential(3)} at iteration ${iterations} (beyond the rounding slack ${slack.toExponential(2)})`);
+    if (change < -slack) {
+      warnings.push(`${options.ridge > 0 ? 'ℓ_λ' : 'ℓ'} decreased by ${(-change).toExponential(3)} at iteration ${iterations} (beyond the rounding slack ${slack.toExponential(2)})`);
     }
     current = next;
-    trace.push(next.e.logLik);
-    changes.push(change);
-    options.onIteration?.({ iteration: iterations, logLik: next.e.logLik, logLikPerSample: next.e.logLik / N, change, eSteps });
-    return isConverged(changes, next.e.logLik, options.tol);
+    trace.push(next.objective);
+    options.onIteration?.({
+      iteration: iterations,
+      logLik: next.e.logLik,
+      logLikPerSample: next.e.logLik / N,
+      objective: next.objective,
+      change,
+      eSteps: next.evaluatedAt ?? eSteps,
+    });
+  };
+  // Convergence is judged on the gain of whole steps of the method (one EM step, one SQUAREM
+  // cycle, one Anderson step): within a cycle, the small gain of the stabilising EM step
+  // after a long extrapolation says nothing about the gain still to come.
+  const stepGains: number[] = [];
+  const converged = (from: number): boolean => {
+    stepGains.push(current.objective - from);
+    return isConverged(stepGains, current.objective, options.tol);
   };
 
   const history: { u: Float64Array; g: Float64Array }[] = [];
+  let stepMax = 1;
+  const map = { mStep, evaluate };
   try {
-    while (accelerate && options.acceleration === 'anderson' && iterations < options.maxIter) {
-      // Anderson acceleration (type II, window m) of the EM map in u = (log α, Θ).
-      const g = await mStep(current);
-      history.push({ u: toU(current, K, L), g: toU(g, K, L) });
-      if (history.length > ANDERSON_WINDOW + 1) history.shift();
-      const candidate = history.length > 1 ? andersonPoint(history, K, L) : null;
-      let next: State | null = null;
-      if (candidate) {
-        const s = await evaluate(candidate);
-        if (Number.isFinite(s.e.logLik) && s.e.logLik >= current.e.logLik) next = s;
-        else {
-          rejectedSteps++;
-          history.length = 0; // restart the history after a failed step
+    while (iterations < options.maxIter) {
+      const from = current.objective;
+      if (accelerate && options.acceleration === 'anderson') {
+        // Anderson acceleration (type II, window m) of the EM map in u = (log α, Θ).
+        const g = await mStep(current);
+        history.push({ u: toU(current, K, L), g: toU(g, K, L) });
+        if (history.length > ANDERSON_WINDOW + 1) history.shift();
+        const candidate = history.length > 1 ? andersonPoint(history, K, L) : null;
+        let next: State | null = null;
+        if (candidate) {
+          const s = await evaluate(candidate);
+          if (Number.isFinite(s.objective) && s.objective >= current.objective) next = s;
+          else {
+            rejectedSteps++;
+            history.length = 0; // restart the history after a failed step
+          }
         }
+        accept(next ?? (await evaluate(g)));
+      } else if (accelerate && iterations + SQUAREM_CYCLE_MSTEPS <= options.maxIter && current.alpha.every((a) => a > 0)) {
+        const cycle = await squaremCycle(current, map, stepMax, K, L);
+        if (cycle.rejected) rejectedSteps++;
+        stepMax = nextStepMax(stepMax, cycle);
+        for (const s of cycle.accepted) accept(s);
+      } else {
+        accept(await evaluate(await mStep(current)));
       }
-      if (!next) next = await evaluate(g);
-      if (accept(next)) {
-        stopReason = 'tol';
-        break;
-      }
-    }
-    while (iterations < options.maxIter && stopReason === 'maxIter') {
-      const s1 = await evaluate(await mStep(current));
-      if (!accelerate || iterations >= options.maxIter || !current.alpha.every((a) => a > 0)) {
-        if (accept(s1)) {
-          stopReason = 'tol';
-          break;
-        }
-        continue;
-      }
-      const s0 = current;
-      if (Math.abs(s1.e.logLik - s0.e.logLik) <= options.tol * Math.abs(s1.e.logLik)) {
-        // Already at the tolerance after one plain step: no point extrapolating.
-        if (accept(s1)) {
-          stopReason = 'tol';
-          break;
-        }
-        continue;
-      }
-      const s2 = await evaluate(await mStep(s1));
-      const extrapolated = await squaremStep(s0, s1, s2, K, L, evaluate);
-      if (!extrapolated) rejectedSteps++;
-      if (accept(extrapolated ?? s2)) {
+      if (converged(from)) {
         stopReason = 'tol';
         break;
       }
@@ -236,6 +239,7 @@ export async function runEm(
     alpha: current.alpha,
     theta: current.theta,
     logLik: current.e.logLik,
+    objective: current.objective,
     trace,
     iterations,
     eSteps,
@@ -245,99 +249,6 @@ export async function runEm(
     newtonSteps,
     warnings,
   };
-}
-
-/**
- * The SQUAREM step from three successive EM points. Returns the evaluated extrapolated
- * state when its ℓ is at least ℓ(x2), else null (the caller keeps x2). Up to two
- * shortened steps are tried before giving up: each costs one E-step.
- */
-export async function squaremStep(
-  s0: State,
-  s1: State,
-  s2: State,
-  K: number,
-  L: number,
-  evaluate: (p: Params) => Promise<State>,
-): Promise<State | null> {
-  const u0 = toU(s0, K, L);
-  const u1 = toU(s1, K, L);
-  const u2 = toU(s2, K, L);
-  const n = u0.length;
-  const r = new Float64Array(n);
-  const v = new Float64Array(n);
-  let rr = 0;
-  let vv = 0;
-  for (let i = 0; i < n; i++) {
-    r[i] = u1[i] - u0[i];
-    v[i] = u2[i] - 2 * u1[i] + u0[i];
-    rr += r[i] * r[i];
-    vv += v[i] * v[i];
-  }
-  if (!(vv > 0) || !Number.isFinite(rr)) return null;
-  let step = -Math.sqrt(rr / vv);
-  for (let attempt = 0; attempt < 3 && step < -1; attempt++) {
-    const u = new Float64Array(n);
-    for (let i = 0; i < n; i++) u[i] = u0[i] - 2 * step * r[i] + step * step * v[i];
-    const candidate = fromU(u, K, L);
-    if (candidate) {
-      const s = await evaluate(candidate);
-      if (Number.isFinite(s.e.logLik) && s.e.logLik >= s2.e.logLik) return s;
-    }
-    step = (step - 1) / 2; // halfway back towards the plain EM point (s = −1 gives x2)
-  }
-  return null;
-}
-
-const ANDERSON_WINDOW = 5;
-
-/** x_{k+1} = g_k − ΔG γ with γ = argmin |f_k − ΔF γ| (f = g − u), lightly regularised. */
-function andersonPoint(history: { u: Float64Array; g: Float64Array }[], K: number, L: number): Params | null {
-  const m = history.length - 1;
-  const n = history[0].u.length;
-  const f = history.map((h) => h.g.map((v, i) => v - h.u[i]));
-  const dF: Float64Array[] = [];
-  const dG: Float64Array[] = [];
-  for (let i = 0; i < m; i++) {
-    dF.push(f[i + 1].map((v, j) => v - f[i][j]));
-    dG.push(history[i + 1].g.map((v, j) => v - history[i].g[j]));
-  }
-  const fk = f[m];
-  const gram = new Float64Array(m * m);
-  const rhs = new Float64Array(m);
-  for (let a = 0; a < m; a++) {
-    rhs[a] = dot(dF[a], fk);
-    for (let b = 0; b < m; b++) gram[a * m + b] = dot(dF[a], dF[b]);
-  }
-  let scale = 0;
-  for (let a = 0; a < m; a++) scale = Math.max(scale, gram[a * m + a]);
-  if (!(scale > 0)) return null;
-  for (let a = 0; a < m; a++) gram[a * m + a] += 1e-10 * scale;
-  if (!choleskyInPlace(gram, m)) return null;
-  const gamma = choleskySolve(gram, m, rhs);
-  const u = Float64Array.from(history[m].g);
-  for (let a = 0; a < m; a++) for (let j = 0; j < n; j++) u[j] -= gamma[a] * dG[a][j];
-  return fromU(u, K, L);
-}
-
-/** (α, Θ) → u = (log α, Θ) */
-function toU(p: Params, K: number, L: number): Float64Array {
-  const u = new Float64Array(K + K * L);
-  for (let k = 0; k < K; k++) u[k] = Math.log(p.alpha[k]);
-  u.set(p.theta, K);
-  return u;
-}
-
-/** u → (α = softmax(log α), Θ); null when anything is not finite. */
-function fromU(u: Float64Array, K: number, L: number): Params | null {
-  if (!u.every(Number.isFinite)) return null;
-  let max = -Infinity;
-  for (let k = 0; k < K; k++) max = Math.max(max, u[k]);
-  const alpha = new Float64Array(K);
-  let total = 0;
-  for (let k = 0; k < K; k++) total += alpha[k] = Math.exp(u[k] - max);
-  for (let k = 0; k < K; k++) alpha[k] /= total;
-  return { alpha, theta: u.slice(K, K + K * L) };
 }
 
 /**

@@ -35,7 +35,7 @@ export interface FitOptions {
   /** relative change of ℓ that ends the fit (default 1e-8) */
   tol?: number;
   maxIter?: number;
-  /** λ ≥ 0 of the M-step (default 0) */
+  /** ridge λ ≥ 0 (default 0): EM maximises ℓ − (λN/2)Σ_k α_k|θ_k|² (src/ridge.ts) */
   ridge?: number;
   seed?: number;
   allowFractionalCounts?: boolean;
@@ -92,6 +92,8 @@ export interface FitResult {
   theta: number[][];
   logLik: number;
   logLikPerSample: number;
+  /** what EM maximises: ℓ − (λN/2)Σ_k α_k|θ_k|² under a ridge λ > 0 (src/ridge.ts), ℓ when λ = 0 */
+  objective: number;
   /** BIC and AIC for choosing K (MATH.md §6), with K(L+1) − 1 free parameters */
   bic: number;
   aic: number;
@@ -101,7 +103,7 @@ export interface FitResult {
   eSteps: number;
   converged: boolean;
   stopReason: StopReason;
-  /** |∇(ℓ/N)| over all α-free atom coordinates at the end: how stationary the fit is */
+  /** |∇_Θ(ℓ_λ/N)| over all atom coordinates at the end (ℓ_λ = ℓ when λ = 0): how stationary the fit is */
   gradientNorm: number;
   backend: 'cpu' | 'webgpu';
   init: string;
@@ -252,7 +254,7 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
         eSteps: run.eSteps,
         timeMs: now() - ts,
       });
-      if (!best || run.logLik > best.run.logLik) best = { index: i, run };
+      if (!best || run.objective > best.run.objective) best = { index: i, run };
     }
     let final = best!.run;
     if (screening && final.stopReason === 'maxIter' && final.iterations < o.maxIter) {
@@ -300,6 +302,7 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
       theta,
       logLik: final.logLik,
       logLikPerSample: final.logLik / N,
+      objective: final.objective,
       bic: criteria.bic,
       aic: criteria.aic,
       iterations: final.iterations,
@@ -355,8 +358,8 @@ function designFactor(covariance: Float64Array, L: number, ridge: number): Float
 }
 
 /**
- * |∇_Θ(ℓ/N)| at the returned parameters: ∂(ℓ/N)/∂θ_k = (c_k/N)(m_k − ∇A(θ_k)) − α_k λ θ_k·[λ>0]
- * (the ridge term of the M-step objective). Two passes over p.
+ * |∇_Θ(ℓ_λ/N)| at the returned parameters: ∂(ℓ_λ/N)/∂θ_k = (c_k/N)(m_k − ∇A(θ_k)) − λ α_k θ_k
+ * (ridge.ts; the λ term vanishes at λ = 0). Two passes over p.
  */
 async function stationarity(engine: Engine, fit: EmResult, K: number, ridge: number): Promise<number> {
   const L = engine.L;
@@ -366,7 +369,7 @@ async function stationarity(engine: Engine, fit: EmResult, K: number, ridge: num
   for (let k = 0; k < K; k++) {
     const c = e.weights[k];
     for (let l = 0; l < L; l++) {
-      g[k * L + l] = (e.featureSums[k * L + l] - c * s.mean![k * L + l] - c * ridge * fit.theta[k * L + l]) / engine.N;
+      g[k * L + l] = (e.featureSums[k * L + l] - c * s.mean![k * L + l]) / engine.N - ridge * fit.alpha[k] * fit.theta[k * L + l];
     }
   }
   return norm2(g);

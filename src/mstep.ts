@@ -22,7 +22,9 @@ import { choleskyInPlace, choleskySolve, dot } from './linalg.ts';
 export type StepDirection = 'newton' | 'design';
 
 export interface NewtonOptions {
+  /** λ for every component, unless `componentRidge` gives one per component (ridge.ts) */
   ridge: number;
+  componentRidge?: Float64Array;
   /** (quasi-)Newton steps at most per M-step: 1 is ECM-style, more approaches the exact M-step */
   maxSteps: number;
   /**
@@ -82,7 +84,7 @@ export async function newtonMStep(
   frozen?: (Float64Array | null)[],
 ): Promise<NewtonResult> {
   const L = engine.L;
-  const lambda = opts.ridge;
+  const lambda = (k: number) => (opts.componentRidge ? opts.componentRidge[k] : opts.ridge);
   if (opts.direction === 'design' && !opts.designFactor) throw new Error('newtonMStep: direction "design" needs designFactor');
   const useHessian = opts.direction === 'newton' && !frozen;
   const want = { mean: true, covariance: useHessian };
@@ -98,7 +100,7 @@ export async function newtonMStep(
   let stats = statsAtStart && hasWanted(statsAtStart, want) ? statsAtStart : undefined;
 
   const objective = (k: number, th: Float64Array, A: number) =>
-    dot(targets, th, L, k * L, k * L) - A - 0.5 * lambda * dot(th, th, L, k * L, k * L);
+    dot(targets, th, L, k * L, k * L) - A - 0.5 * lambda(k) * dot(th, th, L, k * L, k * L);
 
   for (let step = 0; step < opts.maxSteps && pending.some(Boolean); step++) {
     if (!stats) {
@@ -112,11 +114,12 @@ export async function newtonMStep(
     for (let k = 0; k < K; k++) {
       if (!pending[k]) continue;
       const g = new Float64Array(L);
-      for (let a = 0; a < L; a++) g[a] = targets[k * L + a] - stats.mean![k * L + a] - lambda * theta[k * L + a];
+      const lambdaK = lambda(k);
+      for (let a = 0; a < L; a++) g[a] = targets[k * L + a] - stats.mean![k * L + a] - lambdaK * theta[k * L + a];
       let d: Float64Array;
       if (useHessian) {
         const h = stats.covariance!.slice(k * L * L, (k + 1) * L * L);
-        for (let a = 0; a < L; a++) h[a * L + a] += lambda;
+        for (let a = 0; a < L; a++) h[a * L + a] += lambdaK;
         if (!choleskyInPlace(h, L)) {
           collapsed.push({ k, reason: 'its Hessian ∇²A(θ) + λI is singular' });
           pending[k] = false;

@@ -1,52 +1,102 @@
 import { describe, it, expect } from 'vitest';
-import { squaremStep, isConverged, type State } from '../src/em.ts';
+import { isConverged } from '../src/em.ts';
+import { squaremCycle, nextStepMax, type EmMap, type Params, type State } from '../src/accelerate.ts';
 import { simulate } from '../src/simulate.ts';
 import { fitSoftmaxMixture } from '../src/fit.ts';
 
-function state(alpha: number[], theta: number[], logLik: number): State {
-  return {
-    alpha: Float64Array.from(alpha),
-    theta: Float64Array.from(theta),
-    e: { logLik, weights: new Float64Array(alpha.length), featureSums: new Float64Array(theta.length) },
+/**
+ * A toy EM map with K = 2, L = 1: θ ← 1 + ρ(θ − 1) (linear convergence at rate ρ to θ* = 1),
+ * the weights fixed or (`moveAlpha`) their logs moving the same way towards (0.3, 0.7). ℓ = −(θ − 1)² unless `badAt` says the
+ * n-th E-step of the cycle (1-based) returns a worse value.
+ */
+function toyMap(rho: number, badAt: Set<number> = new Set(), moveAlpha = false) {
+  const evaluated: Params[] = [];
+  const map: EmMap = {
+    async mStep(s: State): Promise<Params> {
+      if (!moveAlpha) return { alpha: s.alpha, theta: Float64Array.of(1 + rho * (s.theta[0] - 1)) };
+      const target = [Math.log(0.3), Math.log(0.7)];
+      const logAlpha = [0, 1].map((k) => target[k] + rho * (Math.log(s.alpha[k]) - target[k]));
+      const z = Math.exp(logAlpha[0]) + Math.exp(logAlpha[1]);
+      return { alpha: Float64Array.from(logAlpha.map((v) => Math.exp(v) / z)), theta: Float64Array.of(1 + rho * (s.theta[0] - 1)) };
+    },
+    async evaluate(p: Params): Promise<State> {
+      evaluated.push(p);
+      const logLik = badAt.has(evaluated.length) ? -1000 : -((p.theta[0] - 1) ** 2);
+      return { ...p, objective: logLik, e: { logLik, weights: new Float64Array(2), featureSums: new Float64Array(2) } };
+    },
   };
+  return { map, evaluated };
 }
 
-describe('SQUAREM safeguard', () => {
-  // Three EM points moving steadily along θ: the S3 step length is |r|/|v| = 10.
-  const s0 = state([0.5, 0.5], [0, 0], -100);
-  const s1 = state([0.5, 0.5], [0.1, 0], -90);
-  const s2 = state([0.5, 0.5], [0.19, 0], -85);
+const x0 = (theta: number): State => ({
+  alpha: Float64Array.of(0.5, 0.5),
+  theta: Float64Array.of(theta),
+  objective: -((theta - 1) ** 2),
+  e: { logLik: -((theta - 1) ** 2), weights: new Float64Array(2), featureSums: new Float64Array(2) },
+});
 
-  it('rejects an extrapolation that lowers ℓ below the plain EM point, after shortening the step', async () => {
-    const tried: number[] = [];
-    const result = await squaremStep(s0, s1, s2, 2, 1, async (p) => {
-      tried.push(p.theta[0]);
-      return { ...p, e: { ...s2.e, logLik: -1000 } }; // every extrapolated point is worse
-    });
-    expect(result).toBeNull();
-    // Steps s = −10, −5.5, −3.25: each attempt moves back towards x2 (θ = 0.19 at s = −1).
-    expect(tried.length).toBe(3);
-    expect(tried[0]).toBeCloseTo(-2 * -10 * 0.1 + 100 * -0.01, 12);
-    for (let i = 1; i < tried.length; i++) expect(Math.abs(tried[i] - 0.19)).toBeLessThan(Math.abs(tried[i - 1] - 0.19));
+describe('SQUAREM cycle and its safeguard', () => {
+  // ρ = 0.9: r = −0.1·e0, v = 0.01·e0, so the step length |r|/|v| is 1/(1 − ρ) = 10 and the
+  // extrapolation x0 + 2s·r + s²·v lands on θ* exactly.
+  it('extrapolates a linear EM map to its fixed point and accepts it with one EM step after', async () => {
+    const { map, evaluated } = toyMap(0.9);
+    const cycle = await squaremCycle(x0(3), map, 16, 2, 1);
+    expect(cycle.step).toBeCloseTo(10, 12);
+    expect(cycle.rejected).toBe(false);
+    expect(evaluated.length).toBe(3); // x1, x', F(x')
+    expect(cycle.accepted.length).toBe(2);
+    expect(cycle.accepted[0].theta[0]).toBeCloseTo(1, 12);
+    expect(cycle.accepted[0].alpha[0] + cycle.accepted[0].alpha[1]).toBeCloseTo(1, 15);
   });
 
-  it('accepts the first extrapolation whose ℓ reaches ℓ(x2)', async () => {
-    let calls = 0;
-    const result = await squaremStep(s0, s1, s2, 2, 1, async (p) => {
-      calls++;
-      return { ...p, e: { ...s2.e, logLik: calls === 1 ? -86 : -84 } }; // first worse, second better
-    });
-    expect(calls).toBe(2);
-    expect(result!.e.logLik).toBe(-84);
+  it('clamps the step length to stepMax; step 1 is two plain EM steps', async () => {
+    const long = await squaremCycle(x0(3), toyMap(0.9).map, 4, 2, 1);
+    expect(long.step).toBe(4);
+    // x0 + 8r + 16v with e0 = 2: 1 + 2(1 − 0.8 + 0.16)
+    expect(long.accepted[0].theta[0]).toBeCloseTo(1 + 2 * 0.36, 12);
+    const { map, evaluated } = toyMap(0.9);
+    const plain = await squaremCycle(x0(3), map, 1, 2, 1);
+    expect(plain.step).toBe(1);
+    expect(evaluated.length).toBe(2);
+    expect(plain.accepted.map((s) => s.theta[0])).toEqual([1 + 0.9 * 2, 1 + 0.81 * 2]);
+  });
+
+  it('rejects an extrapolation that lowers ℓ, and keeps the two plain EM steps instead', async () => {
+    // E-steps of the cycle: 1 = x1, 2 = x', 3 = F(x'), 4 = x2. The extrapolated point and
+    // the EM step from it are both worse than x0.
+    const { map, evaluated } = toyMap(0.9, new Set([2, 3]));
+    const cycle = await squaremCycle(x0(3), map, 16, 2, 1);
+    expect(cycle.rejected).toBe(true);
+    expect(evaluated.length).toBe(4);
+    expect(cycle.accepted.map((s) => s.theta[0])).toEqual([1 + 0.9 * 2, 1 + 0.81 * 2]);
+    for (const s of cycle.accepted) expect(s.objective).toBeGreaterThanOrEqual(x0(3).objective);
+    expect(nextStepMax(10, cycle)).toBe(10); // the step was below the bound: bound unchanged
+  });
+
+  it('accepts the stabilising EM step alone when only it reaches ℓ(x0)', async () => {
+    const { map } = toyMap(0.9, new Set([2]));
+    const cycle = await squaremCycle(x0(3), map, 16, 2, 1);
+    expect(cycle.rejected).toBe(false);
+    expect(cycle.accepted.length).toBe(1);
+    expect(cycle.accepted[0].theta[0]).toBeCloseTo(1, 12); // F(θ*) = θ*, θ* from the extrapolation
   });
 
   it('keeps α on the simplex whatever the step (extrapolation in log α)', async () => {
-    const a0 = state([0.5, 0.5], [0, 0], -100);
-    const a1 = state([0.3, 0.7], [0, 0], -90);
-    const a2 = state([0.2, 0.8], [0, 0], -85);
-    const result = await squaremStep(a0, a1, a2, 2, 1, async (p) => ({ ...p, e: { ...a2.e, logLik: -80 } }));
-    expect(result!.alpha[0]).toBeGreaterThan(0);
-    expect(result!.alpha[0] + result!.alpha[1]).toBeCloseTo(1, 15);
+    const start = { ...x0(3), alpha: Float64Array.of(0.9, 0.1) };
+    const cycle = await squaremCycle(start, toyMap(0.9, new Set(), true).map, 1e6, 2, 1);
+    for (const s of cycle.accepted) {
+      expect(s.alpha[0]).toBeGreaterThan(0);
+      expect(s.alpha[1]).toBeGreaterThan(0);
+      expect(s.alpha[0] + s.alpha[1]).toBeCloseTo(1, 15);
+    }
+    // the normalisation makes the log-weights' path slightly nonlinear: close to (0.3, 0.7), not on it
+    expect(Math.abs(cycle.accepted[0].alpha[0] - 0.3)).toBeLessThan(Math.abs(0.9 - 0.3) / 10);
+  });
+
+  it('lengthens the bound after a success at it and shortens it after a rejection', () => {
+    expect(nextStepMax(4, { accepted: [], step: 4, rejected: false })).toBe(16);
+    expect(nextStepMax(16, { accepted: [], step: 16, rejected: true })).toBe(4);
+    expect(nextStepMax(1, { accepted: [], step: 1, rejected: true })).toBe(1);
   });
 });
 
