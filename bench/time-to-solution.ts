@@ -1,17 +1,24 @@
 /**
  * Time to solution of EM variants (issue 6): from the same start, run each variant to
  * tight convergence, take the best ℓ any variant reaches, and report per variant the
- * E-steps and wall time needed to come within 0.1 nats of it.
+ * E-steps and wall time needed to come within 0.1 nats of it. With a ridge (the books data)
+ * "ℓ" is the objective EM climbs, ℓ − (λN/2)Σα_k|θ_k|² (src/ridge.ts).
  *
- *   npx tsx bench/time-to-solution.ts [--backend cpu] [--settings sim|books|all] [--out FILE]
+ *   npx tsx bench/time-to-solution.ts [--settings sim|books|all] [--starts 12345,1,2]
+ *                                     [--variants grid|default] [--out FILE]
  *
- * (--backend webgpu runs in headless Chromium through bench/browser; cpu runs here.)
+ * One random start per seed in --starts (every variant starts there), or 'default': the
+ * fit's own starts (MoM/subspace + 4 restarts, screened), E-steps counted over all of them.
+ * --variants grid runs
+ * every variant below; default (and always on the books data, where exact-Newton M-steps at
+ * L = 50 are too slow on the cpu backend) runs plain EM and the default fit only.
  */
 import { simulate } from '../src/simulate.ts';
 import { fitSoftmaxMixture, type FitOptions } from '../src/fit.ts';
 import { makeDataset, designStats, type DatasetInput } from '../src/data.ts';
 import { inverseSqrt, randomStart } from '../src/starts.ts';
 import { writeFileSync } from 'node:fs';
+import { Command } from 'commander';
 import { loadBooks } from '../src/datasets/books-node.ts';
 
 export interface Variant {
@@ -19,12 +26,15 @@ export interface Variant {
   options: Partial<FitOptions>;
 }
 
+export const PLAIN: Variant = { name: 'plain EM (--no-accelerate)', options: { accelerate: false } };
+export const DEFAULT: Variant = { name: 'default (SQUAREM, 1 Newton step)', options: {} };
+
 export const VARIANTS: Variant[] = [
   { name: 'plain EM, exact Newton M-step', options: { accelerate: false, maxNewtonSteps: 20 } },
-  { name: 'plain EM, 1 Newton step', options: { accelerate: false, maxNewtonSteps: 1 } },
+  PLAIN,
   { name: 'plain EM, 1 design-preconditioned step', options: { accelerate: false, maxNewtonSteps: 1, stepDirection: 'design' } },
   { name: 'SQUAREM, exact Newton M-step', options: { acceleration: 'squarem', maxNewtonSteps: 20 } },
-  { name: 'SQUAREM, 1 Newton step', options: { acceleration: 'squarem', maxNewtonSteps: 1 } },
+  DEFAULT,
   { name: 'Anderson, exact Newton M-step', options: { acceleration: 'anderson', maxNewtonSteps: 20 } },
   { name: 'Anderson, 1 Newton step', options: { acceleration: 'anderson', maxNewtonSteps: 1 } },
   { name: 'SQUAREM, 1 design-preconditioned step', options: { acceleration: 'squarem', maxNewtonSteps: 1, stepDirection: 'design' } },
@@ -36,6 +46,8 @@ export interface Setting {
   data: DatasetInput;
   K: number;
   ridge?: number;
+  /** convergence tolerance of every variant (default 1e-12) */
+  tol?: number;
 }
 
 export function simulatedSettings(): Setting[] {
@@ -50,12 +62,13 @@ export function simulatedSettings(): Setting[] {
 export function booksSetting(): Setting {
   const b = loadBooks();
   // Unpenalised, one component runs off towards a few words (the MLE does not exist): ridge 1e-4.
-  return { name: `books p=${b.p} L=${b.L} K=6 λ=1e-4 (train)`, data: { features: b.features, p: b.p, L: b.L, counts: b.countsTrain }, K: 6, ridge: 1e-4 };
+  return { name: `books p=${b.p} L=${b.L} K=6 λ=1e-4 (train)`, data: { features: b.features, p: b.p, L: b.L, counts: b.countsTrain }, K: 6, ridge: 1e-4, tol: 1e-11 };
 }
 
 export interface VariantOutcome {
   variant: string;
-  finalLogLik: number;
+  /** the objective at the end (ℓ when λ = 0) */
+  finalObjective: number;
   iterations: number;
   eSteps: number;
   converged: boolean;
@@ -65,71 +78,128 @@ export interface VariantOutcome {
   totalMs: number;
 }
 
-export async function runSetting(setting: Setting, backend: 'cpu' | 'webgpu', fit = fitSoftmaxMixture, variants = VARIANTS): Promise<{ setting: string; best: number; outcomes: VariantOutcome[] }> {
+export interface SettingResult {
+  setting: string;
+  startSeed: number | 'default';
+  best: number;
+  outcomes: VariantOutcome[];
+}
+
+export async function runSetting(
+  setting: Setting,
+  backend: 'cpu' | 'webgpu',
+  fit = fitSoftmaxMixture,
+  variants = VARIANTS,
+  startSeed: number | 'default' = 12345,
+): Promise<SettingResult> {
   const data = makeDataset(setting.data);
   const design = designStats(data);
-  const start = randomStart(setting.K, data.L, inverseSqrt(design.covariance, data.L), 12345);
-  const runs: { variant: string; path: { e: number; t: number; ll: number }[]; fit: Awaited<ReturnType<typeof fitSoftmaxMixture>> }[] = [];
+  // One random start, or ('default') the fit's own starts — MoM or a subspace start plus 4
+  // subspace restarts, each screened for 20 iterations, the best continued — from seed 1.
+  const starts: Partial<FitOptions> =
+    startSeed === 'default'
+      ? { init: 'mom', restarts: 4, seed: 1 }
+      : { init: randomStart(setting.K, data.L, inverseSqrt(design.covariance, data.L), startSeed), restarts: 0 };
+  const runs: { variant: string; path: { e: number; t: number; objective: number }[]; fit: Awaited<ReturnType<typeof fitSoftmaxMixture>> }[] = [];
   for (const v of variants) {
-    const path: { e: number; t: number; ll: number }[] = [];
+    const path: { e: number; t: number; objective: number }[] = [];
+    // E-steps over all starts: each start's run counts its own from 0.
+    let run = '';
+    let eStepsOfEndedRuns = 0;
+    let eStepsOfRun = 0;
     const t0 = performance.now();
     const result = await fit(setting.data, {
       K: setting.K,
       backend,
-      init: { alpha: start.alpha, theta: start.theta },
-      restarts: 0, // one start: E-step counts along one path
-      tol: 1e-12,
-      maxIter: 3000,
+      ...starts,
+      tol: setting.tol ?? 1e-12,
+      maxIter: setting.name.startsWith('books') ? 6000 : 3000,
       ridge: setting.ridge ?? 0,
       ...v.options,
-      onIteration: (i) => path.push({ e: i.eSteps, t: performance.now() - t0, ll: i.logLik }),
+      onIteration: (i) => {
+        if (`${i.start}/${i.phase}` !== run) {
+          run = `${i.start}/${i.phase}`;
+          eStepsOfEndedRuns += eStepsOfRun;
+        }
+        eStepsOfRun = i.eSteps;
+        path.push({ e: eStepsOfEndedRuns + i.eSteps, t: performance.now() - t0, objective: i.objective });
+      },
     });
     runs.push({ variant: v.name, path, fit: result });
   }
-  const best = Math.max(...runs.map((r) => r.fit.logLik));
+  const best = Math.max(...runs.map((r) => r.fit.objective));
   const outcomes = runs.map(({ variant, path, fit: f }) => {
-    const hit = path.find((q) => q.ll >= best - 0.1);
+    const hit = path.find((q) => q.objective >= best - 0.1);
     return {
       variant,
-      finalLogLik: f.logLik,
+      finalObjective: f.objective,
       iterations: f.iterations,
-      eSteps: f.eSteps,
+      eSteps: Math.max(f.eSteps, path.length ? path[path.length - 1].e : 0),
       converged: f.converged,
       eStepsToBest: hit ? hit.e : null,
       msToBest: hit ? hit.t : null,
       totalMs: f.timings.emMs,
     };
   });
-  return { setting: setting.name, best, outcomes };
+  return { setting: setting.name, startSeed, best, outcomes };
 }
 
-export function markdownTable(results: Awaited<ReturnType<typeof runSetting>>[]): string {
-  const lines = ['| setting | variant | E-steps to best−0.1 | ms to best−0.1 | final ℓ − best | E-steps total | converged |', '|---|---|---|---|---|---|---|'];
+export function markdownTable(results: SettingResult[]): string {
+  const lines = [
+    '| setting | start | variant | E-steps to best−0.1 | ms to best−0.1 | final ℓ − best | E-steps total | converged |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
   for (const r of results) {
     for (const o of r.outcomes) {
       lines.push(
-        `| ${r.setting} | ${o.variant} | ${o.eStepsToBest ?? 'never'} | ${o.msToBest === null ? 'never' : o.msToBest.toFixed(0)} | ${(o.finalLogLik - r.best).toExponential(2)} | ${o.eSteps} | ${o.converged} |`,
+        `| ${r.setting} | ${r.startSeed} | ${o.variant} | ${o.eStepsToBest ?? 'never'} | ${o.msToBest === null ? 'never' : o.msToBest.toFixed(0)} | ${(o.finalObjective - r.best).toExponential(2)} | ${o.eSteps} | ${o.converged} |`,
       );
     }
   }
   return lines.join('\n');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const args = process.argv.slice(2);
-  const outIdx = args.indexOf('--out');
-  const results = [];
-  const which = args.includes('--settings') ? args[args.indexOf('--settings') + 1] : 'all';
-  const settings = [...(which !== 'sim' ? [booksSetting()] : []), ...(which !== 'books' ? simulatedSettings() : [])];
-  // The exact-Newton variants lose to their 1-step versions on every simulated setting; on
-  // the books data (L = 50) their Hessian passes make them too slow to run here.
-  const cheap = VARIANTS.filter((v) => v.options.maxNewtonSteps === 1);
-  for (const s of settings) {
-    const r = await runSetting(s, 'cpu', fitSoftmaxMixture, s.name.startsWith('books') ? cheap : VARIANTS);
-    results.push(r);
-    console.error(markdownTable([r]));
+/** Per setting and start: the default against plain EM, as ratios (the issue's criteria). */
+export function summaryTable(results: SettingResult[]): string {
+  const lines = [
+    '| setting | start | E-steps to best−0.1: plain → default (ratio) | ms: plain → default (ratio) | E-steps to converge at tol: plain → default (ratio) | ℓ: default − plain |',
+    '|---|---|---|---|---|---|',
+  ];
+  const ratio = (a: number | null, b: number | null) => (a === null || b === null ? '—' : (b / a).toFixed(2));
+  for (const r of results) {
+    const plain = r.outcomes.find((o) => o.variant === PLAIN.name);
+    const dflt = r.outcomes.find((o) => o.variant === DEFAULT.name);
+    if (!plain || !dflt) continue;
+    lines.push(
+      `| ${r.setting} | ${r.startSeed} | ${plain.eStepsToBest ?? 'never'} → ${dflt.eStepsToBest ?? 'never'} (${ratio(plain.eStepsToBest, dflt.eStepsToBest)}) | ` +
+        `${plain.msToBest?.toFixed(0) ?? 'never'} → ${dflt.msToBest?.toFixed(0) ?? 'never'} (${ratio(plain.msToBest, dflt.msToBest)}) | ` +
+        `${plain.eSteps} → ${dflt.eSteps} (${ratio(plain.eSteps, dflt.eSteps)}) | ${(dflt.finalObjective - plain.finalObjective).toFixed(3)} |`,
+    );
   }
-  const md = markdownTable(results);
-  console.log(md);
-  if (outIdx >= 0) writeFileSync(args[outIdx + 1], JSON.stringify(results, null, 2));
+  return lines.join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const program = new Command()
+    .option('--settings <which>', 'sim, books or all', 'all')
+    .option('--starts <seeds>', "comma-separated random start seeds; 'default' for the fit's own starts", '12345')
+    .option('--variants <which>', 'grid (every variant) or default (plain EM and the default)', 'grid')
+    .option('--out <file>', 'write the results as JSON')
+    .parse();
+  const opts = program.opts<{ settings: string; starts: string; variants: string; out?: string }>();
+  const seeds = opts.starts.split(',').map((s) => (s === 'default' ? 'default' : Number(s)));
+  const settings = [...(opts.settings !== 'sim' ? [booksSetting()] : []), ...(opts.settings !== 'books' ? simulatedSettings() : [])];
+  const results: SettingResult[] = [];
+  for (const s of settings) {
+    const grid = opts.variants === 'grid' && !s.name.startsWith('books');
+    for (const seed of seeds) {
+      const r = await runSetting(s, 'cpu', fitSoftmaxMixture, grid ? VARIANTS : [PLAIN, DEFAULT], seed);
+      results.push(r);
+      console.error(summaryTable([r]));
+    }
+  }
+  console.log(markdownTable(results));
+  console.log();
+  console.log(summaryTable(results));
+  if (opts.out) writeFileSync(opts.out, JSON.stringify(results, null, 2));
 }
