@@ -432,38 +432,27 @@ async function benchLatency(reps = 20) {
   const buf = device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
   const staging = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   const bind = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: buf } }] });
-  const once = async (dispatches: number) => {
+  /** Wall time of one submit: a compute pass per entry of `workgroups`, then one 16-byte readback. */
+  const timedSubmit = async (pipe: GPUComputePipeline, bindGroup: GPUBindGroup, src: GPUBuffer, workgroups: number[]) => {
     const t = now();
     const enc = device.createCommandEncoder();
-    for (let i = 0; i < dispatches; i++) {
+    for (const groups of workgroups) {
       const pass = enc.beginComputePass();
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bind);
-      pass.dispatchWorkgroups(1);
+      pass.setPipeline(pipe);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(groups);
       pass.end();
     }
-    enc.copyBufferToBuffer(buf, 0, staging, 0, 16);
+    enc.copyBufferToBuffer(src, 0, staging, 0, 16);
     device.queue.submit([enc.finish()]);
     await staging.mapAsync(GPUMapMode.READ);
     staging.unmap();
     return now() - t;
   };
+  const once = (dispatches: number) => timedSubmit(pipeline, bind, buf, new Array(dispatches).fill(1));
   const out: Record<string, number> = {};
   // Workgroup launch: one dispatch of 4096 near-empty 64-wide workgroups against one of 1.
-  const launch = async (groups: number) => {
-    const t = now();
-    const enc = device.createCommandEncoder();
-    const pass = enc.beginComputePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bind);
-    pass.dispatchWorkgroups(groups);
-    pass.end();
-    enc.copyBufferToBuffer(buf, 0, staging, 0, 16);
-    device.queue.submit([enc.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    staging.unmap();
-    return now() - t;
-  };
+  const launch = (groups: number) => timedSubmit(pipeline, bind, buf, [groups]);
   await launch(4096);
   const l1 = median([await launch(1), await launch(1), await launch(1)]);
   const l4096 = median([await launch(4096), await launch(4096), await launch(4096)]);
@@ -485,20 +474,9 @@ var<workgroup> sh: array<f32, 256>;
   const bout = device.createBuffer({ size: 256 * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
   const bn = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   const bbind = device.createBindGroup({ layout: bpipe.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: bout } }, { binding: 1, resource: { buffer: bn } }] });
-  const barriers = async (n: number) => {
+  const barriers = (n: number) => {
     device.queue.writeBuffer(bn, 0, new Uint32Array([n, 0, 0, 0]));
-    const t = now();
-    const enc = device.createCommandEncoder();
-    const pass = enc.beginComputePass();
-    pass.setPipeline(bpipe);
-    pass.setBindGroup(0, bbind);
-    pass.dispatchWorkgroups(256);
-    pass.end();
-    enc.copyBufferToBuffer(bout, 0, staging, 0, 16);
-    device.queue.submit([enc.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    staging.unmap();
-    return now() - t;
+    return timedSubmit(bpipe, bbind, bout, [256]);
   };
   await barriers(1);
   const b0 = median([await barriers(0), await barriers(0), await barriers(0)]);

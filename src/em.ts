@@ -270,7 +270,8 @@ export function isConverged(changes: number[], logLik: number, tol: number): boo
   return (last * rate) / (1 - rate) <= bound;
 }
 
-function logOf(alpha: Float64Array): Float64Array {
+/** log α with log 0 = −∞ (an emptied component), as the E-step takes it */
+export function logOf(alpha: Float64Array): Float64Array {
   return alpha.map((a) => (a > 0 ? Math.log(a) : -Infinity));
 }
 

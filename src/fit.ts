@@ -4,7 +4,7 @@
  */
 import { makeDataset, designStats, type DatasetInput } from './data.ts';
 import { createEngine, webGpuAvailable, type BackendChoice } from './engine.ts';
-import { runEm, type EmResult, type IterationInfo, type StopReason } from './em.ts';
+import { logOf, runEm, type EmResult, type IterationInfo, type StopReason } from './em.ts';
 import { checkParams, sortByWeight } from './model.ts';
 import { inverseSqrt, type StartKind, type StartPoint } from './starts.ts';
 import { buildStarts, type InitKind } from './initialize.ts';
@@ -363,7 +363,7 @@ function designFactor(covariance: Float64Array, L: number, ridge: number): Float
  */
 async function stationarity(engine: Engine, fit: EmResult, K: number, ridge: number): Promise<number> {
   const L = engine.L;
-  const e = await engine.eStep(fit.alpha.map((a) => (a > 0 ? Math.log(a) : -Infinity)), fit.theta, K);
+  const e = await engine.eStep(logOf(fit.alpha), fit.theta, K);
   const s = await engine.softmaxStats(fit.theta, K, { mean: true, covariance: false });
   const g = new Float64Array(K * L);
   for (let k = 0; k < K; k++) {

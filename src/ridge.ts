@@ -16,15 +16,18 @@
  * monotone in ℓ_λ.
  */
 
+function squaredNorm(theta: Float64Array, k: number, L: number): number {
+  let q = 0;
+  for (let l = 0; l < L; l++) q += theta[k * L + l] ** 2;
+  return q;
+}
+
 /** (λN/2) Σ_k α_k |θ_k|²: what ℓ_λ subtracts from ℓ. */
 export function ridgePenalty(alpha: Float64Array, theta: Float64Array, K: number, L: number, ridge: number, N: number): number {
   if (ridge === 0) return 0;
   let s = 0;
   for (let k = 0; k < K; k++) {
-    if (!(alpha[k] > 0)) continue;
-    let q = 0;
-    for (let l = 0; l < L; l++) q += theta[k * L + l] ** 2;
-    s += alpha[k] * q;
+    if (alpha[k] > 0) s += alpha[k] * squaredNorm(theta, k, L);
   }
   return 0.5 * ridge * N * s;
 }
@@ -43,11 +46,7 @@ export function penalisedWeights(weights: Float64Array, theta: Float64Array, K: 
   const share = weights.map((c) => c / N);
   if (ridge === 0) return { alpha: share, componentRidge: new Float64Array(K) };
   const b = new Float64Array(K);
-  for (let k = 0; k < K; k++) {
-    let q = 0;
-    for (let l = 0; l < L; l++) q += theta[k * L + l] ** 2;
-    b[k] = 0.5 * ridge * q;
-  }
+  for (let k = 0; k < K; k++) b[k] = 0.5 * ridge * squaredNorm(theta, k, L);
   // h(ν) = Σ ĉ_k/(ν + b_k) is convex and decreasing where defined; h(ν) = 1 has its root in
   // [max_k(ĉ_k − b_k), 1]: at the left end one term alone is 1, at ν = 1 every term is ≤ ĉ_k.
   // Newton from the left end climbs monotonically to the root (convexity), staying in range.

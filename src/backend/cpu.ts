@@ -208,6 +208,14 @@ class CpuEngine implements Engine {
     return { first, third };
   }
 
+  /** x_j·u */
+  private projection(j: number, direction: Float64Array): number {
+    const row = j * this.L;
+    let t = 0;
+    for (let l = 0; l < this.L; l++) t += direction[l] * this.x[row + l];
+    return t;
+  }
+
   async directionMoments(direction: Float64Array, maxOrder: number): Promise<Float64Array> {
     const { p, L } = this;
     this.checkDirection('directionMoments', direction, maxOrder);
@@ -216,10 +224,8 @@ class CpuEngine implements Engine {
     for (let j = 0; j < p; j++) {
       const nj = this.n[j];
       if (nj === 0) continue;
-      const row = j * L;
-      let t = 0;
-      for (let l = 0; l < L; l++) t += direction[l] * this.x[row + l];
       let w = nj;
+      const t = this.projection(j, direction);
       for (let r = 0; r <= maxOrder; r++) {
         out[r] += w;
         w *= t;
@@ -238,8 +244,7 @@ class CpuEngine implements Engine {
       const nj = this.n[j];
       if (nj === 0) continue;
       const row = j * L;
-      let t = 0;
-      for (let l = 0; l < L; l++) t += direction[l] * this.x[row + l];
+      const t = this.projection(j, direction);
       let w = nj;
       for (let r = 0; r <= maxOrder; r++) {
         for (let l = 0; l < L; l++) out[r * L + l] += w * this.x[row + l];
