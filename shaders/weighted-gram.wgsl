@@ -63,25 +63,7 @@ struct CenterParams {
 @group(0) @binding(7) var<storage, read> weightPartials: array<f32>;
 @group(0) @binding(8) var<storage, read_write> centerOut: array<f32>;
 
-// Compensated (Kahan) summation of a stream, four lanes at a time: error ≤ 2u·Σ|x|
-// (first order) whatever its length, with no arrays (a cascade's dynamically indexed
-// stack is slow where the "GPU" is a CPU, as on SwiftShader). The names say what it
-// is used for, not how.
-struct Cascade {
-  sum: vec4f,
-  comp: vec4f,
-}
-
-fn cascadeAdd(c: ptr<function, Cascade>, x: vec4f) {
-  let y = x - (*c).comp;
-  let t = (*c).sum + y;
-  (*c).comp = (t - (*c).sum) - y;
-  (*c).sum = t;
-}
-
-fn cascadeTotal(c: ptr<function, Cascade>) -> vec4f {
-  return (*c).sum;
-}
+// Cascade, cascadeAdd, cascadeTotal: shaders/cascade4.wgsl, appended by the kernel's loader.
 
 // Packed index of (a, b ≥ a) within one k: a·L − a(a−1)/2 + (b − a) = a(2L − a − 1)/2 + b.
 fn packed(a: u32, b: u32, L: u32) -> u32 {

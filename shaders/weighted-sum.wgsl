@@ -32,25 +32,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read> w: array<f32>;
 @group(0) @binding(3) var<storage, read_write> partials: array<f32>;
 
-// Compensated (Kahan) summation of a stream, four lanes at a time: error ≤ 2u·Σ|x|
-// (first order) whatever its length, with no arrays (a cascade's dynamically indexed
-// stack is slow where the "GPU" is a CPU, as on SwiftShader). The names say what it
-// is used for, not how.
-struct Cascade {
-  sum: vec4f,
-  comp: vec4f,
-}
-
-fn cascadeAdd(c: ptr<function, Cascade>, x: vec4f) {
-  let y = x - (*c).comp;
-  let t = (*c).sum + y;
-  (*c).comp = (t - (*c).sum) - y;
-  (*c).sum = t;
-}
-
-fn cascadeTotal(c: ptr<function, Cascade>) -> vec4f {
-  return (*c).sum;
-}
+// Cascade, cascadeAdd, cascadeTotal: shaders/cascade4.wgsl, appended by the kernel's loader.
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wg: vec3u) {

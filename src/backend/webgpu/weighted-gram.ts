@@ -4,10 +4,11 @@
  * entry point that forms c_k from the remaining weighted-sum and weight partials.
  */
 import gramWgsl from '../../../shaders/weighted-gram.wgsl?raw';
+import cascadeWgsl from '../../../shaders/cascade4.wgsl?raw';
 import { getPipeline, type ShaderSource } from './pipelines.ts';
 import { ceilDiv, makeDispatch, splitRows, type Dispatch } from './kernel.ts';
 
-export const weightedGramShader: ShaderSource = { name: 'weighted-gram.wgsl', code: gramWgsl };
+export const weightedGramShader: ShaderSource = { name: 'weighted-gram.wgsl', code: `${gramWgsl}\n${cascadeWgsl}` };
 /** Invocations per workgroup; each owns a GRAM_TILE × GRAM_TILE tile of one k's packed outputs. */
 export const GRAM_GROUP = 64;
 export const GRAM_TILE = 4;

@@ -1,9 +1,10 @@
 /** Wrapper of shaders/weighted-sum.wgsl: Σ_j w_jk x_j (K × L) over one row slice, as split-K partials. */
 import wsumWgsl from '../../../shaders/weighted-sum.wgsl?raw';
+import cascadeWgsl from '../../../shaders/cascade4.wgsl?raw';
 import { getPipeline, type ShaderSource } from './pipelines.ts';
 import { ceilDiv, makeDispatch, splitRows, type Dispatch } from './kernel.ts';
 
-export const weightedSumShader: ShaderSource = { name: 'weighted-sum.wgsl', code: wsumWgsl };
+export const weightedSumShader: ShaderSource = { name: 'weighted-sum.wgsl', code: `${wsumWgsl}\n${cascadeWgsl}` };
 /** Invocations per workgroup; each owns WSUM_TILE consecutive l of one k. */
 export const WSUM_GROUP = 64;
 export const WSUM_TILE = 4;
