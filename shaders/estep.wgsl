@@ -29,6 +29,12 @@
 //   sigma  the softmax weights for the statistics of A: w_jk = σ_jk = exp(s_jk − M_k − ls_k),
 //          partials Σ_j σ_jk (≈ 1 over all of p; the host divides by it). Counts and
 //          ell are not used. Grid (⌈rows/256⌉).
+//   pairs  the pair weights of the observed information (src/observed-newton.ts):
+//          w_j,(k,l) = n_j r_jk (δ_kl − r_jl) for k ≤ l, P.cols = K(K+1)/2 columns in
+//          the order (0,0), (0,1), …, (K−1,K−1); partials Σ_j w_j,(k,l). ell is not
+//          used. Grid (⌈rows/256⌉).
+//
+// w is rows × P.cols (P.cols = K for estep and sigma).
 
 const WG: u32 = 256u;
 
@@ -37,6 +43,10 @@ struct Params {
   rows: u32,
   K: u32,
   outOffset: u32,
+  cols: u32,      // columns of w: K, or K(K+1)/2 for pairs
+  _pad0: u32,
+  _pad1: u32,
+  _pad2: u32,
 }
 
 @group(0) @binding(0) var<uniform> P: Params;
@@ -64,21 +74,21 @@ fn pairAdd(a: vec2f, b: vec2f) -> vec2f {
 }
 
 fn weightAt(row: u32, k: u32) -> f32 {
-  if (row >= P.rows || k >= P.K) { return 0.0; }
-  return w[row * P.K + k];
+  if (row >= P.rows || k >= P.cols) { return 0.0; }
+  return w[row * P.cols + k];
 }
 
 fn weights4(row: u32, k0: u32) -> vec4f {
   return vec4f(weightAt(row, k0), weightAt(row, k0 + 1u), weightAt(row, k0 + 2u), weightAt(row, k0 + 3u));
 }
 
-// Tree-sums w_row,k over the workgroup's 256 rows (rows row0 + 64·i), for every k, into
+// Tree-sums w_row,k over the workgroup's 256 rows (rows row0 + 64·i), for every column k, into
 // one partial; with withEll, also tree-sums redPair (already holding this invocation's
 // register-merged ℓ pair) into redPair[0], alongside the first round. (ell is stored by
 // estep itself, so sigma's pipeline does not need its binding.) Call from uniform
 // control flow.
 fn reduceWeights(wgx: u32, li: u32, row0: u32, withEll: bool) {
-  let K = P.K;
+  let K = P.cols;
   let base = (P.outOffset + wgx) * K;
   var ellPending = withEll;
   for (var k0 = 0u; k0 < K; k0 += 4u * SLOTS) {
@@ -113,26 +123,36 @@ fn reduceWeights(wgx: u32, li: u32, row0: u32, withEll: bool) {
   }
 }
 
+// log π_j of the row whose scores start at `base`: m + log Σ_k exp(t_jk − m), m = max_k t_jk.
+fn logPiAt(base: u32) -> f32 {
+  var m = -3.0e38;
+  for (var k = 0u; k < P.K; k++) {
+    let ks = kstate[k];
+    m = max(m, ks.w + (s[base + k] - ks.x));
+  }
+  var z = 0.0;
+  for (var k = 0u; k < P.K; k++) {
+    let ks = kstate[k];
+    z += accExp(ks.w + (s[base + k] - ks.x) - m);
+  }
+  return m + accLog(z);
+}
+
+// r_jk = exp(t_jk − log π_j)
+fn posterior(base: u32, k: u32, logPi: f32) -> f32 {
+  let ks = kstate[k];
+  return accExp(ks.w + (s[base + k] - ks.x) - logPi);
+}
+
 // One row of the E-step: writes w_row,k and returns ℓ_row = n log π (0 past the slice).
 fn estepRow(row: u32) -> f32 {
   if (row >= P.rows) { return 0.0; }
   let K = P.K;
   let base = row * K;
   let n = counts[P.rowStart + row];
-  var m = -3.0e38;
+  let logPi = logPiAt(base);
   for (var k = 0u; k < K; k++) {
-    let ks = kstate[k];
-    m = max(m, ks.w + (s[base + k] - ks.x));
-  }
-  var z = 0.0;
-  for (var k = 0u; k < K; k++) {
-    let ks = kstate[k];
-    z += accExp(ks.w + (s[base + k] - ks.x) - m);
-  }
-  let logPi = m + accLog(z);
-  for (var k = 0u; k < K; k++) {
-    let ks = kstate[k];
-    w[base + k] = n * accExp(ks.w + (s[base + k] - ks.x) - logPi);
+    w[base + k] = n * posterior(base, k, logPi);
   }
   return n * logPi;
 }
@@ -166,5 +186,38 @@ fn sigma(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: 
   sigmaRow(row0 + 64u);
   sigmaRow(row0 + 128u);
   sigmaRow(row0 + 192u);
+  reduceWeights(wg.x, li, row0, false);
+}
+
+fn pairsRow(row: u32) {
+  if (row >= P.rows) { return; }
+  let K = P.K;
+  let base = row * K;
+  let n = counts[P.rowStart + row];
+  let logPi = logPiAt(base);
+  var i = row * P.cols;
+  for (var k = 0u; k < K; k++) {
+    let nr = n * posterior(base, k, logPi);
+    // 1 − r_k as the sum of the other posteriors: exact where r_k ≈ 1, unlike 1.0 − r_k.
+    var rest = 0.0;
+    for (var l = 0u; l < K; l++) {
+      if (l != k) { rest += posterior(base, l, logPi); }
+    }
+    w[i] = nr * rest;
+    i++;
+    for (var l = k + 1u; l < K; l++) {
+      w[i] = -nr * posterior(base, l, logPi);
+      i++;
+    }
+  }
+}
+
+@compute @workgroup_size(64)
+fn pairs(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
+  let row0 = wg.x * WG + li;
+  pairsRow(row0);
+  pairsRow(row0 + 64u);
+  pairsRow(row0 + 128u);
+  pairsRow(row0 + 192u);
   reduceWeights(wg.x, li, row0, false);
 }

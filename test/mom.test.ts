@@ -96,6 +96,9 @@ class PopulationEngine implements Engine {
   async softmaxStats(): Promise<never> {
     throw new Error('not used');
   }
+  async pairMoments(): Promise<never> {
+    throw new Error('not used');
+  }
   async countMoments(): Promise<LatentCountMoments> {
     this.counters.passes++;
     const { L, K } = this;

@@ -28,6 +28,26 @@ export interface SoftmaxStats {
   covariance?: Float64Array;
 }
 
+/**
+ * Moments of the features under the pair weights w_jkl = n_j r_jk (δ_kl − r_jl) of the
+ * posteriors r at (log α, Θ), for the pairs k ≤ l in the order (0,0), (0,1), …, (0,K−1),
+ * (1,1), …, (K−1,K−1): M = K(K+1)/2 pairs, index `pairIndex(k, l, K)`. They are what the
+ * observed information of ℓ needs beyond the E-step (observed-newton.ts).
+ */
+export interface PairMoments {
+  /** Σ_j w_jkl (M) */
+  total: Float64Array;
+  /** Σ_j w_jkl x_j, M×L row-major */
+  first: Float64Array;
+  /** Σ_j w_jkl x_j x_jᵀ, M blocks of L×L (full, symmetric) */
+  second: Float64Array;
+}
+
+/** Position of the pair (k, l), k ≤ l, in `PairMoments`. */
+export function pairIndex(k: number, l: number, K: number): number {
+  return (k * (2 * K - k + 1)) / 2 + (l - k);
+}
+
 /** Raw count-weighted moments of the centred features (see `Engine.countMoments`). */
 export interface LatentCountMoments {
   /** Σ_j π̂_j x_j (L) */
@@ -79,6 +99,12 @@ export interface Engine {
 
   /** Log-partitions (always) and, when asked, means and covariances of x under σ(θ_k), for all K rows of Θ at once. */
   softmaxStats(theta: Float64Array, K: number, want: { mean: boolean; covariance: boolean }): Promise<SoftmaxStats>;
+
+  /**
+   * Pair moments of the posteriors at (log α, Θ) (see `PairMoments`): one pass, cost pL²K²/4.
+   * Components with log α = −∞ are allowed (their pairs are 0).
+   */
+  pairMoments(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<PairMoments>;
 
   // ---- Latent moments (MATH.md §3–4). Raw moments of the centred features x_j the
   // engine holds, weighted by π̂_j = n_j / N (so every result is normalised by N).

@@ -12,6 +12,7 @@ import type {
   DeviceInfo,
   LatentCountMoments,
   ProjectedMoments,
+  PairMoments,
 } from './backend.ts';
 import { fail } from '../errors.ts';
 
@@ -67,6 +68,22 @@ class CpuEngine implements Engine {
     return max.map((m, k) => m + Math.log(sum[k]));
   }
 
+  /**
+   * log π_j for one support point, with t_k = log α_k + s_jk − A_k left in `t` (K) so that
+   * r_jk = exp(t_k − log π_j). `s` is scratch (K).
+   */
+  private logPi(j: number, logAlpha: Float64Array, theta: Float64Array, A: Float64Array, K: number, s: Float64Array, t: Float64Array): number {
+    this.scoresAt(j, theta, K, s);
+    let m = -Infinity;
+    for (let k = 0; k < K; k++) {
+      t[k] = logAlpha[k] + s[k] - A[k];
+      if (t[k] > m) m = t[k];
+    }
+    let z = 0;
+    for (let k = 0; k < K; k++) z += Math.exp(t[k] - m);
+    return m + Math.log(z);
+  }
+
   async eStep(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<EStepResult> {
     this.counters.passes++;
     const { p, L } = this;
@@ -83,15 +100,7 @@ class CpuEngine implements Engine {
     for (let j = 0; j < p; j++) {
       const nj = this.n[j];
       if (nj === 0) continue; // r_jk is multiplied by n_j everywhere
-      this.scoresAt(j, theta, K, s);
-      let m = -Infinity;
-      for (let k = 0; k < K; k++) {
-        t[k] = logAlpha[k] + s[k] - A[k];
-        if (t[k] > m) m = t[k];
-      }
-      let z = 0;
-      for (let k = 0; k < K; k++) z += Math.exp(t[k] - m);
-      const logPi = m + Math.log(z);
+      const logPi = this.logPi(j, logAlpha, theta, A, K, s, t);
       const term = nj * logPi;
       const sum = logLik + term;
       logLikCompensation += Math.abs(logLik) >= Math.abs(term) ? logLik - sum + term : term - sum + logLik;
@@ -132,6 +141,41 @@ class CpuEngine implements Engine {
     if (want.mean) out.mean = mean;
     if (second) out.covariance = covarianceFromMoments(second, mean, K, L);
     return out;
+  }
+
+  async pairMoments(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<PairMoments> {
+    this.counters.passes++;
+    const { p, L } = this;
+    const M = (K * (K + 1)) / 2;
+    const A = this.logPartitions(theta, K);
+    const s = new Float64Array(K);
+    const r = new Float64Array(K);
+    const w = new Float64Array(M);
+    const total = new Float64Array(M);
+    const first = new Float64Array(M * L);
+    const second = new Float64Array(M * L * L);
+    for (let j = 0; j < p; j++) {
+      const nj = this.n[j];
+      if (nj === 0) continue;
+      const logPi = this.logPi(j, logAlpha, theta, A, K, s, r);
+      for (let k = 0; k < K; k++) r[k] = Math.exp(r[k] - logPi);
+      let i = 0;
+      for (let k = 0; k < K; k++) for (let l = k; l < K; l++) w[i++] = nj * r[k] * ((k === l ? 1 : 0) - r[l]);
+      const row = j * L;
+      for (let m = 0; m < M; m++) {
+        total[m] += w[m];
+        for (let a = 0; a < L; a++) {
+          const wa = w[m] * this.x[row + a];
+          first[m * L + a] += wa;
+          const base = m * L * L + a * L;
+          for (let b = a; b < L; b++) second[base + b] += wa * this.x[row + b];
+        }
+      }
+    }
+    for (let m = 0; m < M; m++) {
+      for (let a = 0; a < L; a++) for (let b = a + 1; b < L; b++) second[m * L * L + b * L + a] = second[m * L * L + a * L + b];
+    }
+    return { total, first, second };
   }
 
   async countMoments(): Promise<LatentCountMoments> {

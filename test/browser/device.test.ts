@@ -32,8 +32,8 @@ describe('device', () => {
     try {
       const a = await createWebGpuEngine(pr, { device });
       const n = cachedPipelineCount(device);
-      // scores 1, logsumexp 3, estep 2, weighted-sum 1, weighted-gram 2, merge-sums 2, moment-weights 3, third-moment 1
-      expect(n).toBe(15);
+      // scores 1, logsumexp 3, estep 3 (estep, sigma, pairs), weighted-sum 1, weighted-gram 2, merge-sums 2, moment-weights 3, third-moment 1
+      expect(n).toBe(16);
       const b = await createWebGpuEngine(pr, { device });
       expect(cachedPipelineCount(device)).toBe(n);
       a.dispose();

@@ -11,7 +11,7 @@ import { planChunks } from '../../src/backend/webgpu/chunks.ts';
 import { splitRows, ceilDiv } from '../../src/backend/webgpu/kernel.ts';
 import { SoftmixError } from '../../src/errors.ts';
 import type { Engine } from '../../src/backend/backend.ts';
-import { engineBounds, worst, depth } from './bounds.ts';
+import { engineBounds, pairBounds, worst, depth } from './bounds.ts';
 import { randomProblem, testDevice, type Problem } from './gpu-helpers.ts';
 
 let device: GPUDevice;
@@ -48,10 +48,11 @@ async function compare(c: Case, gpu: Engine, cpu: Engine, pr: Problem) {
   const nNarrow = chunks.reduce((a, ch) => a + ceilDiv(ch.rows, 256), 0);
   const nWide = chunks.reduce((a, ch) => a + splitRows(ch.rows).groups, 0);
   const cap = c.maxHostPartials ?? 256;
-  const bounds = engineBounds({
+  const boundInput = {
     p: pr.p, L: pr.L, K: pr.K, x: pr.features, theta: pr.theta, logAlpha: pr.logAlpha, counts: pr.counts,
     roundedInputs: true, sliceRows, narrowMerges: levels(nNarrow, cap), wideMerges: levels(nWide, cap),
-  });
+  };
+  const bounds = engineBounds(boundInput);
 
   const [g, r] = [await gpu.eStep(pr.logAlpha, pr.theta, pr.K), await cpu.eStep(pr.logAlpha, pr.theta, pr.K)];
   const ell = Math.abs(g.logLik - r.logLik);
@@ -81,6 +82,14 @@ async function compare(c: Case, gpu: Engine, cpu: Engine, pr: Problem) {
         }
       }
     }
+  }
+
+  const gp = await gpu.pairMoments(pr.logAlpha, pr.theta, pr.K);
+  const rp = await cpu.pairMoments(pr.logAlpha, pr.theta, pr.K);
+  const pb = pairBounds(boundInput, bounds.posteriorRho);
+  for (const key of ['total', 'first', 'second'] as const) {
+    const wp = worst(gp[key], rp[key], pb[key]);
+    expect(wp.ratio, `pairMoments.${key} ${JSON.stringify(wp)}`).toBeLessThanOrEqual(1);
   }
   return { ellRel: ell / Math.abs(r.logLik) };
 }

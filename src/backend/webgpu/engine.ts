@@ -6,14 +6,14 @@
  * small results; nothing of size p is read back. Calls run one at a time.
  */
 import { SoftmixError } from '../../errors.ts';
-import type { DeviceInfo, Engine, EngineCounters, EngineInput, EStepResult, LatentCountMoments, ProjectedMoments, SoftmaxStats } from '../backend.ts';
+import type { DeviceInfo, Engine, EngineCounters, EngineInput, EStepResult, LatentCountMoments, PairMoments, ProjectedMoments, SoftmaxStats } from '../backend.ts';
 import { acquireDevice, describeDevice, DeviceWatch, message } from './device.ts';
 import { planChunks, planSlices, type ChunkLimits, type Slice } from './chunks.ts';
 import { storageBuffer } from './kernel.ts';
 import type { DeviceChunk, Kernels, Plan, PlanEnv } from './plan.ts';
 import { softmaxPlan, type SoftmaxLayout, type SoftmaxMode } from './softmax-plan.ts';
 import { countMomentsPlan, directionPlan, projectedPlan, type DirectionLayout } from './moment-plan.ts';
-import { finishCountMoments, finishDirection, finishDirectionCross, finishEStep, finishProjected, finishStats } from './finish.ts';
+import { finishCountMoments, finishDirection, finishDirectionCross, finishEStep, finishPairs, finishProjected, finishStats } from './finish.ts';
 import { MomentWeightsKernel } from './moment-weights.ts';
 import { ThirdMomentKernel } from './third-moment.ts';
 import { ScoresKernel } from './scores.ts';
@@ -116,25 +116,38 @@ class WebGpuEngine implements Engine {
 
   eStep(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<EStepResult> {
     return this.exclusive(async () => {
-      this.checkUsable();
-      this.checkTheta(theta, K);
-      if (logAlpha.length !== K) throw new SoftmixError('shape', `logAlpha must hold K = ${K} values, got ${logAlpha.length}`);
-      const la = new Float32Array(K);
-      let finite = 0;
-      for (let k = 0; k < K; k++) {
-        const v = logAlpha[k];
-        if (Number.isNaN(v) || v === Infinity) throw new SoftmixError('not-finite', `logAlpha[${k}] is ${v}`);
-        if (v > EMPTY_LOG_ALPHA) finite++;
-        la[k] = Math.max(v, EMPTY_LOG_ALPHA);
-      }
-      if (finite === 0) throw new SoftmixError('options', 'every component is empty (log α = -Infinity for all k)');
-      this.counters.passes++;
-      const plan = this.softmax('estep', K);
-      this.gpu.queue.writeBuffer(plan.layout.theta, 0, Float32Array.from(theta));
-      this.gpu.queue.writeBuffer(plan.layout.logAlpha, 0, la);
+      const plan = this.posteriorPlan('estep', logAlpha, theta, K);
       const data = await this.run(plan);
       return finishEStep(data, plan.layout, K, logAlpha);
     });
+  }
+
+  pairMoments(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<PairMoments> {
+    return this.exclusive(async () => {
+      const plan = this.posteriorPlan('pairs', logAlpha, theta, K);
+      return finishPairs(await this.run(plan), plan.layout, K, this.L);
+    });
+  }
+
+  /** Checks (log α, Θ), writes them into the plan of `mode` (estep or pairs) for K, and counts the pass. */
+  private posteriorPlan(mode: 'estep' | 'pairs', logAlpha: Float64Array, theta: Float64Array, K: number): Plan<SoftmaxLayout> {
+    this.checkUsable();
+    this.checkTheta(theta, K);
+    if (logAlpha.length !== K) throw new SoftmixError('shape', `logAlpha must hold K = ${K} values, got ${logAlpha.length}`);
+    const la = new Float32Array(K);
+    let finite = 0;
+    for (let k = 0; k < K; k++) {
+      const v = logAlpha[k];
+      if (Number.isNaN(v) || v === Infinity) throw new SoftmixError('not-finite', `logAlpha[${k}] is ${v}`);
+      if (v > EMPTY_LOG_ALPHA) finite++;
+      la[k] = Math.max(v, EMPTY_LOG_ALPHA);
+    }
+    if (finite === 0) throw new SoftmixError('options', 'every component is empty (log α = -Infinity for all k)');
+    this.counters.passes++;
+    const plan = this.softmax(mode, K);
+    this.gpu.queue.writeBuffer(plan.layout.theta, 0, Float32Array.from(theta));
+    this.gpu.queue.writeBuffer(plan.layout.logAlpha, 0, la);
+    return plan;
   }
 
   softmaxStats(theta: Float64Array, K: number, want: { mean: boolean; covariance: boolean }): Promise<SoftmaxStats> {
@@ -233,7 +246,9 @@ class WebGpuEngine implements Engine {
   }
 
   private softmax(mode: SoftmaxMode, K: number): Plan<SoftmaxLayout> {
-    return this.cached(`${mode}:${K}`, K, (env, slices) => softmaxPlan(env, mode, K, slices));
+    // mode 'pairs' keeps K(K+1)/2 weights per row in the scratch
+    const columns = mode === 'pairs' ? (K * (K + 1)) / 2 : K;
+    return this.cached(`${mode}:${K}`, columns, (env, slices) => softmaxPlan(env, mode, K, slices));
   }
 
   /**

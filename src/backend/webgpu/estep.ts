@@ -16,9 +16,9 @@ export interface EStepArgs {
   s: GPUBuffer;
   /** per-component state from LogSumExpKernel.finalize (K × vec4) */
   state: GPUBuffer;
-  /** output weights (rows × K) */
+  /** output weights (rows × K; rows × K(K+1)/2 for pairs) */
   w: GPUBuffer;
-  /** output weight partials, K floats each, this slice's first at index outOffset */
+  /** output weight partials, one per column of w each, this slice's first at index outOffset */
   partials: GPUBuffer;
   rows: number;
   K: number;
@@ -30,11 +30,12 @@ export class EStepKernel {
     private readonly device: GPUDevice,
     private readonly estepPipeline: GPUComputePipeline,
     private readonly sigmaPipeline: GPUComputePipeline,
+    private readonly pairsPipeline: GPUComputePipeline,
   ) {}
 
   static async load(device: GPUDevice): Promise<EStepKernel> {
-    const [e, s] = await Promise.all([getPipeline(device, estepShader, 'estep'), getPipeline(device, estepShader, 'sigma')]);
-    return new EStepKernel(device, e, s);
+    const [e, s, p] = await Promise.all(['estep', 'sigma', 'pairs'].map((entry) => getPipeline(device, estepShader, entry)));
+    return new EStepKernel(device, e, s, p);
   }
 
   static partialCount(rows: number): number {
@@ -50,7 +51,7 @@ export class EStepKernel {
       this.device,
       'estep',
       this.estepPipeline,
-      [a.rowStart, a.rows, a.K, a.outOffset],
+      [a.rowStart, a.rows, a.K, a.outOffset, a.K],
       { 1: a.s, 2: a.counts, 3: a.state, 4: a.w, 5: a.partials, 6: a.ell },
       [EStepKernel.partialCount(a.rows), 1, 1],
     );
@@ -62,8 +63,23 @@ export class EStepKernel {
       this.device,
       'estep sigma',
       this.sigmaPipeline,
-      [0, a.rows, a.K, a.outOffset],
+      [0, a.rows, a.K, a.outOffset, a.K],
       { 1: a.s, 3: a.state, 4: a.w, 5: a.partials },
+      [EStepKernel.partialCount(a.rows), 1, 1],
+    );
+  }
+
+  /**
+   * Pair weights w_j,(k,l) = n_j r_jk (δ_kl − r_jl), k ≤ l, into w (rows × K(K+1)/2);
+   * partials Σ_j w_j,(k,l) (K(K+1)/2 floats each).
+   */
+  pairs(a: EStepArgs & { counts: GPUBuffer; rowStart: number }): Dispatch {
+    return makeDispatch(
+      this.device,
+      'estep pairs',
+      this.pairsPipeline,
+      [a.rowStart, a.rows, a.K, a.outOffset, (a.K * (a.K + 1)) / 2],
+      { 1: a.s, 2: a.counts, 3: a.state, 4: a.w, 5: a.partials },
       [EStepKernel.partialCount(a.rows), 1, 1],
     );
   }

@@ -4,7 +4,7 @@
  * Everything here is O(K·L²·partials), never O(p).
  */
 import { SoftmixError } from '../../errors.ts';
-import type { EStepResult, LatentCountMoments, ProjectedMoments, SoftmaxStats } from '../backend.ts';
+import type { EStepResult, LatentCountMoments, PairMoments, ProjectedMoments, SoftmaxStats } from '../backend.ts';
 import { covarianceFromMoments } from '../cpu.ts';
 import type { Section } from './plan.ts';
 import type { SoftmaxLayout } from './softmax-plan.ts';
@@ -74,6 +74,19 @@ export function finishEStep(data: Float32Array, layout: SoftmaxLayout, K: number
   const out = { logLik, weights, featureSums };
   assertFinite('eStep', [logLik], weights, featureSums);
   return out;
+}
+
+/** The pair moments (Engine.pairMoments): sums of the partials; the Gram's lower halves filled in. */
+export function finishPairs(data: Float32Array, layout: SoftmaxLayout, K: number, L: number): PairMoments {
+  const M = (K * (K + 1)) / 2;
+  const total = sumSection(data, layout.weights!);
+  const first = sumSection(data, layout.wsum!);
+  const second = unpackUpper(sumSection(data, layout.gram!), M, L);
+  for (let m = 0; m < M; m++) {
+    for (let a = 0; a < L; a++) for (let b = a + 1; b < L; b++) second[m * L * L + b * L + a] = second[m * L * L + a * L + b];
+  }
+  assertFinite('pairMoments', total, first, second);
+  return { total, first, second };
 }
 
 /**

@@ -10,19 +10,24 @@
  *            weights, Σwx and (E-step) the compensated ℓ pairs (0 unless too many)
  *   phase 3  (covariance) center, [scores ×S, sigma ×S], weighted-gram ×S, merges
  *
+ * Mode 'pairs' (Engine.pairMoments) has M = K(K+1)/2 weight columns, the pair weights
+ * n_j r_jk(δ_kl − r_jl), in place of the K of the E-step: phase 2 writes them (estep
+ * pairs) and sums Σw and Σwx; phase 3 forms Σw xxᵀ uncentred (the pair weights change
+ * sign and may sum to about 0, so there is no mean to centre at; the features are centred).
+ *
  * The readback is the per-component state and the last few partials of every
  * reduction, summed on the host in float64 (finish.ts).
  */
 import { SoftmixError } from '../../errors.ts';
 import type { Slice } from './chunks.ts';
-import { ceilDiv } from './kernel.ts';
+import { ceilDiv, type Dispatch } from './kernel.ts';
 import { Plan, sliceOffsets, type PlanEnv, type Section } from './plan.ts';
 import { LogSumExpKernel, LSE_GROUP, LSE_PARTIAL_BYTES, LSE_STATE_BYTES } from './logsumexp.ts';
 import { EStepKernel } from './estep.ts';
 import { WeightedSumKernel, WSUM_COLUMNS } from './weighted-sum.ts';
 import { packedSize } from './weighted-gram.ts';
 
-export type SoftmaxMode = 'estep' | 'logPartition' | 'mean' | 'covariance';
+export type SoftmaxMode = 'estep' | 'logPartition' | 'mean' | 'covariance' | 'pairs';
 
 export interface SoftmaxLayout {
   /** inputs written before every call: Θ (K × L, f32) and log α (K, f32) */
@@ -52,8 +57,10 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
   const { kernels, L, chunks, device, s, w } = plan.env;
   const multi = slices.length > 1;
   const T = packedSize(L);
+  // weight columns of phases 2 and 3
+  const C = mode === 'pairs' ? (K * (K + 1)) / 2 : K;
   const maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
-  if (ceilDiv(K * L, WSUM_COLUMNS) > maxGroups || (mode === 'covariance' && ceilDiv(K * T, WSUM_COLUMNS) > maxGroups)) {
+  if (ceilDiv(C * L, WSUM_COLUMNS) > maxGroups || ((mode === 'covariance' || mode === 'pairs') && ceilDiv(C * T, WSUM_COLUMNS) > maxGroups)) {
     throw new SoftmixError('backend', `K = ${K}, L = ${L} give more outputs than one WebGPU dispatch can cover`);
   }
   const theta = plan.buffer('theta', K * L * 4);
@@ -84,6 +91,7 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
     lse: plan.section(lseChain.buffer, lseChain.n, 2 * K),
   };
   if (mode === 'logPartition') return layout;
+  if (mode === 'pairs') return buildPairs(plan, layout, { K, C, slices, state, narrowAt, wideAt, nNarrow, nWide, scores });
 
   // Phase 2: weights (n r or σ), their sums, Σ w x.
   const e1 = plan.buffer('weight partials', nNarrow * K * 4);
@@ -120,5 +128,46 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
     plan.push(kernels.gram.dispatch({ x: chunk.x, w, center, partials: g1, rowStart: sl.rowStart, rows: sl.rows, K, L, outOffset: wideAt[i] }));
   });
   layout.gram = plan.mergeSums('weighted-gram', g1, nWide, K * T).section;
+  return layout;
+}
+
+interface PairsArgs {
+  K: number;
+  C: number;
+  slices: readonly Slice[];
+  /** the component state phase 1 wrote */
+  state: GPUBuffer;
+  narrowAt: number[];
+  wideAt: number[];
+  nNarrow: number;
+  nWide: number;
+  scores: (sl: Slice) => Dispatch;
+}
+
+/** Phases 2 and 3 of mode 'pairs': C = K(K+1)/2 pair-weight columns, their Σw, Σwx, Σwxxᵀ. */
+function buildPairs(plan: Plan<SoftmaxLayout>, layout: SoftmaxLayout, a: PairsArgs): SoftmaxLayout {
+  const { kernels, L, chunks, s, w } = plan.env;
+  const { K, C, slices } = a;
+  const T = packedSize(L);
+  const pairWeights = (sl: Slice, partials: GPUBuffer, outOffset: number) =>
+    kernels.estep.pairs({ s, state: a.state, w, partials, rows: sl.rows, K, outOffset, counts: chunks[sl.chunk].counts, rowStart: sl.rowStart });
+  const multi = slices.length > 1;
+  const e1 = plan.buffer('pair weight partials', a.nNarrow * C * 4);
+  const w1 = plan.buffer('pair weighted-sum partials', a.nWide * C * L * 4);
+  slices.forEach((sl, i) => {
+    if (multi) plan.push(a.scores(sl));
+    plan.push(pairWeights(sl, e1, a.narrowAt[i]));
+    plan.push(kernels.wsum.dispatch({ x: chunks[sl.chunk].x, w, partials: w1, rowStart: sl.rowStart, rows: sl.rows, K: C, L, outOffset: a.wideAt[i] }));
+  });
+  layout.weights = plan.mergeSums('pair weights', e1, a.nNarrow, C).section;
+  layout.wsum = plan.mergeSums('pair weighted-sum', w1, a.nWide, C * L).section;
+  const zeroCenter = plan.buffer('zero center', C * L * 4); // WebGPU buffers start zeroed
+  const g1 = plan.buffer('pair weighted-gram partials', a.nWide * C * T * 4);
+  const discard = multi ? plan.buffer('discarded pair partials', Math.max(...slices.map((sl) => EStepKernel.partialCount(sl.rows))) * C * 4) : null;
+  slices.forEach((sl, i) => {
+    if (discard) plan.push(a.scores(sl), pairWeights(sl, discard, 0));
+    plan.push(kernels.gram.dispatch({ x: chunks[sl.chunk].x, w, center: zeroCenter, partials: g1, rowStart: sl.rowStart, rows: sl.rows, K: C, L, outOffset: a.wideAt[i] }));
+  });
+  layout.gram = plan.mergeSums('pair weighted-gram', g1, a.nWide, C * T).section;
   return layout;
 }
