@@ -87,6 +87,7 @@ program
   .option('--seed <seed>', 'seed of the random starts', int('--seed'), 1)
   .option('--no-accelerate', 'plain EM (default: SQUAREM-accelerated EM with a monotone safeguard)')
   .addOption(new Option('--acceleration <kind>', 'how EM is accelerated').choices(['squarem', 'anderson']).default('squarem'))
+  .option('--no-local-newton', 'no Newton–Raphson on ℓ near the maximum (default: on with SQUAREM when K(L+1) ≤ 512)')
   .option('--newton-steps <n>', 'Newton steps per M-step at most (1: ECM-style; 20: exact M-step)', int('--newton-steps'), 1)
   .addOption(new Option('--step-direction <d>', 'M-step direction: exact Hessian, or the design covariance as preconditioner').choices(['newton', 'design']).default('newton'))
   .option('--allow-fractional-counts', 'accept non-integer counts (weights)')
@@ -108,6 +109,8 @@ program
       allowFractionalCounts: !!o.allowFractionalCounts,
       accelerate: o.accelerate,
       acceleration: o.acceleration,
+      // commander's --no-local-newton gives true unless the flag is set: leave the default to fit.ts
+      localNewton: o.localNewton === false ? false : undefined,
       maxNewtonSteps: o.newtonSteps,
       stepDirection: o.stepDirection,
     };

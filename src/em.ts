@@ -4,7 +4,10 @@
  *
  * Plain EM applies the EM map F until ℓ stops rising. Accelerated EM (the default) runs
  * SQUAREM cycles of F, or Anderson acceleration on request; both live in accelerate.ts and
- * keep ℓ monotone over the accepted points.
+ * keep ℓ monotone over the accepted points. Near a maximum SQUAREM, like EM, converges only
+ * linearly: after each cycle the default tries a Newton–Raphson step on ℓ itself
+ * (observed-newton.ts) and, once one is accepted, continues with Newton steps while they
+ * climb — quadratic convergence for the last digits. Every accepted point raises ℓ.
  */
 import type { Engine, SoftmaxStats } from './backend/backend.ts';
 import { newtonMStep, type NewtonOptions } from './mstep.ts';
@@ -19,7 +22,9 @@ import {
   toU,
   type Params,
   type State,
+  fromU,
 } from './accelerate.ts';
+import { observedDerivatives, newtonStep } from './observed-newton.ts';
 
 export type { Params, State } from './accelerate.ts';
 
@@ -39,6 +44,12 @@ export interface EmOptions {
    */
   acceleration?: 'squarem' | 'anderson';
   newton?: Partial<NewtonOptions>;
+  /**
+   * Newton–Raphson on ℓ_λ with the observed information once ℓ_λ is locally concave
+   * (observed-newton.ts): tried after SQUAREM cycles, kept while it climbs. Default true
+   * with acceleration 'squarem' where K(L+1) ≤ LOCAL_NEWTON_MAX_DIM.
+   */
+  localNewton?: boolean;
   signal?: AbortSignal;
   /** called after every accepted update with the new ℓ and objective */
   onIteration?: (info: IterationInfo) => void;
@@ -78,6 +89,10 @@ export interface EmResult {
   converged: boolean;
   stopReason: StopReason;
   newtonSteps: number;
+  /** accepted Newton–Raphson steps on ℓ_λ (localNewton) */
+  localNewtonSteps: number;
+  /** Newton–Raphson attempts that failed: ℓ_λ not concave there, or the step lowered it */
+  localNewtonRejected: number;
   warnings: string[];
 }
 
@@ -91,6 +106,14 @@ export const DEFAULT_NEWTON: NewtonOptions = {
 };
 
 class Collapsed extends Error {}
+
+/** Failed Newton–Raphson attempts may waste at most this fraction of the EM work (see runEm). */
+export const NEWTON_WASTE = 0.2;
+/**
+ * Newton–Raphson on ℓ_λ factors a dense Hessian of K(L+1) rows on the host (cost ~n³/3) and
+ * needs K(K+1)/2 weighted Grams of L×L: beyond this size the default leaves it off.
+ */
+export const LOCAL_NEWTON_MAX_DIM = 512;
 
 /**
  * Runs EM from (alpha, theta) on the engine's data. `designCovariance` is S, the
@@ -196,6 +219,51 @@ export async function runEm(
     return isConverged(stepGains, current.objective, options.tol);
   };
 
+  const localNewton = accelerate && options.acceleration !== 'anderson' && (options.localNewton ?? K * (L + 1) <= LOCAL_NEWTON_MAX_DIM);
+  let localNewtonSteps = 0;
+  let localNewtonRejected = 0;
+  // Work of failed Newton attempts, in units of one EM iteration (an E-step and a Hessian
+  // pass of the M-step, pKL + pKL²/2): the pair-moment pass costs about (K+1)/2 of them, the
+  // softmax Hessian at Θ one more when the M-step did not leave it behind. Far from a maximum
+  // the attempts fail (ℓ_λ is not concave there); they are made only while the work they
+  // wasted stays below NEWTON_WASTE of the EM work, so they cannot slow a fit by much more.
+  let newtonWaste = 0;
+  // after an accepted Newton step, the next update is a Newton step too
+  let newtonMode = false;
+  /**
+   * One Newton–Raphson step on ℓ_λ from the current point: 'accepted' (ℓ_λ rose), 'rejected'
+   * (not concave here, or ℓ_λ fell: the E-step spent on it is counted), or 'stationary' when
+   * the quadratic model's whole predicted gain is below tol·|ℓ_λ|: nothing left to climb.
+   */
+  const tryNewton = async (): Promise<'accepted' | 'rejected' | 'stationary'> => {
+    if (!current.alpha.every((a) => a > 0)) return 'rejected';
+    const statsCached = cached?.theta === current.theta && !!cached.stats.covariance;
+    const cost = (K + 1) / 2 + (statsCached ? 0 : 1);
+    if (!newtonMode && newtonWaste + cost > NEWTON_WASTE * iterations) return 'rejected';
+    const stats = statsCached ? cached!.stats : await engine.softmaxStats(current.theta, K, { mean: true, covariance: true });
+    const pairs = await engine.pairMoments(logOf(current.alpha), current.theta, K);
+    const d = observedDerivatives({ alpha: current.alpha, theta: current.theta, e: current.e, stats, pairs }, K, L, N, options.ridge);
+    const step = newtonStep(toU(current, K, L), d, K, N);
+    // (tol = 0 asks for maxIter iterations: never stop early)
+    if (step && options.tol > 0 && step.predictedGain <= options.tol * Math.abs(current.objective)) return 'stationary';
+    const candidate = step && fromU(step.u, K, L);
+    if (!candidate) {
+      localNewtonRejected++;
+      newtonWaste += cost;
+      return 'rejected';
+    }
+    const s = await evaluate(candidate);
+    // strictly higher: a step that changes nothing (at the rounding floor) ends Newton mode
+    if (Number.isFinite(s.objective) && s.objective > current.objective) {
+      iterations++;
+      localNewtonSteps++;
+      accept(s);
+      return 'accepted';
+    }
+    localNewtonRejected++;
+    newtonWaste += cost + 1;
+    return 'rejected';
+  };
   const history: { u: Float64Array; g: Float64Array }[] = [];
   let stepMax = 1;
   const map = { mStep, evaluate };
@@ -218,11 +286,26 @@ export async function runEm(
           }
         }
         accept(next ?? (await evaluate(g)));
+      } else if (accelerate && newtonMode) {
+        const outcome = await tryNewton();
+        if (outcome === 'stationary') {
+          stopReason = 'tol';
+          break;
+        }
+        newtonMode = outcome === 'accepted';
       } else if (accelerate && iterations + SQUAREM_CYCLE_MSTEPS <= options.maxIter && current.alpha.every((a) => a > 0)) {
         const cycle = await squaremCycle(current, map, stepMax, K, L);
         if (cycle.rejected) rejectedSteps++;
         stepMax = nextStepMax(stepMax, cycle);
         for (const s of cycle.accepted) accept(s);
+        if (localNewton && !isConverged([...stepGains, current.objective - from], current.objective, options.tol)) {
+          const outcome = await tryNewton();
+          if (outcome === 'stationary') {
+            stopReason = 'tol';
+            break;
+          }
+          newtonMode = outcome === 'accepted';
+        }
       } else {
         accept(await evaluate(await mStep(current)));
       }
@@ -248,6 +331,8 @@ export async function runEm(
     stopReason,
     newtonSteps,
     warnings,
+    localNewtonSteps,
+    localNewtonRejected,
   };
 }
 
@@ -258,6 +343,7 @@ export async function runEm(
  * barely shrinking is therefore not called converged.
  */
 export function isConverged(changes: number[], logLik: number, tol: number): boolean {
+  if (tol === 0) return false; // tol = 0 asks for maxIter iterations, even once ℓ stands still
   const bound = tol * Math.abs(logLik);
   const last = changes[changes.length - 1];
   if (!(Math.abs(last) <= bound)) return false;

@@ -148,4 +148,7 @@ describe('the convergence rule', () => {
   it('does not stop when steps are small but barely shrinking (slow linear EM)', () => {
     expect(isConverged([0.0101, 0.01], ll, 1e-8)).toBe(false);
   });
+  it('never stops at tol = 0, even when ℓ stands still (run maxIter iterations)', () => {
+    expect(isConverged([0, 0, 0], ll, 0)).toBe(false);
+  });
 });
