@@ -51,6 +51,19 @@ describe('the softmix command', () => {
     expect(b.logLik).toBe(a.logLik);
   });
 
+  it('--no-local-newton and --no-accelerate switch the Newton–Raphson end and SQUAREM off', async () => {
+    const common = ['fit', '--features', join(dir, 'features.npy'), '--counts', join(dir, 'counts.npy'), '--K', '3', '--restarts', '0', '--tol', '1e-12', '--backend', 'cpu', '--quiet'];
+    const [dflt, noNewton, plain] = await Promise.all([
+      softmix(...common), softmix(...common, '--no-local-newton'), softmix(...common, '--no-accelerate'),
+    ]).then((rs) => rs.map((r) => JSON.parse(r.stdout)));
+    expect(dflt.stats.localNewtonSteps).toBeGreaterThan(0);
+    expect(noNewton.stats.localNewtonSteps).toBe(0);
+    expect(noNewton.stats.localNewtonRejected).toBe(0);
+    expect(plain.stats.localNewtonSteps).toBe(0);
+    expect(plain.eSteps).toBe(plain.iterations + 1); // plain EM: one E-step per M-step, and one at the start
+    expect(dflt.eSteps).toBeLessThan(noNewton.eSteps);
+  });
+
   it('fit reads CSV and an explicit --init file, and --out writes the JSON', async () => {
     const x = parseNpy(readFileSync(join(dir, 'features.npy')));
     const rows: string[] = ['f1,f2,f3,f4,f5'];
