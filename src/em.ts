@@ -219,7 +219,7 @@ export async function runEm(
     return isConverged(stepGains, current.objective, options.tol);
   };
 
-  const localNewton = accelerate && options.acceleration !== 'anderson' && (options.localNewton ?? K * (L + 1) <= LOCAL_NEWTON_MAX_DIM);
+  let localNewton = accelerate && options.acceleration !== 'anderson' && (options.localNewton ?? K * (L + 1) <= LOCAL_NEWTON_MAX_DIM);
   let localNewtonSteps = 0;
   let localNewtonRejected = 0;
   // Work of failed Newton attempts, in units of one EM iteration (an E-step and a Hessian
@@ -241,7 +241,16 @@ export async function runEm(
     const cost = (K + 1) / 2 + (statsCached ? 0 : 1);
     if (!newtonMode && newtonWaste + cost > NEWTON_WASTE * iterations) return 'rejected';
     const stats = statsCached ? cached!.stats : await engine.softmaxStats(current.theta, K, { mean: true, covariance: true });
-    const pairs = await engine.pairMoments(logOf(current.alpha), current.theta, K);
+    let pairs;
+    try {
+      pairs = await engine.pairMoments(logOf(current.alpha), current.theta, K);
+    } catch (err) {
+      // A device that cannot hold the K(K+1)/2 Gram partials (binding limits) still runs EM.
+      if (!(err instanceof SoftmixError && err.code === 'backend')) throw err;
+      localNewton = newtonMode = false;
+      warnings.push(`Newton–Raphson on ℓ switched off: ${err.message}`);
+      return 'rejected';
+    }
     const d = observedDerivatives({ alpha: current.alpha, theta: current.theta, e: current.e, stats, pairs }, K, L, N, options.ridge);
     const step = newtonStep(toU(current, K, L), d, K, N);
     // (tol = 0 asks for maxIter iterations: never stop early)
@@ -286,7 +295,7 @@ export async function runEm(
           }
         }
         accept(next ?? (await evaluate(g)));
-      } else if (accelerate && newtonMode) {
+      } else if (localNewton && newtonMode) {
         const outcome = await tryNewton();
         if (outcome === 'stationary') {
           stopReason = 'tol';

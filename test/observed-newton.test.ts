@@ -8,6 +8,7 @@ import { toU, fromU } from '../src/accelerate.ts';
 import { ridgePenalty } from '../src/ridge.ts';
 import { runEm, logOf } from '../src/em.ts';
 import { inverseSqrt, randomStart } from '../src/starts.ts';
+import { SoftmixError } from '../src/errors.ts';
 
 function problem(seed: number, p: number, L: number, K: number, N: number) {
   const sim = simulate({ p, L, K, N, thetaNorm: 1.5, seed });
@@ -166,5 +167,22 @@ describe('EM with Newton–Raphson at the end (localNewton)', () => {
     expect(withNewton.objective).toBeGreaterThanOrEqual(plain.objective - tol * Math.abs(plain.objective));
     // and ℓ_λ (not ℓ) is what it maximised: ℓ alone is higher at a point with larger atoms
     expect(withNewton.objective).toBeLessThan(withNewton.logLik);
+  });
+
+  it('falls back to SQUAREM with a warning when the device cannot hold the pair moments', async () => {
+    const K = 3;
+    const L = 5;
+    const { data, engine } = problem(21, 2000, L, K, 1e6);
+    const design = designStats(data);
+    const start = randomStart(K, L, inverseSqrt(design.covariance, L), 4);
+    // the engine's methods, but pairMoments fails as a WebGPU plan over the binding limit does
+    const limited: Engine = Object.create(engine);
+    limited.pairMoments = () => Promise.reject(new SoftmixError('backend', 'softmix pair weighted-gram partials needs 300000000 bytes'));
+    const run = await runEm(limited, K, start, design.covariance, { tol: 1e-10, maxIter: 3000, ridge: 0 });
+    const squarem = await runEm(engine, K, start, design.covariance, { tol: 1e-10, maxIter: 3000, ridge: 0, localNewton: false });
+    expect(run.converged).toBe(true);
+    expect(run.localNewtonSteps).toBe(0);
+    expect(run.warnings).toEqual([expect.stringMatching(/^Newton–Raphson on ℓ switched off: softmix pair weighted-gram partials needs/)]);
+    expect(run.objective).toBe(squarem.objective); // then exactly the SQUAREM run
   });
 });
