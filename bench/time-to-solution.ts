@@ -8,7 +8,8 @@
  *                                     [--variants grid|default] [--out FILE]
  *
  * One random start per seed in --starts (every variant starts there), or 'default': the
- * fit's own starts (MoM/subspace + 4 restarts, screened), E-steps counted over all of them.
+ * fit's own starts (MoM/subspace + 4 restarts, screened), E-steps counted over all of them,
+ * or 'each': each of those five starts alone, to convergence.
  * --variants grid runs
  * every variant below; default (and always on the books data, where exact-Newton M-steps at
  * L = 50 are too slow on the cpu backend) runs plain EM, SQUAREM alone and the default fit.
@@ -20,6 +21,8 @@ import { inverseSqrt, randomStart } from '../src/starts.ts';
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadBooks } from '../src/datasets/books-node.ts';
+import { createCpuEngine } from '../src/backend/cpu.ts';
+import { buildStarts } from '../src/initialize.ts';
 
 export interface Variant {
   name: string;
@@ -40,6 +43,7 @@ export const VARIANTS: Variant[] = [
   { name: 'SQUAREM, 1 design-preconditioned step', options: { acceleration: 'squarem', maxNewtonSteps: 1, stepDirection: 'design', localNewton: false } },
   { name: 'SQUAREM + Newton–Raphson, exact Newton M-step', options: { maxNewtonSteps: 20 } },
   DEFAULT,
+  { name: 'SQUAREM + Newton–Raphson, 1 design-preconditioned step', options: { maxNewtonSteps: 1, stepDirection: 'design' } },
   { name: 'Anderson, exact Newton M-step', options: { acceleration: 'anderson', maxNewtonSteps: 20 } },
   { name: 'Anderson, 1 Newton step', options: { acceleration: 'anderson', maxNewtonSteps: 1 } },
   { name: 'Anderson, 1 design-preconditioned step', options: { acceleration: 'anderson', maxNewtonSteps: 1, stepDirection: 'design' } },
@@ -47,6 +51,13 @@ export const VARIANTS: Variant[] = [
 
 /** On the books data (exact-Newton M-steps at L = 50 are too slow on the cpu backend). */
 export const SHORT_VARIANTS: Variant[] = [PLAIN, SQUAREM_ONLY, DEFAULT];
+
+/**
+ * Two plain EMs that differ only in how far each M-step climbs (--variants plain-pair): where
+ * they end at different maxima from one start, which maximum a start leads to is not a
+ * property of the start alone, and no accelerated EM can be expected to follow plain EM there.
+ */
+export const PLAIN_PAIR: Variant[] = [PLAIN, { name: 'plain EM, 2 Newton steps per M-step', options: { accelerate: false, maxNewtonSteps: 2 } }];
 
 export interface Setting {
   name: string;
@@ -85,9 +96,12 @@ export interface VariantOutcome {
   totalMs: number;
 }
 
+/** A random start's seed; 'default': the fit's own starts, screened; `fit-i`: the fit's own start i alone. */
+export type StartChoice = number | 'default' | `fit-${number}`;
+
 export interface SettingResult {
   setting: string;
-  startSeed: number | 'default';
+  startSeed: StartChoice;
   best: number;
   outcomes: VariantOutcome[];
 }
@@ -97,16 +111,19 @@ export async function runSetting(
   backend: 'cpu' | 'webgpu',
   fit = fitSoftmaxMixture,
   variants = VARIANTS,
-  startSeed: number | 'default' = 12345,
+  startSeed: StartChoice = 12345,
 ): Promise<SettingResult> {
   const data = makeDataset(setting.data);
   const design = designStats(data);
   // One random start, or ('default') the fit's own starts — MoM or a subspace start plus 4
-  // subspace restarts, each screened for 20 iterations, the best continued — from seed 1.
+  // subspace restarts, each screened for 20 iterations, the best continued — from seed 1,
+  // or ('fit-i') the i-th of those starts alone, run to convergence without screening.
   const starts: Partial<FitOptions> =
     startSeed === 'default'
       ? { init: 'mom', restarts: 4, seed: 1 }
-      : { init: randomStart(setting.K, data.L, inverseSqrt(design.covariance, data.L), startSeed), restarts: 0 };
+      : typeof startSeed === 'string'
+        ? { init: await fitStart(setting, Number(startSeed.slice(4))), restarts: 0 }
+        : { init: randomStart(setting.K, data.L, inverseSqrt(design.covariance, data.L), startSeed), restarts: 0 };
   const runs: { variant: string; path: { e: number; t: number; objective: number }[]; fit: Awaited<ReturnType<typeof fitSoftmaxMixture>> }[] = [];
   for (const v of variants) {
     const path: { e: number; t: number; objective: number }[] = [];
@@ -151,6 +168,17 @@ export async function runSetting(
   return { setting: setting.name, startSeed, best, outcomes };
 }
 
+/** The i-th start of the default fit (init 'mom', 4 restarts, seed 1), in the fit's centred coordinates. */
+async function fitStart(setting: Setting, i: number): Promise<{ alpha: Float64Array; theta: Float64Array }> {
+  const data = makeDataset(setting.data);
+  const design = designStats(data);
+  const engine = createCpuEngine({ p: data.p, L: data.L, features: design.centred, counts: data.counts });
+  const outcome = await buildStarts(engine, setting.K, { covariance: design.covariance, covarianceInvSqrt: inverseSqrt(design.covariance, data.L) }, 'mom', 4, 1, []);
+  const start = outcome.starts[i];
+  if (!start) throw new Error(`the default fit has ${outcome.starts.length} starts, no start ${i}`);
+  return { alpha: start.alpha, theta: start.theta };
+}
+
 export function markdownTable(results: SettingResult[]): string {
   const lines = [
     '| setting | start | variant | E-steps to best−0.1 | ms to best−0.1 | final ℓ − best | E-steps total | converged |',
@@ -189,18 +217,27 @@ export function summaryTable(results: SettingResult[]): string {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const program = new Command()
     .option('--settings <which>', 'sim, books or all', 'all')
-    .option('--starts <seeds>', "comma-separated random start seeds; 'default' for the fit's own starts", '12345')
-    .option('--variants <which>', 'grid (every variant) or default (plain EM and the default)', 'grid')
+    .option('--starts <seeds>', "comma-separated random start seeds; 'default' for the fit's own starts (screened); 'each' (or fit-0 … fit-4) for each of them alone", '12345')
+    .option('--variants <which>', 'grid (every variant), default (plain EM, SQUAREM alone, the default) or plain-pair (two plain EMs)', 'grid')
     .option('--out <file>', 'write the results as JSON')
     .parse();
   const opts = program.opts<{ settings: string; starts: string; variants: string; out?: string }>();
-  const seeds = opts.starts.split(',').map((s) => (s === 'default' ? 'default' : Number(s)));
+  const seeds: StartChoice[] = opts.starts
+    .split(',')
+    .flatMap((s): StartChoice[] => {
+      if (s === 'default') return ['default'];
+      if (s === 'each') return [0, 1, 2, 3, 4].map((i) => `fit-${i}` as const);
+      if (/^fit-\d+$/.test(s)) return [s as `fit-${number}`];
+      if (!Number.isFinite(Number(s))) throw new Error(`--starts: "${s}" is not a seed, 'default', 'each' or fit-i`);
+      return [Number(s)];
+    });
   const settings = [...(opts.settings !== 'sim' ? [booksSetting()] : []), ...(opts.settings !== 'books' ? simulatedSettings() : [])];
   const results: SettingResult[] = [];
   for (const s of settings) {
     const grid = opts.variants === 'grid' && !s.name.startsWith('books');
     for (const seed of seeds) {
-      const r = await runSetting(s, 'cpu', fitSoftmaxMixture, grid ? VARIANTS : SHORT_VARIANTS, seed);
+      const variants = opts.variants === 'plain-pair' ? PLAIN_PAIR : grid ? VARIANTS : SHORT_VARIANTS;
+      const r = await runSetting(s, 'cpu', fitSoftmaxMixture, variants, seed);
       results.push(r);
       console.error(summaryTable([r]));
     }
