@@ -22,9 +22,8 @@ import {
   toU,
   type Params,
   type State,
-  fromU,
 } from './accelerate.ts';
-import { observedDerivatives, newtonStep } from './observed-newton.ts';
+import { LocalNewton, LOCAL_NEWTON_MAX_DIM } from './local-newton.ts';
 
 export type { Params, State } from './accelerate.ts';
 
@@ -107,13 +106,7 @@ export const DEFAULT_NEWTON: NewtonOptions = {
 
 class Collapsed extends Error {}
 
-/** Failed Newton–Raphson attempts may waste at most this fraction of the EM work (see runEm). */
-export const NEWTON_WASTE = 0.2;
-/**
- * Newton–Raphson on ℓ_λ factors a dense Hessian of K(L+1) rows on the host (cost ~n³/3) and
- * needs K(K+1)/2 weighted Grams of L×L: beyond this size the default leaves it off.
- */
-export const LOCAL_NEWTON_MAX_DIM = 512;
+
 
 /**
  * Runs EM from (alpha, theta) on the engine's data. `designCovariance` is S, the
@@ -219,60 +212,22 @@ export async function runEm(
     return isConverged(stepGains, current.objective, options.tol);
   };
 
-  let localNewton = accelerate && options.acceleration !== 'anderson' && (options.localNewton ?? K * (L + 1) <= LOCAL_NEWTON_MAX_DIM);
-  let localNewtonSteps = 0;
-  let localNewtonRejected = 0;
-  // Work of failed Newton attempts, in units of one EM iteration (an E-step and a Hessian
-  // pass of the M-step, pKL + pKL²/2): the pair-moment pass costs about (K+1)/2 of them, the
-  // softmax Hessian at Θ one more when the M-step did not leave it behind. Far from a maximum
-  // the attempts fail (ℓ_λ is not concave there); they are made only while the work they
-  // wasted stays below NEWTON_WASTE of the EM work, so they cannot slow a fit by much more.
-  let newtonWaste = 0;
-  // after an accepted Newton step, the next update is a Newton step too
-  let newtonMode = false;
-  /**
-   * One Newton–Raphson step on ℓ_λ from the current point: 'accepted' (ℓ_λ rose), 'rejected'
-   * (not concave here, or ℓ_λ fell: the E-step spent on it is counted), or 'stationary' when
-   * the quadratic model's whole predicted gain is below tol·|ℓ_λ|: nothing left to climb.
-   */
-  const tryNewton = async (): Promise<'accepted' | 'rejected' | 'stationary'> => {
-    if (!current.alpha.every((a) => a > 0)) return 'rejected';
-    const statsCached = cached?.theta === current.theta && !!cached.stats.covariance;
-    const cost = (K + 1) / 2 + (statsCached ? 0 : 1);
-    if (!newtonMode && newtonWaste + cost > NEWTON_WASTE * iterations) return 'rejected';
-    const stats = statsCached ? cached!.stats : await engine.softmaxStats(current.theta, K, { mean: true, covariance: true });
-    let pairs;
-    try {
-      pairs = await engine.pairMoments(logOf(current.alpha), current.theta, K);
-    } catch (err) {
-      // A device that cannot hold the K(K+1)/2 Gram partials (binding limits) still runs EM.
-      if (!(err instanceof SoftmixError && err.code === 'backend')) throw err;
-      localNewton = newtonMode = false;
-      warnings.push(`Newton–Raphson on ℓ switched off: ${err.message}`);
-      return 'rejected';
-    }
-    const d = observedDerivatives({ alpha: current.alpha, theta: current.theta, e: current.e, stats, pairs }, K, L, N, options.ridge);
-    const step = newtonStep(toU(current, K, L), d, K, N);
-    // (tol = 0 asks for maxIter iterations: never stop early)
-    if (step && options.tol > 0 && step.predictedGain <= options.tol * Math.abs(current.objective)) return 'stationary';
-    const candidate = step && fromU(step.u, K, L);
-    if (!candidate) {
-      localNewtonRejected++;
-      newtonWaste += cost;
-      return 'rejected';
-    }
-    const s = await evaluate(candidate);
-    // strictly higher: a step that changes nothing (at the rounding floor) ends Newton mode
-    if (Number.isFinite(s.objective) && s.objective > current.objective) {
+  const localNewtonWanted = accelerate && options.acceleration !== 'anderson' && (options.localNewton ?? K * (L + 1) <= LOCAL_NEWTON_MAX_DIM);
+  const newtonPhase = localNewtonWanted ? new LocalNewton(engine, K, options.ridge, options.tol) : null;
+  /** One Newton–Raphson attempt (local-newton.ts); 'stop' when it certifies a maximum. */
+  const tryNewton = async (): Promise<'stop' | 'go on'> => {
+    const statsAtTheta = cached?.theta === current.theta ? cached.stats : undefined;
+    const attempt = await newtonPhase!.attempt(current, statsAtTheta, iterations, evaluate);
+    if (attempt.outcome === 'accepted') {
       iterations++;
-      localNewtonSteps++;
-      accept(s);
-      return 'accepted';
+      accept(attempt.state);
+    } else if (attempt.outcome === 'unavailable') {
+      warnings.push(`Newton–Raphson on ℓ switched off: ${attempt.reason}`);
+      newtonOff = true;
     }
-    localNewtonRejected++;
-    newtonWaste += cost + 1;
-    return 'rejected';
+    return attempt.outcome === 'stationary' ? 'stop' : 'go on';
   };
+  let newtonOff = false;
   const history: { u: Float64Array; g: Float64Array }[] = [];
   let stepMax = 1;
   const map = { mStep, evaluate };
@@ -295,25 +250,21 @@ export async function runEm(
           }
         }
         accept(next ?? (await evaluate(g)));
-      } else if (localNewton && newtonMode) {
-        const outcome = await tryNewton();
-        if (outcome === 'stationary') {
+      } else if (newtonPhase?.mode) {
+        if ((await tryNewton()) === 'stop') {
           stopReason = 'tol';
           break;
         }
-        newtonMode = outcome === 'accepted';
       } else if (accelerate && iterations + SQUAREM_CYCLE_MSTEPS <= options.maxIter && current.alpha.every((a) => a > 0)) {
         const cycle = await squaremCycle(current, map, stepMax, K, L);
         if (cycle.rejected) rejectedSteps++;
         stepMax = nextStepMax(stepMax, cycle);
         for (const s of cycle.accepted) accept(s);
-        if (localNewton && !isConverged([...stepGains, current.objective - from], current.objective, options.tol)) {
-          const outcome = await tryNewton();
-          if (outcome === 'stationary') {
+        if (newtonPhase && !newtonOff && !isConverged([...stepGains, current.objective - from], current.objective, options.tol)) {
+          if ((await tryNewton()) === 'stop') {
             stopReason = 'tol';
             break;
           }
-          newtonMode = outcome === 'accepted';
         }
       } else {
         accept(await evaluate(await mStep(current)));
@@ -340,8 +291,8 @@ export async function runEm(
     stopReason,
     newtonSteps,
     warnings,
-    localNewtonSteps,
-    localNewtonRejected,
+    localNewtonSteps: newtonPhase?.steps ?? 0,
+    localNewtonRejected: newtonPhase?.rejected ?? 0,
   };
 }
 
