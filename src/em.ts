@@ -214,6 +214,8 @@ export async function runEm(
 
   const localNewtonWanted = accelerate && options.acceleration !== 'anderson' && (options.localNewton ?? K * (L + 1) <= LOCAL_NEWTON_MAX_DIM);
   const newtonPhase = localNewtonWanted ? new LocalNewton(engine, K, options.ridge, options.tol) : null;
+  // set when the device cannot hold the pair moments: the rest of the run is SQUAREM
+  let newtonOff = false;
   /** One Newton–Raphson attempt (local-newton.ts); 'stop' when it certifies a maximum. */
   const tryNewton = async (): Promise<'stop' | 'go on'> => {
     const statsAtTheta = cached?.theta === current.theta ? cached.stats : undefined;
@@ -227,7 +229,6 @@ export async function runEm(
     }
     return attempt.outcome === 'stationary' ? 'stop' : 'go on';
   };
-  let newtonOff = false;
   const history: { u: Float64Array; g: Float64Array }[] = [];
   let stepMax = 1;
   const map = { mStep, evaluate };
@@ -251,6 +252,7 @@ export async function runEm(
         }
         accept(next ?? (await evaluate(g)));
       } else if (newtonPhase?.mode) {
+        // the last Newton step climbed: take another (a failure ends the mode)
         if ((await tryNewton()) === 'stop') {
           stopReason = 'tol';
           break;
