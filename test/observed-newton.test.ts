@@ -10,11 +10,14 @@ import { runEm, logOf } from '../src/em.ts';
 import { inverseSqrt, randomStart } from '../src/starts.ts';
 import { SoftmixError } from '../src/errors.ts';
 
+/** A simulated data set on the cpu engine, its design covariance, and random starts on it. */
 function problem(seed: number, p: number, L: number, K: number, N: number) {
   const sim = simulate({ p, L, K, N, thetaNorm: 1.5, seed });
   const data = makeDataset({ features: sim.features, p: sim.p, L, counts: sim.counts });
-  const engine = createCpuEngine({ p: data.p, L, features: data.features, counts: data.counts });
-  return { data, engine };
+  const design = designStats(data);
+  const engine = createCpuEngine({ p: data.p, L, features: design.centred, counts: data.counts });
+  const start = (startSeed: number) => randomStart(K, L, inverseSqrt(design.covariance, L), startSeed);
+  return { engine, covariance: design.covariance, start };
 }
 
 async function derivativesAt(engine: Engine, u: Float64Array, K: number, ridge: number) {
@@ -80,11 +83,10 @@ describe('Newton–Raphson on ℓ_λ', () => {
   it('converges quadratically from near the maximum, and its step keeps Σ log α fixed', async () => {
     const K = 3;
     const L = 4;
-    const { data, engine } = problem(7, 2000, L, K, 1e6);
-    const design = designStats(data);
-    const start = randomStart(K, L, inverseSqrt(design.covariance, L), 5);
+    const { engine, covariance, start: startAt } = problem(7, 2000, L, K, 1e6);
+    const start = startAt(5);
     // Close to the maximum by (a few) EM steps, then pure Newton from there.
-    const em = await runEm(engine, K, start, design.covariance, { tol: 1e-10, maxIter: 2000, ridge: 0, localNewton: false });
+    const em = await runEm(engine, K, start, covariance, { tol: 1e-10, maxIter: 2000, ridge: 0, localNewton: false });
     let u = toU(em, K, L);
     const gains: number[] = [];
     const predicted: number[] = [];
@@ -132,16 +134,15 @@ describe('EM with Newton–Raphson at the end (localNewton)', () => {
     it(`keeps ℓ monotone, reaches the maximum plain EM reaches, with fewer E-steps (seed ${seed})`, async () => {
       const K = 3;
       const L = 8;
-      const { data, engine } = problem(10 + seed, 3000, L, K, 1e6);
-      const design = designStats(data);
-      const start = randomStart(K, L, inverseSqrt(design.covariance, L), seed);
+      const { engine, covariance, start: startAt } = problem(10 + seed, 3000, L, K, 1e6);
+      const start = startAt(seed);
       const tol = 1e-11;
       const trace: number[] = [];
-      const withNewton = await runEm(engine, K, start, design.covariance, {
+      const withNewton = await runEm(engine, K, start, covariance, {
         tol, maxIter: 3000, ridge: 0, localNewton: true, onIteration: (i) => trace.push(i.objective),
       });
-      const squarem = await runEm(engine, K, start, design.covariance, { tol, maxIter: 3000, ridge: 0, localNewton: false });
-      const plain = await runEm(engine, K, start, design.covariance, { tol, maxIter: 5000, ridge: 0, accelerate: false });
+      const squarem = await runEm(engine, K, start, covariance, { tol, maxIter: 3000, ridge: 0, localNewton: false });
+      const plain = await runEm(engine, K, start, covariance, { tol, maxIter: 5000, ridge: 0, accelerate: false });
       expect(withNewton.converged).toBe(true);
       expect(withNewton.localNewtonSteps).toBeGreaterThan(0);
       expect(withNewton.warnings).toEqual([]);
@@ -157,12 +158,11 @@ describe('EM with Newton–Raphson at the end (localNewton)', () => {
   it('with ridge λ > 0, climbs ℓ_λ to the same point as plain EM', async () => {
     const K = 3;
     const L = 5;
-    const { data, engine } = problem(21, 2000, L, K, 1e6);
-    const design = designStats(data);
-    const start = randomStart(K, L, inverseSqrt(design.covariance, L), 4);
+    const { engine, covariance, start: startAt } = problem(21, 2000, L, K, 1e6);
+    const start = startAt(4);
     const tol = 1e-11;
-    const withNewton = await runEm(engine, K, start, design.covariance, { tol, maxIter: 3000, ridge: 0.01 });
-    const plain = await runEm(engine, K, start, design.covariance, { tol, maxIter: 5000, ridge: 0.01, accelerate: false });
+    const withNewton = await runEm(engine, K, start, covariance, { tol, maxIter: 3000, ridge: 0.01 });
+    const plain = await runEm(engine, K, start, covariance, { tol, maxIter: 5000, ridge: 0.01, accelerate: false });
     expect(withNewton.localNewtonSteps).toBeGreaterThan(0);
     expect(withNewton.objective).toBeGreaterThanOrEqual(plain.objective - tol * Math.abs(plain.objective));
     // and ℓ_λ (not ℓ) is what it maximised: ℓ alone is higher at a point with larger atoms
@@ -172,14 +172,13 @@ describe('EM with Newton–Raphson at the end (localNewton)', () => {
   it('falls back to SQUAREM with a warning when the device cannot hold the pair moments', async () => {
     const K = 3;
     const L = 5;
-    const { data, engine } = problem(21, 2000, L, K, 1e6);
-    const design = designStats(data);
-    const start = randomStart(K, L, inverseSqrt(design.covariance, L), 4);
+    const { engine, covariance, start: startAt } = problem(21, 2000, L, K, 1e6);
+    const start = startAt(4);
     // the engine's methods, but pairMoments fails as a WebGPU plan over the binding limit does
     const limited: Engine = Object.create(engine);
     limited.pairMoments = () => Promise.reject(new SoftmixError('backend', 'softmix pair weighted-gram partials needs 300000000 bytes'));
-    const run = await runEm(limited, K, start, design.covariance, { tol: 1e-10, maxIter: 3000, ridge: 0 });
-    const squarem = await runEm(engine, K, start, design.covariance, { tol: 1e-10, maxIter: 3000, ridge: 0, localNewton: false });
+    const run = await runEm(limited, K, start, covariance, { tol: 1e-10, maxIter: 3000, ridge: 0 });
+    const squarem = await runEm(engine, K, start, covariance, { tol: 1e-10, maxIter: 3000, ridge: 0, localNewton: false });
     expect(run.converged).toBe(true);
     expect(run.localNewtonSteps).toBe(0);
     expect(run.warnings).toEqual([expect.stringMatching(/^Newton–Raphson on ℓ switched off: softmix pair weighted-gram partials needs/)]);

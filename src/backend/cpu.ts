@@ -172,9 +172,7 @@ class CpuEngine implements Engine {
         }
       }
     }
-    for (let m = 0; m < M; m++) {
-      for (let a = 0; a < L; a++) for (let b = a + 1; b < L; b++) second[m * L * L + b * L + a] = second[m * L * L + a * L + b];
-    }
+    fillLowerHalves(second, M, L);
     return { total, first, second };
   }
 
@@ -305,6 +303,14 @@ class CpuEngine implements Engine {
   }
 
   dispose(): void {}
+}
+
+/** Copies the upper half of each of `blocks` L×L blocks onto its lower half. Shared with the GPU backend. */
+export function fillLowerHalves(matrices: Float64Array, blocks: number, L: number): void {
+  for (let m = 0; m < blocks; m++) {
+    const base = m * L * L;
+    for (let a = 0; a < L; a++) for (let b = a + 1; b < L; b++) matrices[base + b * L + a] = matrices[base + a * L + b];
+  }
 }
 
 /**

@@ -62,7 +62,9 @@ export interface Bounds {
   logPartition: Float64Array;
   mean: Float64Array;
   covariance: Float64Array;
-  /** ρ_jk, the relative error bound of the posterior r_jk (and of w_jk = n_j r_jk), p×K; 0 for empty k */
+  /** the float64 posteriors r_jk (p×K; 0 for rows with n_j = 0 and for empty k) */
+  posterior: Float64Array;
+  /** ρ_jk, the relative error bound of r_jk (and of w_jk = n_j r_jk), p×K; 0 where r_jk is */
   posteriorRho: Float64Array;
 }
 
@@ -133,6 +135,7 @@ export function engineBounds(inp: BoundInput): Bounds {
   const featureSums = new Float64Array(K * L);
   const t = new Float64Array(K);
   const dt = new Float64Array(K);
+  const posterior = new Float64Array(p * K);
   const posteriorRho = new Float64Array(p * K);
   for (let j = 0; j < p; j++) {
     const n = counts[j];
@@ -160,7 +163,8 @@ export function engineBounds(inp: BoundInput): Bounds {
     const eps = maxW + tail;
     for (let k = 0; k < K; k++) {
       if (!Number.isFinite(t[k])) continue;
-      const w = n * Math.exp(t[k] - logPi);
+      posterior[j * K + k] = Math.exp(t[k] - logPi);
+      const w = n * posterior[j * K + k];
       const rho = dt[k] + db[k] + eps + U * Math.abs(t[k] - logPi) + 3 * U;
       posteriorRho[j * K + k] = rho;
       weights[k] += w * (rho + narrow * U);
@@ -188,7 +192,7 @@ export function engineBounds(inp: BoundInput): Bounds {
       }
     }
   }
-  return { logLik, weights, featureSums, logPartition: dA, mean, covariance, posteriorRho };
+  return { logLik, weights, featureSums, logPartition: dA, mean, covariance, posterior, posteriorRho };
 }
 
 export interface PairBounds {
@@ -198,7 +202,7 @@ export interface PairBounds {
 }
 
 /**
- * Bounds for Engine.pairMoments, from the posteriors' bounds ρ_jk of `engineBounds`.
+ * Bounds for Engine.pairMoments, from the posteriors r_jk and their bounds ρ_jk of `engineBounds`.
  * The pair weight w_jkl = n_j r_jk(δ_kl − r_jl) is two f32 products of posteriors
  * (k ≠ l), or n_j r_jk times a serial sum of the K − 1 other posteriors (k = l), so
  * |δw_jkl| ≤ |w_jkl|(2ρ_j + (K + 2)u) with ρ_j = max_k ρ_jk. Then, as for c and F:
@@ -206,35 +210,21 @@ export interface PairBounds {
  *   first_a ≤ Σ_j |w||x_a|(2ρ_j + (K + 2)u + (r + 1 + wide)u),
  *   second_ab ≤ Σ_j |w||x_a||x_b|(2ρ_j + (K + 2)u + (2r + 2 + wide)u)  (uncentred Gram).
  */
-export function pairBounds(inp: BoundInput, posteriorRho: Float64Array): PairBounds {
-  const { p, L, K, x, theta, logAlpha, counts } = inp;
+export function pairBounds(inp: BoundInput, engine: Pick<Bounds, 'posterior' | 'posteriorRho'>): PairBounds {
+  const { p, L, K, x, counts } = inp;
   const r = inp.roundedInputs ? 1 : 0;
   const wide = wideFactor(inp.sliceRows ?? p, inp.wideMerges ?? 0);
   const narrow = narrowFactor(inp.narrowMerges ?? 0);
   const M = (K * (K + 1)) / 2;
-  const { s } = scoresF64(x, theta, p, L, K);
-  const A = new Float64Array(K);
-  for (let k = 0; k < K; k++) {
-    let m = -Infinity;
-    for (let j = 0; j < p; j++) m = Math.max(m, s[j * K + k]);
-    let z = 0;
-    for (let j = 0; j < p; j++) z += Math.exp(s[j * K + k] - m);
-    A[k] = m + Math.log(z);
-  }
   const total = new Float64Array(M);
   const first = new Float64Array(M * L);
   const second = new Float64Array(M * L * L);
-  const post = new Float64Array(K);
   for (let j = 0; j < p; j++) {
     const n = counts[j];
     if (n === 0) continue;
-    let z = 0;
-    for (let k = 0; k < K; k++) z += post[k] = Math.exp(logAlpha[k] + s[j * K + k] - A[k]);
+    const post = engine.posterior.subarray(j * K, j * K + K);
     let rho = 0;
-    for (let k = 0; k < K; k++) {
-      post[k] /= z;
-      rho = Math.max(rho, posteriorRho[j * K + k]);
-    }
+    for (let k = 0; k < K; k++) rho = Math.max(rho, engine.posteriorRho[j * K + k]);
     const base = 2 * rho + (K + 2) * U;
     let m = 0;
     for (let k = 0; k < K; k++) {

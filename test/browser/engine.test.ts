@@ -86,7 +86,7 @@ async function compare(c: Case, gpu: Engine, cpu: Engine, pr: Problem) {
 
   const gp = await gpu.pairMoments(pr.logAlpha, pr.theta, pr.K);
   const rp = await cpu.pairMoments(pr.logAlpha, pr.theta, pr.K);
-  const pb = pairBounds(boundInput, bounds.posteriorRho);
+  const pb = pairBounds(boundInput, bounds);
   for (const key of ['total', 'first', 'second'] as const) {
     const wp = worst(gp[key], rp[key], pb[key]);
     expect(wp.ratio, `pairMoments.${key} ${JSON.stringify(wp)}`).toBeLessThanOrEqual(1);

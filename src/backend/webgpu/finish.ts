@@ -5,7 +5,7 @@
  */
 import { SoftmixError } from '../../errors.ts';
 import type { EStepResult, LatentCountMoments, PairMoments, ProjectedMoments, SoftmaxStats } from '../backend.ts';
-import { covarianceFromMoments } from '../cpu.ts';
+import { covarianceFromMoments, fillLowerHalves } from '../cpu.ts';
 import type { Section } from './plan.ts';
 import type { SoftmaxLayout } from './softmax-plan.ts';
 import type { CountMomentsLayout, DirectionLayout, ProjectedLayout } from './moment-plan.ts';
@@ -82,9 +82,7 @@ export function finishPairs(data: Float32Array, layout: SoftmaxLayout, K: number
   const total = sumSection(data, layout.weights!);
   const first = sumSection(data, layout.wsum!);
   const second = unpackUpper(sumSection(data, layout.gram!), M, L);
-  for (let m = 0; m < M; m++) {
-    for (let a = 0; a < L; a++) for (let b = a + 1; b < L; b++) second[m * L * L + b * L + a] = second[m * L * L + a * L + b];
-  }
+  fillLowerHalves(second, M, L);
   assertFinite('pairMoments', total, first, second);
   return { total, first, second };
 }
