@@ -34,24 +34,15 @@ struct Params {
 
 var<workgroup> red: array<f32, 256>;
 
-// Pairwise (cascade) summation of a stream, as in weighted-sum.wgsl.
-// Compensated (Kahan) summation of a stream: error ≤ 2u·Σ|x| whatever its length, with
-// no arrays (a cascade's dynamically indexed stack is slow where the "GPU" is a CPU,
-// as on SwiftShader). The names say what it is used for, not how.
-struct Cascade {
-  sum: f32,
-  comp: f32,
-}
+// Cascade, cascadeAdd, cascadeTotal: shaders/cascade4.wgsl, appended by the kernel's loader.
+// Each row lane takes four of its rows per step, one per vec4 component, and adds the four
+// component sums at the end (two more roundings, within the tree's bound).
 
-fn cascadeAdd(c: ptr<function, Cascade>, x: f32) {
-  let y = x - (*c).comp;
-  let t = (*c).sum + y;
-  (*c).comp = (t - (*c).sum) - y;
-  (*c).sum = t;
-}
-
-fn cascadeTotal(c: ptr<function, Cascade>) -> f32 {
-  return (*c).sum;
+// n_j y_ja y_jb y_jc for slice row j, or 0 past the span's end.
+fn term(j: u32, end: u32, a: u32, b: u32, c: u32) -> f32 {
+  if (j >= end) { return 0.0; }
+  let r = j * P.K;
+  return counts[P.rowStart + j] * (y[r + a] * y[r + b] * y[r + c]);
 }
 
 @compute @workgroup_size(16, 16)
@@ -77,12 +68,12 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
 
   var acc: Cascade;
   if (valid) {
-    for (var j = begin + lid.y; j < end; j += LANES) {
-      let r = j * K;
-      cascadeAdd(&acc, counts[P.rowStart + j] * (y[r + a] * y[r + b] * y[r + c]));
+    for (var j = begin + lid.y; j < end; j += 4u * LANES) {
+      cascadeAdd(&acc, vec4f(term(j, end, a, b, c), term(j + LANES, end, a, b, c), term(j + 2u * LANES, end, a, b, c), term(j + 3u * LANES, end, a, b, c)));
     }
   }
-  red[lid.y * LANES + lid.x] = cascadeTotal(&acc);
+  let lanes = cascadeTotal(&acc);
+  red[lid.y * LANES + lid.x] = (lanes.x + lanes.y) + (lanes.z + lanes.w);
   workgroupBarrier();
   for (var stride = LANES / 2u; stride > 0u; stride >>= 1u) {
     if (lid.y < stride) { red[lid.y * LANES + lid.x] += red[(lid.y + stride) * LANES + lid.x]; }

@@ -23,15 +23,15 @@ export const depth = (n: number): number => Math.ceil(Math.log2(Math.max(1, n)))
  * Rounding factor (× u × Σ|terms|) of the split-K sum in weighted-sum / weighted-gram /
  * third-moment over a slice of `rows` rows: each invocation sums its rows with
  * compensated (Kahan) summation, |error| ≤ (2u + O(n·u²))·Σ|terms| for n ≤ span rows
- * (first order: 2, whatever the span); third-moment then tree-sums its 16 row lanes
- * (4 levels; weighted-sum and weighted-gram own whole spans and have no lane tree, so
- * for them this is an over-estimate by 4), and 8 more levels (16 in registers, 16
- * lanes) per device merge level. Partials left for the host are summed in float64
- * (error ~1e-16, ignored).
+ * (first order: 2, whatever the span); third-moment then adds the four vec4 lanes of its
+ * cascade (2 levels) and tree-sums its 16 row lanes (4 levels; weighted-sum and
+ * weighted-gram own whole spans and have neither, so for them this is an over-estimate
+ * by 6), and 8 more levels (16 in registers, 16 lanes) per device merge level. Partials
+ * left for the host are summed in float64 (error ~1e-16, ignored).
  */
 export function wideFactor(rows: number, mergeLevels = 0): number {
   void rows; // Kahan's first-order bound does not grow with the span
-  return 2 + 4 + 8 * mergeLevels;
+  return 2 + 2 + 4 + 8 * mergeLevels;
 }
 
 /** Rounding factor of the narrow sums (estep weights): a 256-row tree (8 levels) per workgroup, 8 per merge level. */

@@ -1,9 +1,10 @@
 /** Wrapper of shaders/third-moment.wgsl: Σ_j n_j y_ja y_jb y_jc (a ≤ b ≤ c, packed) over one row slice, as split-K partials. */
 import thirdWgsl from '../../../shaders/third-moment.wgsl?raw';
+import cascadeWgsl from '../../../shaders/cascade4.wgsl?raw';
 import { getPipeline, type ShaderSource } from './pipelines.ts';
 import { ceilDiv, makeDispatch, splitRows, type Dispatch } from './kernel.ts';
 
-export const thirdMomentShader: ShaderSource = { name: 'third-moment.wgsl', code: thirdWgsl };
+export const thirdMomentShader: ShaderSource = { name: 'third-moment.wgsl', code: `${thirdWgsl}\n${cascadeWgsl}` };
 export const THIRD_COLUMNS = 16;
 
 /** Packed size K(K+1)(K+2)/6 of a ≤ b ≤ c. */
