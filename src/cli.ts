@@ -137,7 +137,7 @@ program
   .option('--K <K>', 'components', int('--K'), 6)
   .option('--restarts <R>', 'more starts', int('--restarts'))
   .option('--tol <tol>', 'relative change of ℓ that stops EM', num('--tol'))
-  .option('--ridge <lambda>', 'ridge λ (the page uses 1e-3 for books)', num('--ridge'))
+  .option('--ridge <lambda>', 'ridge λ (the page uses 1e-4 for books)', num('--ridge'))
   .option('--seed <seed>', 'seed', int('--seed'), 1)
   .option('--out <dir>', 'where report.json and report.png go', 'out')
   .option('--quiet', 'no progress on stderr')
