@@ -100,6 +100,7 @@ export function createTfjsEngine(tf: typeof TF, input: EngineInput): TfjsEngine 
 
     countMoments: () => Promise.reject(new Error('not part of the TF.js baseline')),
     pairMoments: () => Promise.reject(new Error('not part of the TF.js baseline')),
+    residualMoments: () => Promise.reject(new Error('not part of the TF.js baseline')),
     projectedMoments: () => Promise.reject(new Error('not part of the TF.js baseline')),
     directionMoments: () => Promise.reject(new Error('not part of the TF.js baseline')),
     directionCrossMoments: () => Promise.reject(new Error('not part of the TF.js baseline')),

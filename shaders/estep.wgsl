@@ -33,6 +33,9 @@
 //          w_j,(k,l) = n_j r_jk (δ_kl − r_jl) for k ≤ l, P.cols = K(K+1)/2 columns in
 //          the order (0,0), (0,1), …, (K−1,K−1); partials Σ_j w_j,(k,l). ell is not
 //          used. Grid (⌈rows/256⌉).
+//   residual  the counts the mixture leaves unexplained (src/replace.ts):
+//          w_j = max(n_j − N π_j, 0), N = bitcast<f32>(P.total), one column (P.cols = 1);
+//          partials Σ_j w_j. ell is not used. Grid (⌈rows/256⌉).
 //
 // w is rows × P.cols (P.cols = K for estep and sigma).
 
@@ -43,8 +46,8 @@ struct Params {
   rows: u32,
   K: u32,
   outOffset: u32,
-  cols: u32,      // columns of w: K, or K(K+1)/2 for pairs
-  _pad0: u32,
+  cols: u32,      // columns of w: K, K(K+1)/2 for pairs, 1 for residual
+  total: u32,     // N as f32 bits (residual only)
   _pad1: u32,
   _pad2: u32,
 }
@@ -219,5 +222,21 @@ fn pairs(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: 
   pairsRow(row0 + 64u);
   pairsRow(row0 + 128u);
   pairsRow(row0 + 192u);
+  reduceWeights(wg.x, li, row0, false);
+}
+
+fn residualRow(row: u32) {
+  if (row >= P.rows) { return; }
+  let n = counts[P.rowStart + row];
+  w[row] = max(n - bitcast<f32>(P.total) * accExp(logPiAt(row * P.K)), 0.0);
+}
+
+@compute @workgroup_size(64)
+fn residual(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
+  let row0 = wg.x * WG + li;
+  residualRow(row0);
+  residualRow(row0 + 64u);
+  residualRow(row0 + 128u);
+  residualRow(row0 + 192u);
   reduceWeights(wg.x, li, row0, false);
 }

@@ -99,6 +99,9 @@ class PopulationEngine implements Engine {
   async pairMoments(): Promise<never> {
     throw new Error('not used');
   }
+  async residualMoments(): Promise<never> {
+    throw new Error('not used');
+  }
   async countMoments(): Promise<LatentCountMoments> {
     this.counters.passes++;
     const { L, K } = this;

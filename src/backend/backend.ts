@@ -43,6 +43,17 @@ export interface PairMoments {
   second: Float64Array;
 }
 
+/**
+ * Where the mixture under-predicts the counts: w_j = (n_j − N π_j)_+, π_j the mixture's
+ * probability of item j (see `Engine.residualMoments`).
+ */
+export interface ResidualMoments {
+  /** Σ_j w_j */
+  total: number;
+  /** Σ_j w_j x_j (L) */
+  first: Float64Array;
+}
+
 /** Position of the pair (k, l), k ≤ l, in `PairMoments`. */
 export function pairIndex(k: number, l: number, K: number): number {
   return (k * (2 * K - k + 1)) / 2 + (l - k);
@@ -105,6 +116,13 @@ export interface Engine {
    * Components with log α = −∞ are allowed (their pairs are 0).
    */
   pairMoments(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<PairMoments>;
+
+  /**
+   * Moments of the positive residual w_j = (n_j − N π_j)_+ at (log α, Θ): the counts the
+   * mixture leaves unexplained, which a new component could take (src/replace.ts). One
+   * pass, cost pLK.
+   */
+  residualMoments(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<ResidualMoments>;
 
   // ---- Latent moments (MATH.md §3–4). Raw moments of the centred features x_j the
   // engine holds, weighted by π̂_j = n_j / N (so every result is normalised by N).

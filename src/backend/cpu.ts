@@ -13,6 +13,7 @@ import type {
   LatentCountMoments,
   ProjectedMoments,
   PairMoments,
+  ResidualMoments,
 } from './backend.ts';
 import { fail } from '../errors.ts';
 
@@ -174,6 +175,25 @@ class CpuEngine implements Engine {
     }
     fillLowerHalves(second, M, L);
     return { total, first, second };
+  }
+
+  async residualMoments(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<ResidualMoments> {
+    this.counters.passes++;
+    const { p, L, N } = this;
+    const A = this.logPartitions(theta, K);
+    const s = new Float64Array(K);
+    const t = new Float64Array(K);
+    let total = 0;
+    const first = new Float64Array(L);
+    for (let j = 0; j < p; j++) {
+      const nj = this.n[j];
+      if (nj === 0) continue; // (0 − N π_j)_+ = 0
+      const w = nj - N * Math.exp(this.logPi(j, logAlpha, theta, A, K, s, t));
+      if (!(w > 0)) continue;
+      total += w;
+      for (let l = 0; l < L; l++) first[l] += w * this.x[j * L + l];
+    }
+    return { total, first };
   }
 
   async countMoments(): Promise<LatentCountMoments> {

@@ -66,6 +66,10 @@ export interface Bounds {
   posterior: Float64Array;
   /** ρ_jk, the relative error bound of r_jk (and of w_jk = n_j r_jk), p×K; 0 where r_jk is */
   posteriorRho: Float64Array;
+  /** the float64 log π_j (p; 0 for rows with n_j = 0) */
+  logPi: Float64Array;
+  /** ε_j, the bound on the device's error in log π_j as the E-step uses it (δb included) */
+  logPiEps: Float64Array;
 }
 
 /**
@@ -137,6 +141,8 @@ export function engineBounds(inp: BoundInput): Bounds {
   const dt = new Float64Array(K);
   const posterior = new Float64Array(p * K);
   const posteriorRho = new Float64Array(p * K);
+  const logPiRef = new Float64Array(p);
+  const logPiEps = new Float64Array(p);
   for (let j = 0; j < p; j++) {
     const n = counts[j];
     if (n === 0) continue;
@@ -161,6 +167,8 @@ export function engineBounds(inp: BoundInput): Bounds {
     const tail = (K + 2) * U + 2 * U * Math.log(K) + U * Math.abs(logPi);
     logLik += n * (maxL + tail + U * Math.abs(logPi));
     const eps = maxW + tail;
+    logPiRef[j] = logPi;
+    logPiEps[j] = eps;
     for (let k = 0; k < K; k++) {
       if (!Number.isFinite(t[k])) continue;
       posterior[j * K + k] = Math.exp(t[k] - logPi);
@@ -192,7 +200,36 @@ export function engineBounds(inp: BoundInput): Bounds {
       }
     }
   }
-  return { logLik, weights, featureSums, logPartition: dA, mean, covariance, posterior, posteriorRho };
+  return { logLik, weights, featureSums, logPartition: dA, mean, covariance, posterior, posteriorRho, logPi: logPiRef, logPiEps };
+}
+
+/**
+ * Bounds for Engine.residualMoments, from log π_j and its bound ε_j of `engineBounds`.
+ * The device forms n_j − N₃₂·exp(log π̂_j): N rounded to f32 (u), our exp (2u), the product
+ * (u) and the subtraction (u·(n_j + Nπ_j)), so |δ(n_j − Nπ_j)| ≤ δ_j = Nπ_j·expm1(ε_j + 4u)
+ * + u(n_j + Nπ_j); max(·, 0) is 1-Lipschitz, so the weight w_j = (n_j − Nπ_j)_+ moves by
+ * at most δ_j too. With w̄_j = w_j + δ_j:
+ *   total ≤ Σ_j (δ_j + narrow·u·w̄_j),   first_a ≤ Σ_j |x_ja|(δ_j + (r + 1 + wide)·u·w̄_j).
+ */
+export function residualBounds(inp: BoundInput, engine: Pick<Bounds, 'logPi' | 'logPiEps'>): { total: Float64Array; first: Float64Array } {
+  const { p, L, x, counts } = inp;
+  const r = inp.roundedInputs ? 1 : 0;
+  const wide = wideFactor(inp.sliceRows ?? p, inp.wideMerges ?? 0);
+  const narrow = narrowFactor(inp.narrowMerges ?? 0);
+  let N = 0;
+  for (let j = 0; j < p; j++) N += counts[j];
+  const total = new Float64Array(1);
+  const first = new Float64Array(L);
+  for (let j = 0; j < p; j++) {
+    const n = counts[j];
+    if (n === 0) continue;
+    const predicted = N * Math.exp(engine.logPi[j]);
+    const delta = predicted * Math.expm1(engine.logPiEps[j] + 4 * U) + U * (n + predicted);
+    const wBar = Math.max(n - predicted, 0) + delta;
+    total[0] += delta + narrow * U * wBar;
+    for (let a = 0; a < L; a++) first[a] += Math.abs(x[j * L + a]) * (delta + (r + 1 + wide) * U * wBar);
+  }
+  return { total, first };
 }
 
 export interface PairBounds {

@@ -11,7 +11,7 @@ import { planChunks } from '../../src/backend/webgpu/chunks.ts';
 import { splitRows, ceilDiv } from '../../src/backend/webgpu/kernel.ts';
 import { SoftmixError } from '../../src/errors.ts';
 import type { Engine } from '../../src/backend/backend.ts';
-import { engineBounds, pairBounds, worst, depth } from './bounds.ts';
+import { engineBounds, pairBounds, residualBounds, worst, depth } from './bounds.ts';
 import { randomProblem, testDevice, type Problem } from './gpu-helpers.ts';
 
 let device: GPUDevice;
@@ -91,6 +91,14 @@ async function compare(c: Case, gpu: Engine, cpu: Engine, pr: Problem) {
     const wp = worst(gp[key], rp[key], pb[key]);
     expect(wp.ratio, `pairMoments.${key} ${JSON.stringify(wp)}`).toBeLessThanOrEqual(1);
   }
+
+  const gr = await gpu.residualMoments(pr.logAlpha, pr.theta, pr.K);
+  const rr = await cpu.residualMoments(pr.logAlpha, pr.theta, pr.K);
+  const rb = residualBounds(boundInput, bounds);
+  const wt = worst([gr.total], [rr.total], rb.total);
+  expect(wt.ratio, `residualMoments.total ${JSON.stringify(wt)}`).toBeLessThanOrEqual(1);
+  const wr = worst(gr.first, rr.first, rb.first);
+  expect(wr.ratio, `residualMoments.first ${JSON.stringify(wr)}`).toBeLessThanOrEqual(1);
   return { ellRel: ell / Math.abs(r.logLik) };
 }
 

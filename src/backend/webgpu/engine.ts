@@ -6,14 +6,14 @@
  * small results; nothing of size p is read back. Calls run one at a time.
  */
 import { SoftmixError } from '../../errors.ts';
-import type { DeviceInfo, Engine, EngineCounters, EngineInput, EStepResult, LatentCountMoments, PairMoments, ProjectedMoments, SoftmaxStats } from '../backend.ts';
+import type { DeviceInfo, Engine, EngineCounters, EngineInput, EStepResult, LatentCountMoments, PairMoments, ProjectedMoments, ResidualMoments, SoftmaxStats } from '../backend.ts';
 import { acquireDevice, describeDevice, DeviceWatch, message } from './device.ts';
 import { planChunks, planSlices, type ChunkLimits, type Slice } from './chunks.ts';
 import { storageBuffer } from './kernel.ts';
 import type { DeviceChunk, Kernels, Plan, PlanEnv } from './plan.ts';
 import { softmaxPlan, type SoftmaxLayout, type SoftmaxMode } from './softmax-plan.ts';
 import { countMomentsPlan, directionPlan, projectedPlan, type DirectionLayout } from './moment-plan.ts';
-import { finishCountMoments, finishDirection, finishDirectionCross, finishEStep, finishPairs, finishProjected, finishStats } from './finish.ts';
+import { finishCountMoments, finishDirection, finishDirectionCross, finishEStep, finishPairs, finishProjected, finishResidual, finishStats } from './finish.ts';
 import { MomentWeightsKernel } from './moment-weights.ts';
 import { ThirdMomentKernel } from './third-moment.ts';
 import { ScoresKernel } from './scores.ts';
@@ -129,8 +129,15 @@ class WebGpuEngine implements Engine {
     });
   }
 
-  /** Checks (log α, Θ), writes them into the plan of `mode` (estep or pairs) for K, and counts the pass. */
-  private posteriorPlan(mode: 'estep' | 'pairs', logAlpha: Float64Array, theta: Float64Array, K: number): Plan<SoftmaxLayout> {
+  residualMoments(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<ResidualMoments> {
+    return this.exclusive(async () => {
+      const plan = this.posteriorPlan('residual', logAlpha, theta, K);
+      return finishResidual(await this.run(plan), plan.layout);
+    });
+  }
+
+  /** Checks (log α, Θ), writes them into the plan of `mode` (estep, pairs or residual) for K, and counts the pass. */
+  private posteriorPlan(mode: 'estep' | 'pairs' | 'residual', logAlpha: Float64Array, theta: Float64Array, K: number): Plan<SoftmaxLayout> {
     this.checkUsable();
     this.checkTheta(theta, K);
     if (logAlpha.length !== K) throw new SoftmixError('shape', `logAlpha must hold K = ${K} values, got ${logAlpha.length}`);
@@ -248,7 +255,7 @@ class WebGpuEngine implements Engine {
   private softmax(mode: SoftmaxMode, K: number): Plan<SoftmaxLayout> {
     // mode 'pairs' keeps K(K+1)/2 weights per row in the scratch
     const columns = mode === 'pairs' ? (K * (K + 1)) / 2 : K;
-    return this.cached(`${mode}:${K}`, columns, (env, slices) => softmaxPlan(env, mode, K, slices));
+    return this.cached(`${mode}:${K}`, columns, (env, slices) => softmaxPlan(env, mode, K, slices, this.N));
   }
 
   /**

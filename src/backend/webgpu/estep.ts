@@ -16,7 +16,7 @@ export interface EStepArgs {
   s: GPUBuffer;
   /** per-component state from LogSumExpKernel.finalize (K × vec4) */
   state: GPUBuffer;
-  /** output weights (rows × K; rows × K(K+1)/2 for pairs) */
+  /** output weights (rows × K; rows × K(K+1)/2 for pairs; rows × 1 for residual) */
   w: GPUBuffer;
   /** output weight partials, one per column of w each, this slice's first at index outOffset */
   partials: GPUBuffer;
@@ -31,11 +31,12 @@ export class EStepKernel {
     private readonly estepPipeline: GPUComputePipeline,
     private readonly sigmaPipeline: GPUComputePipeline,
     private readonly pairsPipeline: GPUComputePipeline,
+    private readonly residualPipeline: GPUComputePipeline,
   ) {}
 
   static async load(device: GPUDevice): Promise<EStepKernel> {
-    const [e, s, p] = await Promise.all(['estep', 'sigma', 'pairs'].map((entry) => getPipeline(device, estepShader, entry)));
-    return new EStepKernel(device, e, s, p);
+    const [e, s, p, r] = await Promise.all(['estep', 'sigma', 'pairs', 'residual'].map((entry) => getPipeline(device, estepShader, entry)));
+    return new EStepKernel(device, e, s, p, r);
   }
 
   static partialCount(rows: number): number {
@@ -79,6 +80,22 @@ export class EStepKernel {
       'estep pairs',
       this.pairsPipeline,
       [a.rowStart, a.rows, a.K, a.outOffset, (a.K * (a.K + 1)) / 2],
+      { 1: a.s, 2: a.counts, 3: a.state, 4: a.w, 5: a.partials },
+      [EStepKernel.partialCount(a.rows), 1, 1],
+    );
+  }
+
+  /**
+   * Residual weights w_j = max(n_j − N π_j, 0) into w (rows × 1); partials Σ_j w_j. N goes
+   * to the shader as the bits of its float32 rounding.
+   */
+  residual(a: EStepArgs & { counts: GPUBuffer; rowStart: number; N: number }): Dispatch {
+    const totalBits = new Uint32Array(Float32Array.of(a.N).buffer)[0];
+    return makeDispatch(
+      this.device,
+      'estep residual',
+      this.residualPipeline,
+      [a.rowStart, a.rows, a.K, a.outOffset, 1, totalBits],
       { 1: a.s, 2: a.counts, 3: a.state, 4: a.w, 5: a.partials },
       [EStepKernel.partialCount(a.rows), 1, 1],
     );

@@ -4,7 +4,7 @@
  * Everything here is O(K·L²·partials), never O(p).
  */
 import { SoftmixError } from '../../errors.ts';
-import type { EStepResult, LatentCountMoments, PairMoments, ProjectedMoments, SoftmaxStats } from '../backend.ts';
+import type { EStepResult, LatentCountMoments, PairMoments, ProjectedMoments, ResidualMoments, SoftmaxStats } from '../backend.ts';
 import { covarianceFromMoments, fillLowerHalves } from '../cpu.ts';
 import type { Section } from './plan.ts';
 import type { SoftmaxLayout } from './softmax-plan.ts';
@@ -85,6 +85,14 @@ export function finishPairs(data: Float32Array, layout: SoftmaxLayout, K: number
   fillLowerHalves(second, M, L);
   assertFinite('pairMoments', total, first, second);
   return { total, first, second };
+}
+
+/** The residual moments (Engine.residualMoments): sums of the partials. */
+export function finishResidual(data: Float32Array, layout: SoftmaxLayout): ResidualMoments {
+  const total = sumSection(data, layout.weights!);
+  const first = sumSection(data, layout.wsum!);
+  assertFinite('residualMoments', total, first);
+  return { total: total[0], first };
 }
 
 /**

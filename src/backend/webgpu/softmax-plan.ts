@@ -15,6 +15,9 @@
  * pairs) and sums Σw and Σwx; phase 3 forms Σw xxᵀ uncentred (the pair weights change
  * sign and may sum to about 0, so there is no mean to centre at; the features are centred).
  *
+ * Mode 'residual' (Engine.residualMoments) has one weight column, (n_j − N π_j)_+ (estep
+ * residual), and stops after phase 2's Σw and Σwx.
+ *
  * The readback is the per-component state and the last few partials of every
  * reduction, summed on the host in float64 (finish.ts).
  */
@@ -27,7 +30,7 @@ import { EStepKernel } from './estep.ts';
 import { WeightedSumKernel, WSUM_COLUMNS } from './weighted-sum.ts';
 import { packedSize } from './weighted-gram.ts';
 
-export type SoftmaxMode = 'estep' | 'logPartition' | 'mean' | 'covariance' | 'pairs';
+export type SoftmaxMode = 'estep' | 'logPartition' | 'mean' | 'covariance' | 'pairs' | 'residual';
 
 export interface SoftmaxLayout {
   /** inputs written before every call: Θ (K × L, f32) and log α (K, f32) */
@@ -49,11 +52,12 @@ export interface SoftmaxLayout {
   gram?: Section;
 }
 
-export function softmaxPlan(env: PlanEnv, mode: SoftmaxMode, K: number, slices: readonly Slice[]): Plan<SoftmaxLayout> {
-  return new Plan<SoftmaxLayout>(env, `${mode} K=${K}`, (plan) => build(plan, mode, K, slices));
+/** `N` (Σ_j n_j) is used by mode 'residual' only. */
+export function softmaxPlan(env: PlanEnv, mode: SoftmaxMode, K: number, slices: readonly Slice[], N = 0): Plan<SoftmaxLayout> {
+  return new Plan<SoftmaxLayout>(env, `${mode} K=${K}`, (plan) => build(plan, mode, K, slices, N));
 }
 
-function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: readonly Slice[]): SoftmaxLayout {
+function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: readonly Slice[], N: number): SoftmaxLayout {
   const { kernels, L, chunks, device, s, w } = plan.env;
   const multi = slices.length > 1;
   const T = packedSize(L);
@@ -92,6 +96,7 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
   };
   if (mode === 'logPartition') return layout;
   if (mode === 'pairs') return buildPairs(plan, layout, { K, C, slices, state, narrowAt, wideAt, nNarrow, nWide, scores });
+  if (mode === 'residual') return buildResidual(plan, layout, { K, C, slices, state, narrowAt, wideAt, nNarrow, nWide, scores }, N);
 
   // Phase 2: weights (n r or σ), their sums, Σ w x.
   const e1 = plan.buffer('weight partials', nNarrow * K * 4);
@@ -131,6 +136,7 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
   return layout;
 }
 
+/** What phase 1 leaves for the posterior-weight modes (pairs, residual). */
 interface PairsArgs {
   K: number;
   C: number;
@@ -169,5 +175,21 @@ function buildPairs(plan: Plan<SoftmaxLayout>, layout: SoftmaxLayout, a: PairsAr
     plan.push(kernels.gram.dispatch({ x: chunks[sl.chunk].x, w, center: zeroCenter, partials: g1, rowStart: sl.rowStart, rows: sl.rows, K: C, L, outOffset: a.wideAt[i] }));
   });
   layout.gram = plan.mergeSums('pair weighted-gram', g1, a.nWide, C * T).section;
+  return layout;
+}
+
+/** Phase 2 of mode 'residual': one weight column (n_j − N π_j)_+, its Σw and Σwx. */
+function buildResidual(plan: Plan<SoftmaxLayout>, layout: SoftmaxLayout, a: PairsArgs, N: number): SoftmaxLayout {
+  const { kernels, L, chunks, s, w } = plan.env;
+  const e1 = plan.buffer('residual weight partials', a.nNarrow * 4);
+  const w1 = plan.buffer('residual weighted-sum partials', a.nWide * L * 4);
+  a.slices.forEach((sl, i) => {
+    const chunk = chunks[sl.chunk];
+    if (a.slices.length > 1) plan.push(a.scores(sl));
+    plan.push(kernels.estep.residual({ s, state: a.state, w, partials: e1, rows: sl.rows, K: a.K, outOffset: a.narrowAt[i], counts: chunk.counts, rowStart: sl.rowStart, N }));
+    plan.push(kernels.wsum.dispatch({ x: chunk.x, w, partials: w1, rowStart: sl.rowStart, rows: sl.rows, K: 1, L, outOffset: a.wideAt[i] }));
+  });
+  layout.weights = plan.mergeSums('residual weights', e1, a.nNarrow, 1).section;
+  layout.wsum = plan.mergeSums('residual weighted-sum', w1, a.nWide, L).section;
   return layout;
 }
