@@ -91,7 +91,7 @@ function start(): void {
       else if (msg.type === 'progress') {
         chart?.add(msg.points);
         const last = msg.points[msg.points.length - 1];
-        status.textContent = `${last.phase === 'screen' ? 'screening' : 'fitting'}: start ${last.start + 1}, iteration ${last.iteration}, ℓ/N = ${last.logLikPerSample.toFixed(6)}`;
+        status.textContent = `${{ screen: 'screening', final: 'fitting', replace: 'trying a component replacement' }[last.phase]}: start ${last.start + 1}, iteration ${last.iteration}, ℓ/N = ${last.logLikPerSample.toFixed(6)}`;
       }
     },
     onDone: (fitResult, report) => {

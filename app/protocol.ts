@@ -39,7 +39,7 @@ export type ToWorker = { type: 'run'; data: DataSpec; fit: FitSettings } | { typ
 
 export interface ProgressPoint {
   start: number;
-  phase: 'screen' | 'final';
+  phase: 'screen' | 'final' | 'replace';
   iteration: number;
   logLikPerSample: number;
 }

@@ -90,6 +90,7 @@ program
   .option('--no-local-newton', 'no Newton–Raphson on ℓ near the maximum (default: on with SQUAREM when K(L+1) ≤ 512)')
   .option('--newton-steps <n>', 'Newton steps per M-step at most (1: ECM-style; 20: exact M-step)', int('--newton-steps'), 1)
   .addOption(new Option('--step-direction <d>', 'M-step direction: exact Hessian, or the design covariance as preconditioner').choices(['newton', 'design']).default('newton'))
+  .option('--replace-rounds <n>', 'rounds of component replacement after convergence (escapes local maxima; each round costs up to K more EM runs)', int('--replace-rounds'), 0)
   .option('--allow-fractional-counts', 'accept non-integer counts (weights)')
   .option('--truth <file>', 'truth.json from simulate: adds parameter errors to the output')
   .option('--out <file>', 'write the JSON here instead of stdout')
@@ -113,6 +114,7 @@ program
       localNewton: o.localNewton === false ? false : undefined,
       maxNewtonSteps: o.newtonSteps,
       stepDirection: o.stepDirection,
+      replaceRounds: o.replaceRounds,
     };
     const progress = makeProgress(!o.quiet);
     let fit: FitResult;

@@ -13,6 +13,7 @@ import type { DeviceInfo, Engine } from './backend/backend.ts';
 import { choleskyInPlace, norm2 } from './linalg.ts';
 import { informationCriteria } from './metrics.ts';
 import type { StepDirection } from './mstep.ts';
+import { replaceComponents, type ReplacementOutcome, type ReplacementTrial } from './replace.ts';
 
 export interface ExplicitInit {
   alpha: ArrayLike<number>;
@@ -67,11 +68,17 @@ export interface FitOptions {
    * one's factors in between, and at once when a step with stale factors needs backtracking
    */
   hessianEvery?: number;
+  /**
+   * rounds of component replacement after the fit converges (src/replace.ts; default 0,
+   * off): a component is swapped for the softmax the unexplained counts ask for, and the
+   * swap is kept when EM from there ends higher. For data with many local maxima.
+   */
+  replaceRounds?: number;
   /** WebGPU: force row chunks of at most this many support points */
   maxChunkRows?: number;
   device?: GPUDevice;
   signal?: AbortSignal;
-  onIteration?: (info: IterationInfo & { start: number; phase: 'screen' | 'final' }) => void;
+  onIteration?: (info: IterationInfo & { start: number; phase: 'screen' | 'final' | 'replace' }) => void;
 }
 
 export interface StartRecord {
@@ -103,9 +110,9 @@ export interface FitResult {
   /** BIC and AIC for choosing K (MATH.md §6), with K(L+1) − 1 free parameters */
   bic: number;
   aic: number;
-  /** EM map evaluations (M-steps) of the returned start, screening included */
+  /** EM map evaluations (M-steps) of the returned start, screening and replacement trials included */
   iterations: number;
-  /** E-step passes over the data of the returned start (extrapolations and rejected steps included) */
+  /** E-step passes over the data of the returned start (extrapolations, rejected steps and replacement trials included) */
   eSteps: number;
   converged: boolean;
   stopReason: StopReason;
@@ -118,8 +125,10 @@ export interface FitResult {
   ridge: number;
   tol: number;
   starts: StartRecord[];
-  /** ℓ after each iteration of the start that was continued (screening included) */
+  /** ℓ after each iteration of the start that was continued (screening included), then the end of each kept replacement */
   trace: number[];
+  /** component replacement (replaceRounds > 0): every trial, and why the search ended; null when off */
+  replacement: { trials: ReplacementTrial[]; stopReason: ReplacementOutcome['stopReason'] } | null;
   timings: { setupMs: number; initMs: number; emMs: number; totalMs: number; perIterationMs: number };
   /**
    * device work over the whole fit (starting points, screening, EM, the final check), and
@@ -164,6 +173,7 @@ interface CheckedOptions {
   maxNewtonSteps: number;
   stepDirection: StepDirection;
   hessianEvery: number;
+  replaceRounds: number;
 }
 
 function checkOptions(o: FitOptions, p: number): CheckedOptions {
@@ -202,7 +212,9 @@ function checkOptions(o: FitOptions, p: number): CheckedOptions {
   }
   const hessianEvery = o.hessianEvery ?? 1;
   if (!Number.isInteger(hessianEvery) || hessianEvery < 1) fail('options', `hessianEvery must be an integer ≥ 1, got ${hessianEvery}`);
-  return { K, restarts, screenIters, tol, maxIter, ridge, seed, maxNewtonSteps, stepDirection, hessianEvery };
+  const replaceRounds = o.replaceRounds ?? 0;
+  if (!Number.isInteger(replaceRounds) || replaceRounds < 0) fail('options', `replaceRounds must be an integer ≥ 0, got ${replaceRounds}`);
+  return { K, restarts, screenIters, tol, maxIter, ridge, seed, maxNewtonSteps, stepDirection, hessianEvery, replaceRounds };
 }
 
 function flattenTheta(theta: ExplicitInit['theta']): number[] {
@@ -290,7 +302,32 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
       };
       records[best!.index].timeMs += now() - ts;
     }
-    if (screening) {
+    let replacement: FitResult['replacement'] = null;
+    if (o.replaceRounds > 0) {
+      const outcome = await replaceComponents(engine, K, final, {
+        rounds: o.replaceRounds,
+        // beyond the convergence scale, and beyond the device's rounding of ℓ
+        minGain: Math.max(o.tol, 16 * engine.unitRoundoff) * Math.abs(final.objective),
+        ridge: o.ridge,
+        designCovariance: design.covariance,
+        climb: (start) =>
+          runEm(engine, K, start, design.covariance, {
+            ...emBase,
+            maxIter: o.maxIter,
+            onIteration: (info) => options.onIteration?.({ ...info, start: best!.index, phase: 'replace' }),
+          }),
+      });
+      const kept = outcome.trials.filter((t) => t.accepted).map((t) => t.objective);
+      final = {
+        ...outcome.fit,
+        iterations: final.iterations + outcome.trials.reduce((s, t) => s + t.iterations, 0),
+        eSteps: final.eSteps + outcome.eSteps,
+        trace: [...final.trace, ...kept],
+        warnings: outcome.fit === final ? final.warnings : [...final.warnings, ...outcome.fit.warnings],
+      };
+      replacement = { trials: outcome.trials, stopReason: outcome.stopReason };
+    }
+    if (screening || replacement) {
       records[best!.index].finalLogLik = final.logLik;
       records[best!.index].iterations = final.iterations;
       records[best!.index].eSteps = final.eSteps;
@@ -331,6 +368,7 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
       tol: o.tol,
       starts: records,
       trace: final.trace,
+      replacement,
       timings: { setupMs, initMs: initOutcome.timeMs, emMs, totalMs: now() - t0, perIterationMs: itersAll > 0 ? emMs / itersAll : 0 },
       stats: {
         ...engine.counters,
