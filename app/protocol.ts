@@ -21,6 +21,8 @@ export interface FitSettings {
   /** the first start: method of moments, subspace, or seeded random */
   init: InitKind;
   restarts: number;
+  /** rounds of component replacement after convergence (0: off; src/replace.ts) */
+  replaceRounds: number;
   /** the M-step direction: exact Newton (a pL²K Hessian pass) or the design covariance as preconditioner */
   stepDirection: StepDirection;
   backend: BackendChoice;
@@ -92,6 +94,8 @@ export interface PageReport {
   iterations: number;
   converged: boolean;
   stopReason: string;
+  /** component replacement, when it ran: trials, how many were kept, what they gained in ℓ_λ */
+  replacement?: { trials: number; kept: number; gain: number; stopReason: string };
   components: ReportComponent[];
   /** ℓ/N on the fitted counts; on the held-out counts (books); at the true parameters (simulations) */
   logLikPerSample: { train: number; heldout?: number; truth?: number };

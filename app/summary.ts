@@ -22,6 +22,15 @@ function perSample(data: LoadedData, counts: ArrayLike<number>, alpha: number[],
   return logLikelihood(counts, logPi) / N;
 }
 
+function replacementSummary(fit: FitResult): PageReport['replacement'] {
+  if (!fit.replacement) return undefined;
+  const { trials, stopReason } = fit.replacement;
+  const kept = trials.filter((t) => t.accepted);
+  // the trace ends with the kept trials' objectives, after the climb's own last point
+  const before = fit.trace[fit.trace.length - 1 - kept.length];
+  return { trials: trials.length, kept: kept.length, gain: kept.length > 0 ? fit.objective - before : 0, stopReason };
+}
+
 export function summarise(data: LoadedData, fit: FitResult, loadMs: number, fitWallMs: number): PageReport {
   const t0 = performance.now();
   const label = (j: number) => data.labels?.[j] || `#${j}`;
@@ -60,6 +69,7 @@ export function summarise(data: LoadedData, fit: FitResult, loadMs: number, fitW
     iterations: fit.iterations,
     converged: fit.converged,
     stopReason: fit.stopReason,
+    replacement: replacementSummary(fit),
     components,
     logLikPerSample,
     error,

@@ -138,6 +138,7 @@ program
   .addOption(new Option('--backend <backend>', 'where the passes over p run').choices(['webgpu', 'cpu', 'auto']).default('webgpu'))
   .option('--K <K>', 'components', int('--K'), 6)
   .option('--restarts <R>', 'more starts', int('--restarts'))
+  .option('--replace-rounds <n>', 'rounds of component replacement after convergence (default 0)', int('--replace-rounds'))
   .option('--tol <tol>', 'relative change of ℓ that stops EM', num('--tol'))
   .option('--ridge <lambda>', 'ridge λ (the page uses 1e-4 for books)', num('--ridge'))
   .option('--seed <seed>', 'seed', int('--seed'), 1)
@@ -145,7 +146,7 @@ program
   .option('--quiet', 'no progress on stderr')
   .action(async (o) => {
     const params: Record<string, string | number> = { dataset: o.dataset, K: o.K, backend: o.backend, seed: o.seed };
-    for (const key of ['restarts', 'tol', 'ridge'] as const) if (o[key] !== undefined) params[key] = o[key];
+    for (const key of ['restarts', 'replaceRounds', 'tol', 'ridge'] as const) if (o[key] !== undefined) params[key] = o[key];
     const t0 = Date.now();
     const run = await runDemoPage(params, {
       onStatus: (text) => {

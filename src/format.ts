@@ -12,6 +12,10 @@ export function formatPageReport(r: import('../app/protocol.ts').PageReport): st
   const ll = r.logLikPerSample;
   lines.push(`ℓ/N train ${ll.train.toFixed(5)}${ll.heldout !== undefined ? `   held-out ${ll.heldout.toFixed(5)}` : ''}${ll.truth !== undefined ? `   at the truth ${ll.truth.toFixed(5)}` : ''}`);
   lines.push(`${r.converged ? 'converged' : `NOT converged (${r.stopReason})`} after ${r.iterations} EM iterations`);
+  if (r.replacement) {
+    const x = r.replacement;
+    lines.push(`component replacement: ${x.kept} of ${x.trials} trials kept, objective +${x.gain.toFixed(1)} nats (ended: ${x.stopReason})`);
+  }
   const t = r.timings;
   lines.push(
     `time: load ${t.loadMs.toFixed(0)} ms, setup ${t.setupMs.toFixed(0)} ms, starts ${t.initMs.toFixed(0)} ms, EM ${(t.emMs / 1000).toFixed(1)} s ` +

@@ -64,6 +64,19 @@ describe('the softmix command', () => {
     expect(dflt.eSteps).toBeLessThan(noNewton.eSteps);
   });
 
+  it('--replace-rounds runs component replacement and reports its trials', async () => {
+    const common = ['fit', '--features', join(dir, 'features.npy'), '--counts', join(dir, 'counts.npy'), '--K', '3', '--restarts', '0', '--tol', '1e-10', '--backend', 'cpu', '--quiet'];
+    const [off, on] = await Promise.all([softmix(...common), softmix(...common, '--replace-rounds', '1')]).then((rs) => rs.map((r) => JSON.parse(r.stdout)));
+    expect(off.replacement).toBeNull();
+    expect(on.replacement.trials.length).toBeGreaterThanOrEqual(1);
+    expect(on.replacement.trials.length).toBeLessThanOrEqual(3);
+    expect(on.eSteps).toBeGreaterThan(off.eSteps);
+    expect(on.objective).toBeGreaterThanOrEqual(off.objective - 1e-8 * Math.abs(off.objective));
+    const bad = await softmix(...common, '--replace-rounds', '-1').then(() => null, (e) => e);
+    expect(bad?.code).toBe(2);
+    expect(bad.stderr).toMatch(/replaceRounds must be an integer ≥ 0, got -1/);
+  });
+
   it('fit reads CSV and an explicit --init file, and --out writes the JSON', async () => {
     const x = parseNpy(readFileSync(join(dir, 'features.npy')));
     const rows: string[] = ['f1,f2,f3,f4,f5'];
