@@ -9,7 +9,7 @@
 import { Command } from 'commander';
 import { loadBooks } from '../src/datasets/books-node.ts';
 import { fitSoftmaxMixture, type FitOptions } from '../src/fit.ts';
-import { logLikelihood, mixtureLogProbabilities } from '../src/model.ts';
+import { booksScores } from './books-scores.ts';
 
 const opts = new Command()
   .option('--ridge <lambda>', 'ridge λ', '1e-4')
@@ -29,11 +29,6 @@ const rounds = opts.rounds.split(',').map((s) => {
 });
 
 const books = loadBooks();
-const total = (c: ArrayLike<number>): number => {
-  let s = 0;
-  for (let j = 0; j < c.length; j++) s += c[j];
-  return s;
-};
 const variants: { name: string; options: Partial<FitOptions> }[] = [
   ...rounds.map((r) => ({ name: r === 0 ? 'default' : `default, ${r} replacement round${r > 1 ? 's' : ''}`, options: { replaceRounds: r } })),
   ...(opts.plain ? [{ name: 'plain EM (--no-accelerate)', options: { accelerate: false } }] : []),
@@ -48,8 +43,7 @@ for (const v of variants) {
     { features: books.features, p: books.p, L: books.L, counts: books.countsTrain },
     { K: 6, backend: 'cpu', ridge, tol, ...v.options },
   );
-  const logPi = mixtureLogProbabilities(books.features, books.p, books.L, { alpha: Float64Array.from(fit.alpha), theta: Float64Array.from(fit.theta.flat()) });
-  const heldout = logLikelihood(books.countsHeldout, logPi) / total(books.countsHeldout);
+  const { heldout } = booksScores(books, fit);
   // E-steps over the whole fit: every start's screening, the continued start, the trials
   const eSteps = fit.starts.reduce((s, st) => s + st.eSteps, 0);
   const trials = fit.replacement ? `${fit.replacement.trials.length} (${fit.replacement.trials.filter((t) => t.accepted).length})` : '—';

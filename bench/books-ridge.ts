@@ -9,7 +9,7 @@
 import { Command } from 'commander';
 import { loadBooks } from '../src/datasets/books-node.ts';
 import { fitSoftmaxMixture } from '../src/fit.ts';
-import { logLikelihood, mixtureLogProbabilities } from '../src/model.ts';
+import { booksScores } from './books-scores.ts';
 
 const opts = new Command()
   .option('--ridges <list>', 'comma-separated ridges λ', '1e-3,3e-4,1e-4,3e-5,1e-5,1e-6,0')
@@ -23,11 +23,6 @@ const ridges = opts.ridges.split(',').map((s) => {
 });
 
 const books = loadBooks();
-const total = (c: ArrayLike<number>): number => {
-  let s = 0;
-  for (let j = 0; j < c.length; j++) s += c[j];
-  return s;
-};
 console.log('| λ | ℓ/N train | ℓ/N held-out | max \\|θ_k\\| | E-steps | stop | s |');
 console.log('|---:|---:|---:|---:|---:|---|---:|');
 for (const ridge of ridges) {
@@ -36,9 +31,7 @@ for (const ridge of ridges) {
     { features: books.features, p: books.p, L: books.L, counts: books.countsTrain },
     { K: 6, backend: 'cpu', ridge, tol: Number(opts.tol) },
   );
-  const logPi = mixtureLogProbabilities(books.features, books.p, books.L, { alpha: Float64Array.from(fit.alpha), theta: Float64Array.from(fit.theta.flat()) });
-  const train = logLikelihood(books.countsTrain, logPi) / total(books.countsTrain);
-  const heldout = logLikelihood(books.countsHeldout, logPi) / total(books.countsHeldout);
+  const { train, heldout } = booksScores(books, fit);
   const maxNorm = Math.max(...fit.theta.map((t) => Math.hypot(...t)));
   const seconds = (performance.now() - t0) / 1000;
   console.log(`| ${ridge} | ${train.toFixed(5)} | ${heldout.toFixed(5)} | ${maxNorm.toFixed(1)} | ${fit.eSteps} | ${fit.stopReason} | ${seconds.toFixed(0)} |`);
