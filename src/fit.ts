@@ -322,6 +322,10 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
         ...outcome.fit,
         iterations: final.iterations + outcome.trials.reduce((s, t) => s + t.iterations, 0),
         eSteps: final.eSteps + outcome.eSteps,
+        newtonSteps: final.newtonSteps + outcome.work.newtonSteps,
+        rejectedSteps: final.rejectedSteps + outcome.work.rejectedSteps,
+        localNewtonSteps: final.localNewtonSteps + outcome.work.localNewtonSteps,
+        localNewtonRejected: final.localNewtonRejected + outcome.work.localNewtonRejected,
         trace: [...final.trace, ...kept],
         warnings: outcome.fit === final ? final.warnings : [...final.warnings, ...outcome.fit.warnings],
       };

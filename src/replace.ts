@@ -38,6 +38,8 @@ export interface ReplacementOutcome {
   trials: ReplacementTrial[];
   /** E-steps of every trial (accepted or not) and of the residual passes */
   eSteps: number;
+  /** the EM work counters of EmResult, summed over every trial */
+  work: Pick<EmResult, 'newtonSteps' | 'rejectedSteps' | 'localNewtonSteps' | 'localNewtonRejected'>;
   /** why the search ended */
   stopReason: 'no-gain' | 'rounds' | 'no-residual';
 }
@@ -59,10 +61,11 @@ export async function replaceComponents(engine: Engine, K: number, fit: EmResult
   const trials: ReplacementTrial[] = [];
   let current = fit;
   let eSteps = 0;
+  const work = { newtonSteps: 0, rejectedSteps: 0, localNewtonSteps: 0, localNewtonRejected: 0 };
   for (let round = 0; round < o.rounds; round++) {
     const candidate = await residualComponent(engine, K, current, o);
     eSteps++; // the residual pass is an E-step's pass over the data
-    if (!candidate) return { fit: current, trials, eSteps, stopReason: 'no-residual' };
+    if (!candidate) return { fit: current, trials, eSteps, work, stopReason: 'no-residual' };
     const order = [...current.alpha.keys()].sort((a, b) => current.alpha[a] - current.alpha[b]);
     let gained: EmResult | null = null;
     for (const k of order) {
@@ -74,6 +77,7 @@ export async function replaceComponents(engine: Engine, K: number, fit: EmResult
       theta.set(candidate.theta, k * L);
       const run = await o.climb({ kind: 'explicit', alpha, theta });
       eSteps += run.eSteps;
+      for (const key of Object.keys(work) as (keyof typeof work)[]) work[key] += run[key];
       const accepted = run.stopReason === 'tol' && run.objective > current.objective + o.minGain;
       trials.push({ round, replacedWeight: current.alpha[k], objective: run.objective, iterations: run.iterations, eSteps: run.eSteps, accepted });
       if (accepted) {
@@ -81,10 +85,10 @@ export async function replaceComponents(engine: Engine, K: number, fit: EmResult
         break;
       }
     }
-    if (!gained) return { fit: current, trials, eSteps, stopReason: 'no-gain' };
+    if (!gained) return { fit: current, trials, eSteps, work, stopReason: 'no-gain' };
     current = gained;
   }
-  return { fit: current, trials, eSteps, stopReason: 'rounds' };
+  return { fit: current, trials, eSteps, work, stopReason: 'rounds' };
 }
 
 /**
