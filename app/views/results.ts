@@ -28,6 +28,8 @@ function summary(fit: FitResult, report: PageReport): HTMLElement {
     ['EM iterations', `${fit.iterations}${fit.converged ? ', converged' : ` — stopped: ${fit.stopReason}`}`],
     ['|∇(ℓ/N)| at the end', num(fit.gradientNorm, 3)],
   );
+  const rep = report.replacement;
+  if (rep) entries.push(['component replacement', `${rep.kept} of ${rep.trials} trials kept, +${rep.gain.toFixed(1)} nats`]);
   if (report.error) entries.push(['max |θ̂ − θ| (truth)', num(report.error.thetaError, 4)]);
   entries.push(['time', ms(report.timings.totalMs)]);
   return el('dl', { class: 'summary' }, ...entries.map(([k, v]) => el('div', {}, el('dt', {}, k), el('dd', {}, v))));
