@@ -347,7 +347,8 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
     const criteria = informationCriteria(final.logLik, K, L, N);
     const theta: number[][] = [];
     for (let k = 0; k < K; k++) theta.push(Array.from(sorted.theta.subarray(k * L, k * L + L)));
-    const itersAll = records.reduce((s, r) => s + r.iterations, 0) + (screening ? final.iterations - best!.run.iterations : 0);
+    // the records hold every start's iterations, the continued start's in full (set above)
+    const itersAll = records.reduce((s, r) => s + r.iterations, 0);
     return {
       K,
       p,

@@ -30,6 +30,17 @@ describe('fitSoftmaxMixture on the cpu backend', () => {
     expect(fit.warnings).toEqual([]);
   });
 
+  it('"per iteration" averages over every start\'s iterations, each counted once', async () => {
+    const sim = simulate({ p: 1000, L: 6, K: 3, N: 1e6, thetaNorm: 1.5, seed: 3 });
+    // a short screening, so that the best start continues after it
+    const fit = await fitSoftmaxMixture({ features: sim.features, p: sim.p, L: sim.L, counts: sim.counts }, { K: 3, restarts: 2, screenIters: 3, backend: 'cpu' });
+    const continued = fit.starts.find((st) => st.finalLogLik !== null)!;
+    expect(continued.iterations).toBeGreaterThan(3);
+    const iterations = fit.starts.reduce((s, st) => s + st.iterations, 0);
+    expect(fit.timings.perIterationMs * iterations).toBeCloseTo(fit.timings.emMs, 6);
+    expect(fit.stats.perIteration.passes * iterations).toBeCloseTo(fit.stats.passes, 6);
+  });
+
   it('counts and the equivalent raw samples give the same fit', async () => {
     const sim = simulate({ p: 300, L: 3, K: 2, N: 30000, seed: 8, keepSamples: true });
     const base = { features: sim.features, p: sim.p, L: sim.L };
