@@ -60,6 +60,13 @@ export const SHORT_VARIANTS: Variant[] = [PLAIN, SQUAREM_ONLY, DEFAULT];
  * they end at different maxima from one start, which maximum a start leads to is not a
  * property of the start alone, and no accelerated EM can be expected to follow plain EM there.
  */
+/**
+ * The default with component replacement (src/replace.ts) after it converges, against plain
+ * EM and the default (--variants replace): on the books, which maximum a start reaches is
+ * decided by search.
+ */
+export const REPLACE: Variant[] = [PLAIN, DEFAULT, { name: 'default + component replacement (6 rounds at most)', options: { replaceRounds: 6 } }];
+
 export const PLAIN_PAIR: Variant[] = [PLAIN, { name: 'plain EM, 2 Newton steps per M-step', options: { accelerate: false, maxNewtonSteps: 2 } }];
 
 export interface Setting {
@@ -147,7 +154,8 @@ export async function runSetting(
       ridge: setting.ridge ?? 0,
       ...v.options,
       onIteration: (i) => {
-        if (`${i.start}/${i.phase}` !== run) {
+        // a new EM run: another start or phase, or the next replacement trial (its count restarts)
+        if (`${i.start}/${i.phase}` !== run || i.eSteps < eStepsOfRun) {
           run = `${i.start}/${i.phase}`;
           eStepsOfEndedRuns += eStepsOfRun;
         }
@@ -224,7 +232,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const program = new Command()
     .option('--settings <which>', 'sim, books or all', 'all')
     .option('--starts <seeds>', "comma-separated random start seeds; 'default' for the fit's own starts (screened); 'each' (or fit-0 … fit-4) for each of them alone", '12345')
-    .option('--variants <which>', 'grid (every variant), default (plain EM, SQUAREM alone, the default), plain-pair (two plain EMs) or design (the default against the design-preconditioned M-step)', 'grid')
+    .option('--variants <which>', 'grid (every variant), default (plain EM, SQUAREM alone, the default), plain-pair (two plain EMs), design (the default against the design-preconditioned M-step) or replace (plain EM, the default, the default with component replacement)', 'grid')
     .option('--ridge <lambda>', 'ridge λ of the books setting', '1e-4')
     .option('--out <file>', 'write the results as JSON')
     .parse();
@@ -245,7 +253,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   for (const s of settings) {
     const grid = opts.variants === 'grid' && !s.name.startsWith('books');
     for (const seed of seeds) {
-      const variants = opts.variants === 'plain-pair' ? PLAIN_PAIR : opts.variants === 'design' ? [DEFAULT, DESIGN_NR] : grid ? VARIANTS : SHORT_VARIANTS;
+      const named: Record<string, Variant[]> = { 'plain-pair': PLAIN_PAIR, design: [DEFAULT, DESIGN_NR], replace: REPLACE };
+      const variants = named[opts.variants] ?? (grid ? VARIANTS : SHORT_VARIANTS);
       const r = await runSetting(s, 'cpu', fitSoftmaxMixture, variants, seed);
       results.push(r);
       console.error(summaryTable([r]));
