@@ -23,7 +23,7 @@ const ridges = opts.ridges.split(',').map((s) => {
 });
 
 const books = loadBooks();
-console.log('| λ | ℓ/N train | ℓ/N held-out | max \\|θ_k\\| | E-steps | stop | s |');
+console.log('| λ | ℓ/N train | ℓ/N held-out | max \\|θ_k\\| | E-steps (continued start) | stop | s |');
 console.log('|---:|---:|---:|---:|---:|---|---:|');
 for (const ridge of ridges) {
   const t0 = performance.now();
