@@ -45,6 +45,25 @@ describe('full EM on WebGPU', () => {
     expect(gpu.stats.bytesRead / gpu.stats.passes).toBeLessThan(256 * perPartial * 8);
   });
 
+  it('component replacement takes a WebGPU fit off a symmetric saddle to the cpu maximum', async () => {
+    // As in test/replace.test.ts: two identical components on atom 0, one on atom 1. The
+    // GPU computes identical columns identically, so EM alone stays on the saddle.
+    const sim = simulate({ p: 1500, L: 4, K: 3, N: 200000, thetaNorm: 3, seed: 9 });
+    const data = { features: sim.features, p: sim.p, L: 4, counts: sim.counts };
+    const t = sim.truth.theta;
+    const stuck = { alpha: [1 / 3, 1 / 3, 1 / 3], theta: [Array.from(t.subarray(0, 4)), Array.from(t.subarray(0, 4)), Array.from(t.subarray(4, 8))] };
+    const common = { K: 3, restarts: 0, tol: 1e-10, maxIter: 400 };
+    const gpuStuck = await fitSoftmaxMixture(data, { ...common, init: stuck, backend: 'webgpu' });
+    const gpu = await fitSoftmaxMixture(data, { ...common, init: stuck, backend: 'webgpu', replaceRounds: 2 });
+    const cpu = await fitSoftmaxMixture(data, { ...common, init: { alpha: sim.truth.alpha, theta: sim.truth.theta }, backend: 'cpu' });
+    expect(gpu.replacement!.trials.some((tr) => tr.accepted)).toBe(true);
+    expect(gpu.logLik - gpuStuck.logLik).toBeGreaterThan(1000);
+    // the same maximum as the float64 fit, to the float32 agreement of full fits (above)
+    expect(Math.abs(gpu.logLik - cpu.logLik)).toBeLessThan(1e-5 * Math.abs(cpu.logLik));
+    const m = matchComponents({ alpha: gpu.alpha, theta: gpu.theta.flat() }, { alpha: cpu.alpha, theta: cpu.theta.flat() }, 3, 4);
+    expect(m.alphaError).toBeLessThan(1e-3);
+  });
+
   it('counts raw samples on the GPU and fits them like the counts', async () => {
     const sim = simulate({ p: 700, L: 3, K: 2, N: 70000, seed: 5, keepSamples: true });
     const base = { features: sim.features, p: sim.p, L: sim.L };
