@@ -95,8 +95,9 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
     lse: plan.section(lseChain.buffer, lseChain.n, 2 * K),
   };
   if (mode === 'logPartition') return layout;
-  if (mode === 'pairs') return buildPairs(plan, layout, { K, C, slices, state, narrowAt, wideAt, nNarrow, nWide, scores });
-  if (mode === 'residual') return buildResidual(plan, layout, { K, C, slices, state, narrowAt, wideAt, nNarrow, nWide, scores }, N);
+  const posterior: PosteriorArgs = { K, slices, state, narrowAt, wideAt, nNarrow, nWide, scores };
+  if (mode === 'pairs') return buildPairs(plan, layout, posterior);
+  if (mode === 'residual') return buildResidual(plan, layout, posterior, N);
 
   // Phase 2: weights (n r or σ), their sums, Σ w x.
   const e1 = plan.buffer('weight partials', nNarrow * K * 4);
@@ -137,9 +138,8 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
 }
 
 /** What phase 1 leaves for the posterior-weight modes (pairs, residual). */
-interface PairsArgs {
+interface PosteriorArgs {
   K: number;
-  C: number;
   slices: readonly Slice[];
   /** the component state phase 1 wrote */
   state: GPUBuffer;
@@ -150,26 +150,38 @@ interface PairsArgs {
   scores: (sl: Slice) => Dispatch;
 }
 
-/** Phases 2 and 3 of mode 'pairs': C = K(K+1)/2 pair-weight columns, their Σw, Σwx, Σwxxᵀ. */
-function buildPairs(plan: Plan<SoftmaxLayout>, layout: SoftmaxLayout, a: PairsArgs): SoftmaxLayout {
-  const { kernels, L, chunks, s, w } = plan.env;
-  const { K, C, slices } = a;
-  const T = packedSize(L);
-  const pairWeights = (sl: Slice, partials: GPUBuffer, outOffset: number) =>
-    kernels.estep.pairs({ s, state: a.state, w, partials, rows: sl.rows, K, outOffset, counts: chunks[sl.chunk].counts, rowStart: sl.rowStart });
-  const multi = slices.length > 1;
-  const e1 = plan.buffer('pair weight partials', a.nNarrow * C * 4);
-  const w1 = plan.buffer('pair weighted-sum partials', a.nWide * C * L * 4);
-  slices.forEach((sl, i) => {
-    if (multi) plan.push(a.scores(sl));
-    plan.push(pairWeights(sl, e1, a.narrowAt[i]));
+/** Writes a slice's C weight columns into the scratch w, with their Σ partials at `outOffset` of `partials`. */
+type WriteWeights = (sl: Slice, partials: GPUBuffer, outOffset: number) => Dispatch;
+
+/**
+ * Phase 2 of the posterior-weight modes: per slice (scores again when there are several)
+ * the C weight columns, then Σw and Σwx over all slices into layout.weights / layout.wsum.
+ */
+function sumWeightColumns(plan: Plan<SoftmaxLayout>, layout: SoftmaxLayout, a: PosteriorArgs, C: number, write: WriteWeights, label: string): void {
+  const { kernels, L, chunks, w } = plan.env;
+  const e1 = plan.buffer(`${label} weight partials`, a.nNarrow * C * 4);
+  const w1 = plan.buffer(`${label} weighted-sum partials`, a.nWide * C * L * 4);
+  a.slices.forEach((sl, i) => {
+    if (a.slices.length > 1) plan.push(a.scores(sl));
+    plan.push(write(sl, e1, a.narrowAt[i]));
     plan.push(kernels.wsum.dispatch({ x: chunks[sl.chunk].x, w, partials: w1, rowStart: sl.rowStart, rows: sl.rows, K: C, L, outOffset: a.wideAt[i] }));
   });
-  layout.weights = plan.mergeSums('pair weights', e1, a.nNarrow, C).section;
-  layout.wsum = plan.mergeSums('pair weighted-sum', w1, a.nWide, C * L).section;
+  layout.weights = plan.mergeSums(`${label} weights`, e1, a.nNarrow, C).section;
+  layout.wsum = plan.mergeSums(`${label} weighted-sum`, w1, a.nWide, C * L).section;
+}
+
+/** Phases 2 and 3 of mode 'pairs': C = K(K+1)/2 pair-weight columns, their Σw, Σwx, Σwxxᵀ. */
+function buildPairs(plan: Plan<SoftmaxLayout>, layout: SoftmaxLayout, a: PosteriorArgs): SoftmaxLayout {
+  const { kernels, L, chunks, s, w } = plan.env;
+  const { K, slices } = a;
+  const C = (K * (K + 1)) / 2;
+  const T = packedSize(L);
+  const pairWeights: WriteWeights = (sl, partials, outOffset) =>
+    kernels.estep.pairs({ s, state: a.state, w, partials, rows: sl.rows, K, outOffset, counts: chunks[sl.chunk].counts, rowStart: sl.rowStart });
+  sumWeightColumns(plan, layout, a, C, pairWeights, 'pair');
   const zeroCenter = plan.buffer('zero center', C * L * 4); // WebGPU buffers start zeroed
   const g1 = plan.buffer('pair weighted-gram partials', a.nWide * C * T * 4);
-  const discard = multi ? plan.buffer('discarded pair partials', Math.max(...slices.map((sl) => EStepKernel.partialCount(sl.rows))) * C * 4) : null;
+  const discard = slices.length > 1 ? plan.buffer('discarded pair partials', Math.max(...slices.map((sl) => EStepKernel.partialCount(sl.rows))) * C * 4) : null;
   slices.forEach((sl, i) => {
     if (discard) plan.push(a.scores(sl), pairWeights(sl, discard, 0));
     plan.push(kernels.gram.dispatch({ x: chunks[sl.chunk].x, w, center: zeroCenter, partials: g1, rowStart: sl.rowStart, rows: sl.rows, K: C, L, outOffset: a.wideAt[i] }));
@@ -179,17 +191,10 @@ function buildPairs(plan: Plan<SoftmaxLayout>, layout: SoftmaxLayout, a: PairsAr
 }
 
 /** Phase 2 of mode 'residual': one weight column (n_j − N π_j)_+, its Σw and Σwx. */
-function buildResidual(plan: Plan<SoftmaxLayout>, layout: SoftmaxLayout, a: PairsArgs, N: number): SoftmaxLayout {
-  const { kernels, L, chunks, s, w } = plan.env;
-  const e1 = plan.buffer('residual weight partials', a.nNarrow * 4);
-  const w1 = plan.buffer('residual weighted-sum partials', a.nWide * L * 4);
-  a.slices.forEach((sl, i) => {
-    const chunk = chunks[sl.chunk];
-    if (a.slices.length > 1) plan.push(a.scores(sl));
-    plan.push(kernels.estep.residual({ s, state: a.state, w, partials: e1, rows: sl.rows, K: a.K, outOffset: a.narrowAt[i], counts: chunk.counts, rowStart: sl.rowStart, N }));
-    plan.push(kernels.wsum.dispatch({ x: chunk.x, w, partials: w1, rowStart: sl.rowStart, rows: sl.rows, K: 1, L, outOffset: a.wideAt[i] }));
-  });
-  layout.weights = plan.mergeSums('residual weights', e1, a.nNarrow, 1).section;
-  layout.wsum = plan.mergeSums('residual weighted-sum', w1, a.nWide, L).section;
+function buildResidual(plan: Plan<SoftmaxLayout>, layout: SoftmaxLayout, a: PosteriorArgs, N: number): SoftmaxLayout {
+  const { kernels, chunks, s, w } = plan.env;
+  const residualWeights: WriteWeights = (sl, partials, outOffset) =>
+    kernels.estep.residual({ s, state: a.state, w, partials, rows: sl.rows, K: a.K, outOffset, counts: chunks[sl.chunk].counts, rowStart: sl.rowStart, N });
+  sumWeightColumns(plan, layout, a, 1, residualWeights, 'residual');
   return layout;
 }
