@@ -24,11 +24,8 @@ function perSample(data: LoadedData, counts: ArrayLike<number>, alpha: number[],
 
 function replacementSummary(fit: FitResult): PageReport['replacement'] {
   if (!fit.replacement) return undefined;
-  const { trials, stopReason } = fit.replacement;
-  const kept = trials.filter((t) => t.accepted);
-  // the trace ends with the kept trials' objectives, after the climb's own last point
-  const before = fit.trace[fit.trace.length - 1 - kept.length];
-  return { trials: trials.length, kept: kept.length, gain: kept.length > 0 ? fit.objective - before : 0, stopReason };
+  const { trials, stopReason, objectiveBefore } = fit.replacement;
+  return { trials: trials.length, kept: trials.filter((t) => t.accepted).length, gain: fit.objective - objectiveBefore, stopReason };
 }
 
 export function summarise(data: LoadedData, fit: FitResult, loadMs: number, fitWallMs: number): PageReport {

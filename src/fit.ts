@@ -128,7 +128,7 @@ export interface FitResult {
   /** ℓ after each iteration of the start that was continued (screening included), then the end of each kept replacement */
   trace: number[];
   /** component replacement (replaceRounds > 0): every trial, and why the search ended; null when off */
-  replacement: { trials: ReplacementTrial[]; stopReason: ReplacementOutcome['stopReason'] } | null;
+  replacement: { objectiveBefore: number; trials: ReplacementTrial[]; stopReason: ReplacementOutcome['stopReason'] } | null;
   timings: { setupMs: number; initMs: number; emMs: number; totalMs: number; perIterationMs: number };
   /**
    * device work over the whole fit (starting points, screening, EM, the final check), and
@@ -304,6 +304,7 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
     }
     let replacement: FitResult['replacement'] = null;
     if (o.replaceRounds > 0) {
+      const fit0Objective = final.objective;
       const outcome = await replaceComponents(engine, K, final, {
         rounds: o.replaceRounds,
         // beyond the convergence scale, and beyond the device's rounding of ℓ
@@ -329,7 +330,7 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
         trace: [...final.trace, ...kept],
         warnings: outcome.fit === final ? final.warnings : [...final.warnings, ...outcome.fit.warnings],
       };
-      replacement = { trials: outcome.trials, stopReason: outcome.stopReason };
+      replacement = { objectiveBefore: fit0Objective, trials: outcome.trials, stopReason: outcome.stopReason };
     }
     if (screening || replacement) {
       records[best!.index].finalLogLik = final.logLik;
