@@ -129,7 +129,8 @@ export async function runSetting(
   const data = makeDataset(setting.data);
   const design = designStats(data);
   // One random start, or ('default') the fit's own starts — MoM or a subspace start plus 4
-  // subspace restarts, each screened for 20 iterations, the best continued — from seed 1,
+  // subspace restarts, screened by successive halving (5, 10, 20 iterations), the best
+  // continued — from seed 1,
   // or ('fit-i') the i-th of those starts alone, run to convergence without screening.
   const starts: Partial<FitOptions> =
     startSeed === 'default'

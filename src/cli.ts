@@ -79,7 +79,7 @@ program
   .requiredOption('--K <K>', 'number of components', int('--K'))
   .option('--init <init>', 'mom, subspace, random, or a JSON file with { alpha, theta }', 'mom')
   .option('--restarts <R>', 'more starts: subspace starts (random ones with --init random)', int('--restarts'), 4)
-  .option('--screen-iters <n>', 'EM iterations per start before the best continues', int('--screen-iters'), 20)
+  .option('--screen-iters <n>', 'EM iterations of screening (successive halving: the better half of the starts run on, twice as long, until one is left after this many)', int('--screen-iters'), 20)
   .addOption(new Option('--backend <backend>', 'where the passes over p run').choices(['cpu', 'webgpu', 'auto']).default('cpu'))
   .option('--tol <tol>', 'relative change of ℓ that stops EM', num('--tol'), 1e-8)
   .option('--max-iter <n>', 'EM iterations at most', int('--max-iter'), 1000)

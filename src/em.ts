@@ -32,6 +32,12 @@ export interface EmOptions {
   tol: number;
   /** EM map evaluations (M-steps) at most */
   maxIter: number;
+  /**
+   * pause at the first end of a whole step of the method (an EM step, a SQUAREM cycle, a
+   * Newton step) at or after this many M-steps, to be resumed later (`resume`); a soft
+   * budget for screening, where maxIter would cut a SQUAREM cycle into plain EM steps
+   */
+  pauseAfter?: number;
   ridge: number;
   /** accelerate the EM map (default true) */
   accelerate?: boolean;
@@ -50,6 +56,12 @@ export interface EmOptions {
    */
   localNewton?: boolean;
   signal?: AbortSignal;
+  /**
+   * carry on where an earlier run stopped (its `resume`): the start is taken as evaluated
+   * there, and SQUAREM's step bound and the convergence history continue, so a run split in
+   * pieces (screening) follows nearly the path of one run
+   */
+  resume?: EmResume;
   /** called after every accepted update with the new ℓ and objective */
   onIteration?: (info: IterationInfo) => void;
 }
@@ -69,6 +81,21 @@ export interface IterationInfo {
 }
 
 export type StopReason = 'tol' | 'maxIter' | 'collapsed';
+
+/** What a run needs to carry on later without repeating work: see EmOptions.resume. */
+export interface EmResume {
+  /** the last accepted point, with its E-step */
+  state: State;
+  /** SQUAREM's bound on the step length */
+  stepMax: number;
+  /** gains of the whole steps so far (the convergence test looks at the last two) */
+  stepGains: number[];
+  /** M-steps so far (the Newton–Raphson phase's budget is a share of them) */
+  iterations: number;
+  /** the Newton–Raphson phase, with its mode and budget (null when off) */
+  newton: LocalNewton | null;
+  newtonOff: boolean;
+}
 
 export interface EmResult {
   alpha: Float64Array;
@@ -93,6 +120,8 @@ export interface EmResult {
   /** Newton–Raphson attempts that failed: ℓ_λ not concave there, or the step lowered it */
   localNewtonRejected: number;
   warnings: string[];
+  /** where this run stopped, for EmOptions.resume */
+  resume: EmResume;
 }
 
 export const DEFAULT_NEWTON: NewtonOptions = {
@@ -176,7 +205,7 @@ export async function runEm(
     return { alpha, theta: m.theta };
   };
 
-  let current = await evaluate({ alpha: Float64Array.from(start.alpha), theta: Float64Array.from(start.theta) });
+  let current = options.resume?.state ?? (await evaluate({ alpha: Float64Array.from(start.alpha), theta: Float64Array.from(start.theta) }));
   checkFinite(current.e.logLik, 0);
   const trace = [current.objective];
   let stopReason: StopReason = 'maxIter';
@@ -206,20 +235,24 @@ export async function runEm(
   // Convergence is judged on the gain of whole steps of the method (one EM step, one SQUAREM
   // cycle, one Anderson step): within a cycle, the small gain of the stabilising EM step
   // after a long extrapolation says nothing about the gain still to come.
-  const stepGains: number[] = [];
+  const stepGains: number[] = [...(options.resume?.stepGains ?? [])];
   const converged = (from: number): boolean => {
     stepGains.push(current.objective - from);
     return isConverged(stepGains, current.objective, options.tol);
   };
 
   const localNewtonWanted = accelerate && options.acceleration !== 'anderson' && (options.localNewton ?? K * (L + 1) <= LOCAL_NEWTON_MAX_DIM);
-  const newtonPhase = localNewtonWanted ? new LocalNewton(engine, K, options.ridge, options.tol) : null;
+  const resumed = options.resume;
+  const newtonPhase = resumed ? resumed.newton : localNewtonWanted ? new LocalNewton(engine, K, options.ridge, options.tol) : null;
+  const newtonAtStart = { steps: newtonPhase?.steps ?? 0, rejected: newtonPhase?.rejected ?? 0 };
+  // M-steps of the runs this one resumes
+  const priorIterations = resumed?.iterations ?? 0;
   // set when the device cannot hold the pair moments: the rest of the run is SQUAREM
-  let newtonOff = false;
+  let newtonOff = resumed?.newtonOff ?? false;
   /** One Newton–Raphson attempt (local-newton.ts); 'stop' when it certifies a maximum. */
   const tryNewton = async (): Promise<'stop' | 'go on'> => {
     const statsAtTheta = cached?.theta === current.theta ? cached.stats : undefined;
-    const attempt = await newtonPhase!.attempt(current, statsAtTheta, iterations, evaluate);
+    const attempt = await newtonPhase!.attempt(current, statsAtTheta, priorIterations + iterations, evaluate);
     if (attempt.outcome === 'accepted') {
       iterations++;
       accept(attempt.state);
@@ -230,10 +263,10 @@ export async function runEm(
     return attempt.outcome === 'stationary' ? 'stop' : 'go on';
   };
   const history: { u: Float64Array; g: Float64Array }[] = [];
-  let stepMax = 1;
+  let stepMax = options.resume?.stepMax ?? 1;
   const map = { mStep, evaluate };
   try {
-    while (iterations < options.maxIter) {
+    while (iterations < options.maxIter && !(options.pauseAfter !== undefined && iterations >= options.pauseAfter)) {
       const from = current.objective;
       if (accelerate && options.acceleration === 'anderson') {
         // Anderson acceleration (type II, window m) of the EM map in u = (log α, Θ).
@@ -293,8 +326,27 @@ export async function runEm(
     stopReason,
     newtonSteps,
     warnings,
-    localNewtonSteps: newtonPhase?.steps ?? 0,
-    localNewtonRejected: newtonPhase?.rejected ?? 0,
+    localNewtonSteps: (newtonPhase?.steps ?? 0) - newtonAtStart.steps,
+    localNewtonRejected: (newtonPhase?.rejected ?? 0) - newtonAtStart.rejected,
+    resume: { state: current, stepMax, stepGains, iterations: priorIterations + iterations, newton: newtonPhase, newtonOff },
+  };
+}
+
+/**
+ * One run out of `first` and `more`, the run resumed from it (EmOptions.resume): `more`'s
+ * end, both runs' work, one trace.
+ */
+export function appendRun(first: EmResult, more: EmResult): EmResult {
+  return {
+    ...more,
+    iterations: first.iterations + more.iterations,
+    eSteps: first.eSteps + more.eSteps,
+    rejectedSteps: first.rejectedSteps + more.rejectedSteps,
+    trace: [...first.trace, ...more.trace.slice(1)],
+    newtonSteps: first.newtonSteps + more.newtonSteps,
+    localNewtonSteps: first.localNewtonSteps + more.localNewtonSteps,
+    localNewtonRejected: first.localNewtonRejected + more.localNewtonRejected,
+    warnings: [...first.warnings, ...more.warnings],
   };
 }
 

@@ -4,7 +4,8 @@
  */
 import { makeDataset, designStats, type DatasetInput } from './data.ts';
 import { createEngine, webGpuAvailable, type BackendChoice } from './engine.ts';
-import { logOf, runEm, type EmResult, type IterationInfo, type StopReason } from './em.ts';
+import { appendRun, logOf, runEm, type EmResult, type IterationInfo, type StopReason } from './em.ts';
+import { halvingSchedule, screenStarts } from './screening.ts';
 import { checkParams, sortByWeight } from './model.ts';
 import { inverseSqrt, type StartKind, type StartPoint } from './starts.ts';
 import { buildStarts, type InitKind } from './initialize.ts';
@@ -28,9 +29,13 @@ export interface FitOptions {
    * subspace start with the reason in warnings), 'subspace', 'random' (seeded), or explicit
    */
   init?: InitKind | ExplicitInit;
-  /** more starts (subspace starts; random ones when init is 'random'), screened with a short EM run; default 4 */
+  /** more starts (subspace starts; random ones when init is 'random'), screened with short EM runs; default 4 */
   restarts?: number;
-  /** EM iterations each start gets before the best one continues (default 20) */
+  /**
+   * EM iterations of screening (default 20), by successive halving (src/screening.ts): every
+   * start runs screenIters/2^(r−1) iterations, the better half run on, twice as long, and so
+   * on over r = ⌈log₂ starts⌉ rungs, until the one left has had screenIters and continues
+   */
   screenIters?: number;
   backend?: BackendChoice;
   /** relative change of ℓ that ends the fit (default 1e-8) */
@@ -258,50 +263,45 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
         hessianEvery: o.hessianEvery,
       },
     };
-    const records: StartRecord[] = [];
-    let best: { index: number; run: EmResult } | null = null;
-    const screening = startPoints.length > 1;
-    for (let i = 0; i < startPoints.length; i++) {
+    const records: StartRecord[] = startPoints.map((start, i) => ({
+      index: i,
+      kind: start.kind,
+      seed: start.seed,
+      screenLogLik: null,
+      finalLogLik: null,
+      iterations: 0,
+      eSteps: 0,
+      timeMs: 0,
+    }));
+    /**
+     * Runs start i on from its run so far: in screening until it has had about `until`
+     * iterations in all (it pauses where a step of the method ends, so that resuming cuts
+     * nothing short), otherwise (until = null) to convergence or maxIter.
+     */
+    const advance = async (i: number, run: EmResult | null, until: number | null): Promise<EmResult> => {
       const ts = now();
-      const run = await runEm(engine, K, startPoints[i], design.covariance, {
+      const done = run?.iterations ?? 0;
+      const phase = until === null ? 'final' : 'screen';
+      const more = await runEm(engine, K, run ?? startPoints[i], design.covariance, {
         ...emBase,
-        maxIter: screening ? Math.min(o.screenIters, o.maxIter) : o.maxIter,
-        onIteration: (info) => options.onIteration?.({ ...info, start: i, phase: screening ? 'screen' : 'final' }),
+        maxIter: o.maxIter - done,
+        pauseAfter: until === null ? undefined : until - done,
+        resume: run?.resume,
+        onIteration: (info) => options.onIteration?.({ ...info, iteration: info.iteration + done, start: i, phase }),
       });
-      records.push({
-        index: i,
-        kind: startPoints[i].kind,
-        seed: startPoints[i].seed,
-        screenLogLik: screening ? run.logLik : null,
-        finalLogLik: screening ? null : run.logLik,
-        iterations: run.iterations,
-        eSteps: run.eSteps,
-        timeMs: now() - ts,
-      });
-      if (!best || run.objective > best.run.objective) best = { index: i, run };
-    }
-    let final = best!.run;
-    if (screening && final.stopReason === 'maxIter' && final.iterations < o.maxIter) {
-      const ts = now();
-      const more = await runEm(engine, K, final, design.covariance, {
-        ...emBase,
-        maxIter: o.maxIter - final.iterations,
-        onIteration: (info) =>
-          options.onIteration?.({ ...info, iteration: info.iteration + best!.run.iterations, start: best!.index, phase: 'final' }),
-      });
-      final = {
-        ...more,
-        iterations: final.iterations + more.iterations,
-        eSteps: final.eSteps + more.eSteps,
-        rejectedSteps: final.rejectedSteps + more.rejectedSteps,
-        trace: [...final.trace, ...more.trace.slice(1)],
-        newtonSteps: final.newtonSteps + more.newtonSteps,
-        localNewtonSteps: final.localNewtonSteps + more.localNewtonSteps,
-        localNewtonRejected: final.localNewtonRejected + more.localNewtonRejected,
-        warnings: [...final.warnings, ...more.warnings],
-      };
-      records[best!.index].timeMs += now() - ts;
-    }
+      const whole = run ? appendRun(run, more) : more;
+      const record = records[i];
+      record.iterations = whole.iterations;
+      record.eSteps = whole.eSteps;
+      record.timeMs += now() - ts;
+      if (phase === 'screen') record.screenLogLik = whole.logLik;
+      return whole;
+    };
+    const screened =
+      startPoints.length > 1 ? await screenStarts(startPoints.length, halvingSchedule(startPoints.length, o.screenIters), advance) : null;
+    const best = { index: screened?.best ?? 0 };
+    let final = screened ? screened.runs[best.index] : await advance(0, null, null);
+    if (final.stopReason === 'maxIter' && final.iterations < o.maxIter) final = await advance(best.index, final, null);
     let replacement: FitResult['replacement'] = null;
     if (o.replaceRounds > 0) {
       const fit0Objective = final.objective;
@@ -315,7 +315,7 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
           runEm(engine, K, start, design.covariance, {
             ...emBase,
             maxIter: o.maxIter,
-            onIteration: (info) => options.onIteration?.({ ...info, start: best!.index, phase: 'replace' }),
+            onIteration: (info) => options.onIteration?.({ ...info, start: best.index, phase: 'replace' }),
           }),
       });
       const kept = outcome.trials.filter((t) => t.accepted).map((t) => t.objective);
@@ -332,11 +332,9 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
       };
       replacement = { objectiveBefore: fit0Objective, trials: outcome.trials, stopReason: outcome.stopReason };
     }
-    if (screening || replacement) {
-      records[best!.index].finalLogLik = final.logLik;
-      records[best!.index].iterations = final.iterations;
-      records[best!.index].eSteps = final.eSteps;
-    }
+    records[best.index].finalLogLik = final.logLik;
+    records[best.index].iterations = final.iterations;
+    records[best.index].eSteps = final.eSteps;
     const emMs = now() - tEm;
     const gradientNorm = await stationarity(engine, final, K, o.ridge);
 

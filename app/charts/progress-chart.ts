@@ -1,6 +1,6 @@
 /**
- * The live chart: ℓ/N against the EM iteration, one line per start (screening runs, then
- * the best start continuing to convergence). Points arrive in batches from the worker and
+ * The live chart: ℓ/N against the EM iteration, one line per start (screening by successive
+ * halving, then the best start continuing to convergence). Points arrive in batches from the worker and
  * are drawn at most once per animation frame.
  */
 import uPlot from 'uplot';
