@@ -6,17 +6,16 @@
 //   w_jk    = n_j exp(t_jk − log π_j)          = n_j r_jk          → w (rows × K)
 //   ℓ_j     = n_j log π_j
 //
-// accExp and accLog come from exp-log.wgsl, appended by the wrapper.
+// accExp and accLog come from exp-log.wgsl, reduceColumns from column-tree.wgsl and pairAdd
+// from pair-add.wgsl, all appended by the wrapper.
 // An empty component carries b_k = −1e30 (finite sentinel): exp(t_jk − ·) is then
 // exactly 0 and never NaN.
 //
 // Partials, one per workgroup of 256 rows (64 invocations, 4 rows each: li + 64·i,
 // coalesced):
 //   partials[(outOffset + wg.x) · K + k] = Σ_j w_jk (= c_k): per component a depth-8
-//     binary tree over the 256 rows, two levels in registers ((r0 + r2) + (r1 + r3),
-//     r_i = row li + 64·i: the node order of a 256-wide stride-halving tree, so the sums
-//     are bitwise those of the former 256-invocation kernel), six in workgroup memory; up to 16 components (four vec4 lanes) share one tree of
-//     barriers, so K ≤ 16 costs 7 barriers per workgroup instead of 10 per 4 components;
+//     binary tree over the 256 rows (column-tree.wgsl's reduceColumns: two levels in
+//     registers, six in workgroup memory, up to 16 components per round of barriers);
 //   ell[outOffset + wg.x] = Σ_j ℓ_j as an unevaluated sum hi + lo of two f32
 //     (compensated: every tree node adds with TwoSum and keeps the rounding error),
 //     so ℓ is not limited by the f32 rounding of large partial sums (~u/2 · |ℓ|, which
@@ -66,64 +65,11 @@ const SLOTS: u32 = 4u; // vec4 slots per invocation and round: 16 components
 var<workgroup> red: array<vec4f, 256>; // slot c of invocation li at c · 64 + li
 var<workgroup> redPair: array<vec2f, 64>;
 
-// (hi, lo) + (hi, lo) with the rounding error of hi + hi kept (Knuth's TwoSum).
-fn pairAdd(a: vec2f, b: vec2f) -> vec2f {
-  let s = a.x + b.x;
-  let v = s - a.x;
-  var e = (a.x - (s - v)) + (b.x - v);
-  e = e + (a.y + b.y);
-  let hi = s + e;
-  return vec2f(hi, e - (hi - s));
-}
+// column-tree.wgsl's hooks: w has P.cols columns; ℓ's tree rides along the first round.
+fn columnCount() -> u32 { return P.cols; }
 
-fn weightAt(row: u32, k: u32) -> f32 {
-  if (row >= P.rows || k >= P.cols) { return 0.0; }
-  return w[row * P.cols + k];
-}
-
-fn weights4(row: u32, k0: u32) -> vec4f {
-  return vec4f(weightAt(row, k0), weightAt(row, k0 + 1u), weightAt(row, k0 + 2u), weightAt(row, k0 + 3u));
-}
-
-// Tree-sums w_row,k over the workgroup's 256 rows (rows row0 + 64·i), for every column k, into
-// one partial; with withEll, also tree-sums redPair (already holding this invocation's
-// register-merged ℓ pair) into redPair[0], alongside the first round. (ell is stored by
-// estep itself, so sigma's pipeline does not need its binding.) Call from uniform
-// control flow.
-fn reduceWeights(wgx: u32, li: u32, row0: u32, withEll: bool) {
-  let K = P.cols;
-  let base = (P.outOffset + wgx) * K;
-  var ellPending = withEll;
-  for (var k0 = 0u; k0 < K; k0 += 4u * SLOTS) {
-    let slots = min(SLOTS, (K - k0 + 3u) / 4u);
-    for (var c = 0u; c < slots; c++) {
-      let kc = k0 + 4u * c;
-      let a = weights4(row0, kc) + weights4(row0 + 128u, kc);
-      let b = weights4(row0 + 64u, kc) + weights4(row0 + 192u, kc);
-      red[c * LANES + li] = a + b;
-    }
-    workgroupBarrier();
-    for (var stride = LANES / 2u; stride > 0u; stride >>= 1u) {
-      if (li < stride) {
-        for (var c = 0u; c < slots; c++) {
-          red[c * LANES + li] = red[c * LANES + li] + red[c * LANES + li + stride];
-        }
-        if (ellPending) { redPair[li] = pairAdd(redPair[li], redPair[li + stride]); }
-      }
-      workgroupBarrier();
-    }
-    if (li == 0u) {
-      for (var c = 0u; c < slots; c++) {
-        let r = red[c * LANES];
-        for (var q = 0u; q < 4u; q++) {
-          let k = k0 + 4u * c + q;
-          if (k < K) { partials[base + k] = r[q]; }
-        }
-      }
-    }
-    ellPending = false;
-    workgroupBarrier();
-  }
+fn rideAlong(li: u32, stride: u32) {
+  redPair[li] = pairAdd(redPair[li], redPair[li + stride]);
 }
 
 // log π_j of the row whose scores start at `base`: m + log Σ_k exp(t_jk − m), m = max_k t_jk.
@@ -168,7 +114,7 @@ fn estep(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: 
   let t2 = estepRow(row0 + 128u);
   let t3 = estepRow(row0 + 192u);
   redPair[li] = pairAdd(pairAdd(vec2f(t0, 0.0), vec2f(t2, 0.0)), pairAdd(vec2f(t1, 0.0), vec2f(t3, 0.0)));
-  reduceWeights(wg.x, li, row0, true);
+  reduceColumns(wg.x, li, row0, true);
   if (li == 0u) { ell[P.outOffset + wg.x] = redPair[0]; }
 }
 
@@ -189,7 +135,7 @@ fn sigma(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: 
   sigmaRow(row0 + 64u);
   sigmaRow(row0 + 128u);
   sigmaRow(row0 + 192u);
-  reduceWeights(wg.x, li, row0, false);
+  reduceColumns(wg.x, li, row0, false);
 }
 
 fn pairsRow(row: u32) {
@@ -222,7 +168,7 @@ fn pairs(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: 
   pairsRow(row0 + 64u);
   pairsRow(row0 + 128u);
   pairsRow(row0 + 192u);
-  reduceWeights(wg.x, li, row0, false);
+  reduceColumns(wg.x, li, row0, false);
 }
 
 fn residualRow(row: u32) {
@@ -238,5 +184,5 @@ fn residual(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) l
   residualRow(row0 + 64u);
   residualRow(row0 + 128u);
   residualRow(row0 + 192u);
-  reduceWeights(wg.x, li, row0, false);
+  reduceColumns(wg.x, li, row0, false);
 }

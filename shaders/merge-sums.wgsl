@@ -56,15 +56,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
 
 var<workgroup> redPair: array<vec2f, 256>;
 
-// (hi, lo) + (hi, lo) with the rounding error of hi + hi kept (Knuth's TwoSum).
-fn pairAdd(a: vec2f, b: vec2f) -> vec2f {
-  let s = a.x + b.x;
-  let v = s - a.x;
-  var e = (a.x - (s - v)) + (b.x - v);
-  e = e + (a.y + b.y);
-  let hi = s + e;
-  return vec2f(hi, e - (hi - s));
-}
+// pairAdd comes from pair-add.wgsl, appended by the wrapper.
 
 @compute @workgroup_size(256)
 fn mergePairs(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {

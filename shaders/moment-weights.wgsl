@@ -5,11 +5,9 @@
 //   powers  w_jr = n_j t_j^r, r = 0 .. K−1, t_j = s_j      (s has one column: t = d·x)
 //   scaled  w_jk = n_j y_jk,                 y_jk = s_jk  (s has K columns: y = P x)
 //
-// partials[(outOffset + wg.x) · K + k] = Σ_j w_jk over the workgroup's 256 rows (64
-// invocations, 4 rows each: li + 64·i): a depth-8 binary tree per column, two levels in
-// registers ((r0 + r2) + (r1 + r3), r_i = row li + 64·i: the node order of the old
-// 256-wide tree, so the sums are bitwise unchanged) and six in workgroup memory, up to 16 columns per round of barriers (as in
-// estep.wgsl). Grid (⌈rows/256⌉).
+// partials[(outOffset + wg.x) · K + k] = Σ_j w_jk over the workgroup's 256 rows, by
+// column-tree.wgsl's reduceColumns (appended by the wrapper), as in estep.wgsl.
+// Grid (⌈rows/256⌉).
 
 const WG: u32 = 256u;
 
@@ -31,49 +29,10 @@ const SLOTS: u32 = 4u; // vec4 slots per invocation and round: 16 columns
 
 var<workgroup> red: array<vec4f, 256>; // slot c of invocation li at c · 64 + li
 
-fn weightAt(row: u32, k: u32) -> f32 {
-  if (row >= P.rows || k >= P.K) { return 0.0; }
-  return w[row * P.K + k];
-}
+// column-tree.wgsl's hooks: w has P.K columns; nothing rides along.
+fn columnCount() -> u32 { return P.K; }
 
-fn weights4(row: u32, k0: u32) -> vec4f {
-  return vec4f(weightAt(row, k0), weightAt(row, k0 + 1u), weightAt(row, k0 + 2u), weightAt(row, k0 + 3u));
-}
-
-// Tree-sums w_row,k over the workgroup's 256 rows (rows row0 + 64·i), for every k, into
-// one partial. Call from uniform control flow.
-fn reduceWeights(wgx: u32, li: u32, row0: u32) {
-  let K = P.K;
-  let base = (P.outOffset + wgx) * K;
-  for (var k0 = 0u; k0 < K; k0 += 4u * SLOTS) {
-    let slots = min(SLOTS, (K - k0 + 3u) / 4u);
-    for (var c = 0u; c < slots; c++) {
-      let kc = k0 + 4u * c;
-      let a = weights4(row0, kc) + weights4(row0 + 128u, kc);
-      let b = weights4(row0 + 64u, kc) + weights4(row0 + 192u, kc);
-      red[c * LANES + li] = a + b;
-    }
-    workgroupBarrier();
-    for (var stride = LANES / 2u; stride > 0u; stride >>= 1u) {
-      if (li < stride) {
-        for (var c = 0u; c < slots; c++) {
-          red[c * LANES + li] = red[c * LANES + li] + red[c * LANES + li + stride];
-        }
-      }
-      workgroupBarrier();
-    }
-    if (li == 0u) {
-      for (var c = 0u; c < slots; c++) {
-        let r = red[c * LANES];
-        for (var q = 0u; q < 4u; q++) {
-          let k = k0 + 4u * c + q;
-          if (k < K) { partials[base + k] = r[q]; }
-        }
-      }
-    }
-    workgroupBarrier();
-  }
-}
+fn rideAlong(li: u32, stride: u32) {}
 
 fn countRow(row: u32) {
   if (row < P.rows) { w[row] = counts[P.rowStart + row]; }
@@ -83,7 +42,7 @@ fn countRow(row: u32) {
 fn countWeights(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
   let row0 = wg.x * WG + li;
   for (var i = 0u; i < 4u; i++) { countRow(row0 + 64u * i); }
-  reduceWeights(wg.x, li, row0);
+  reduceColumns(wg.x, li, row0, false);
 }
 
 fn powersRow(row: u32) {
@@ -100,7 +59,7 @@ fn powersRow(row: u32) {
 fn powers(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
   let row0 = wg.x * WG + li;
   for (var i = 0u; i < 4u; i++) { powersRow(row0 + 64u * i); }
-  reduceWeights(wg.x, li, row0);
+  reduceColumns(wg.x, li, row0, false);
 }
 
 fn scaledRow(row: u32) {
@@ -113,5 +72,5 @@ fn scaledRow(row: u32) {
 fn scaled(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
   let row0 = wg.x * WG + li;
   for (var i = 0u; i < 4u; i++) { scaledRow(row0 + 64u * i); }
-  reduceWeights(wg.x, li, row0);
+  reduceColumns(wg.x, li, row0, false);
 }

@@ -4,10 +4,12 @@
  */
 import estepWgsl from '../../../shaders/estep.wgsl?raw';
 import expLogWgsl from '../../../shaders/exp-log.wgsl?raw';
+import columnTreeWgsl from '../../../shaders/column-tree.wgsl?raw';
+import pairAddWgsl from '../../../shaders/pair-add.wgsl?raw';
 import { getPipeline, type ShaderSource } from './pipelines.ts';
 import { ceilDiv, makeDispatch, type Dispatch } from './kernel.ts';
 
-export const estepShader: ShaderSource = { name: 'estep.wgsl', code: `${estepWgsl}\n${expLogWgsl}` };
+export const estepShader: ShaderSource = { name: 'estep.wgsl', code: `${estepWgsl}\n${expLogWgsl}\n${columnTreeWgsl}\n${pairAddWgsl}` };
 /** Rows per workgroup = rows per partial. A weight partial is K floats (Σ_j w_jk); an ℓ partial is one hi + lo pair. */
 export const ESTEP_GROUP = 256;
 

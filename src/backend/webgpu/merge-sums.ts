@@ -3,10 +3,11 @@
  * and of compensated (hi, lo) partials (mergePairs).
  */
 import mergeWgsl from '../../../shaders/merge-sums.wgsl?raw';
+import pairAddWgsl from '../../../shaders/pair-add.wgsl?raw';
 import { getPipeline, type ShaderSource } from './pipelines.ts';
 import { ceilDiv, makeDispatch, type Dispatch } from './kernel.ts';
 
-export const mergeSumsShader: ShaderSource = { name: 'merge-sums.wgsl', code: mergeWgsl };
+export const mergeSumsShader: ShaderSource = { name: 'merge-sums.wgsl', code: `${mergeWgsl}\n${pairAddWgsl}` };
 export const MERGE_GROUP = 256;
 export const MERGE_COLUMNS = 16;
 

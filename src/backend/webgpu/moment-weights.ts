@@ -3,10 +3,11 @@
  * (n_j, n_j t_j^r, n_j y_jk) and their column-sum partials, for one row slice.
  */
 import momentWeightsWgsl from '../../../shaders/moment-weights.wgsl?raw';
+import columnTreeWgsl from '../../../shaders/column-tree.wgsl?raw';
 import { getPipeline, type ShaderSource } from './pipelines.ts';
 import { ceilDiv, makeDispatch, type Dispatch } from './kernel.ts';
 
-export const momentWeightsShader: ShaderSource = { name: 'moment-weights.wgsl', code: momentWeightsWgsl };
+export const momentWeightsShader: ShaderSource = { name: 'moment-weights.wgsl', code: `${momentWeightsWgsl}\n${columnTreeWgsl}` };
 export const MOMENT_WEIGHTS_GROUP = 256;
 
 export interface MomentWeightsArgs {
