@@ -274,22 +274,26 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
       timeMs: 0,
     }));
     /**
-     * Runs start i on from its run so far: in screening until it has had about `until`
+     * EM from `start`, or on from `run` (its run so far, resumed): until about `until`
      * iterations in all (it pauses where a step of the method ends, so that resuming cuts
-     * nothing short), otherwise (until = null) to convergence or maxIter.
+     * nothing short), or to convergence or maxIter when `until` is null.
      */
-    const advance = async (i: number, run: EmResult | null, until: number | null): Promise<EmResult> => {
-      const ts = now();
+    const climb = async (start: StartPoint, run: EmResult | null, until: number | null, report: (info: IterationInfo) => void): Promise<EmResult> => {
       const done = run?.iterations ?? 0;
-      const phase = until === null ? 'final' : 'screen';
-      const more = await runEm(engine, K, run ?? startPoints[i], design.covariance, {
+      const more = await runEm(engine, K, run ?? start, design.covariance, {
         ...emBase,
         maxIter: o.maxIter - done,
         pauseAfter: until === null ? undefined : until - done,
         resume: run?.resume,
-        onIteration: (info) => options.onIteration?.({ ...info, iteration: info.iteration + done, start: i, phase }),
+        onIteration: (info) => report({ ...info, iteration: info.iteration + done }),
       });
-      const whole = run ? appendRun(run, more) : more;
+      return run ? appendRun(run, more) : more;
+    };
+    /** Start i on from its run so far: screening until `until` iterations, the continued start to the end (null). */
+    const advance = async (i: number, run: EmResult | null, until: number | null): Promise<EmResult> => {
+      const ts = now();
+      const phase = until === null ? 'final' : 'screen';
+      const whole = await climb(startPoints[i], run, until, (info) => options.onIteration?.({ ...info, start: i, phase }));
       const record = records[i];
       record.iterations = whole.iterations;
       record.eSteps = whole.eSteps;
@@ -311,12 +315,7 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
         minGain: Math.max(o.tol, 16 * engine.unitRoundoff) * Math.abs(final.objective),
         ridge: o.ridge,
         designCovariance: design.covariance,
-        climb: (start) =>
-          runEm(engine, K, start, design.covariance, {
-            ...emBase,
-            maxIter: o.maxIter,
-            onIteration: (info) => options.onIteration?.({ ...info, start: best.index, phase: 'replace' }),
-          }),
+        climb: (start) => climb(start, null, null, (info) => options.onIteration?.({ ...info, start: best.index, phase: 'replace' })),
       });
       const kept = outcome.trials.filter((t) => t.accepted).map((t) => t.objective);
       final = {
