@@ -120,7 +120,7 @@ export interface EmResult {
   /** Newton–Raphson attempts that failed: ℓ_λ not concave there, or the step lowered it */
   localNewtonRejected: number;
   warnings: string[];
-  /** where this run stopped, for EmOptions.resume */
+  /** where this run stopped, for EmOptions.resume (resume it once: the Newton–Raphson phase is carried on, not copied) */
   resume: EmResume;
 }
 

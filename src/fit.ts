@@ -90,7 +90,7 @@ export interface StartRecord {
   index: number;
   kind: StartKind;
   seed?: number;
-  /** ℓ after screening (null when there was no screening) */
+  /** ℓ where its screening ended: at the rung that dropped it, or the last (null without screening) */
   screenLogLik: number | null;
   /** ℓ at the end, for the start that continued to convergence */
   finalLogLik: number | null;
