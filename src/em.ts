@@ -58,8 +58,9 @@ export interface EmOptions {
   signal?: AbortSignal;
   /**
    * carry on where an earlier run stopped (its `resume`): the start is taken as evaluated
-   * there, and SQUAREM's step bound and the convergence history continue, so a run split in
-   * pieces (screening) follows nearly the path of one run
+   * there, and SQUAREM's step bound, the convergence history and the Newton–Raphson phase
+   * continue, so a run split in pieces (screening) follows the path of one run (Anderson's
+   * window of past steps starts afresh)
    */
   resume?: EmResume;
   /** called after every accepted update with the new ℓ and objective */
