@@ -4,7 +4,7 @@
  */
 import { makeDataset, designStats, type DatasetInput } from './data.ts';
 import { createEngine, webGpuAvailable, type BackendChoice } from './engine.ts';
-import { appendRun, logOf, runEm, type EmResult, type IterationInfo, type StopReason } from './em.ts';
+import { addWork, appendRun, logOf, runEm, type EmResult, type IterationInfo, type StopReason } from './em.ts';
 import { halvingSchedule, screenStarts } from './screening.ts';
 import { checkParams, sortByWeight } from './model.ts';
 import { inverseSqrt, type StartKind, type StartPoint } from './starts.ts';
@@ -320,12 +320,7 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
       const kept = outcome.trials.filter((t) => t.accepted).map((t) => t.objective);
       final = {
         ...outcome.fit,
-        iterations: final.iterations + outcome.trials.reduce((s, t) => s + t.iterations, 0),
-        eSteps: final.eSteps + outcome.eSteps,
-        newtonSteps: final.newtonSteps + outcome.work.newtonSteps,
-        rejectedSteps: final.rejectedSteps + outcome.work.rejectedSteps,
-        localNewtonSteps: final.localNewtonSteps + outcome.work.localNewtonSteps,
-        localNewtonRejected: final.localNewtonRejected + outcome.work.localNewtonRejected,
+        ...addWork(final, outcome.work),
         trace: [...final.trace, ...kept],
         warnings: outcome.fit === final ? final.warnings : [...final.warnings, ...outcome.fit.warnings],
       };

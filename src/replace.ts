@@ -16,8 +16,8 @@
  * fixed; it is not in MATH.md.
  */
 import type { Engine } from './backend/backend.ts';
-import type { EmResult } from './em.ts';
-import { DEFAULT_NEWTON, logOf } from './em.ts';
+import type { EmResult, EmWork } from './em.ts';
+import { addWork, DEFAULT_NEWTON, logOf, NO_WORK } from './em.ts';
 import { newtonMStep } from './mstep.ts';
 import type { StartPoint } from './starts.ts';
 
@@ -36,10 +36,8 @@ export interface ReplacementOutcome {
   /** the best fit: the input fit when no trial gained */
   fit: EmResult;
   trials: ReplacementTrial[];
-  /** E-steps of every trial (accepted or not) and of the residual passes */
-  eSteps: number;
-  /** the EM work counters of EmResult, summed over every trial */
-  work: Pick<EmResult, 'newtonSteps' | 'rejectedSteps' | 'localNewtonSteps' | 'localNewtonRejected'>;
+  /** the work of every trial (accepted or not); eSteps also counts the residual passes */
+  work: EmWork;
   /** why the search ended */
   stopReason: 'no-gain' | 'rounds' | 'no-residual';
 }
@@ -60,12 +58,11 @@ export async function replaceComponents(engine: Engine, K: number, fit: EmResult
   const L = engine.L;
   const trials: ReplacementTrial[] = [];
   let current = fit;
-  let eSteps = 0;
-  const work = { newtonSteps: 0, rejectedSteps: 0, localNewtonSteps: 0, localNewtonRejected: 0 };
+  let work = NO_WORK;
   for (let round = 0; round < o.rounds; round++) {
     const candidate = await residualComponent(engine, K, current, o);
-    eSteps++; // the residual pass is an E-step's pass over the data
-    if (!candidate) return { fit: current, trials, eSteps, work, stopReason: 'no-residual' };
+    work = addWork(work, { ...NO_WORK, eSteps: 1 }); // the residual pass is an E-step's pass over the data
+    if (!candidate) return { fit: current, trials, work, stopReason: 'no-residual' };
     const order = [...current.alpha.keys()].sort((a, b) => current.alpha[a] - current.alpha[b]);
     let gained: EmResult | null = null;
     for (const k of order) {
@@ -76,8 +73,7 @@ export async function replaceComponents(engine: Engine, K: number, fit: EmResult
       const theta = Float64Array.from(current.theta);
       theta.set(candidate.theta, k * L);
       const run = await o.climb({ kind: 'explicit', alpha, theta });
-      eSteps += run.eSteps;
-      for (const key of Object.keys(work) as (keyof typeof work)[]) work[key] += run[key];
+      work = addWork(work, run);
       const accepted = run.stopReason === 'tol' && run.objective > current.objective + o.minGain;
       trials.push({ round, replacedWeight: current.alpha[k], objective: run.objective, iterations: run.iterations, eSteps: run.eSteps, accepted });
       if (accepted) {
@@ -85,10 +81,10 @@ export async function replaceComponents(engine: Engine, K: number, fit: EmResult
         break;
       }
     }
-    if (!gained) return { fit: current, trials, eSteps, work, stopReason: 'no-gain' };
+    if (!gained) return { fit: current, trials, work, stopReason: 'no-gain' };
     current = gained;
   }
-  return { fit: current, trials, eSteps, work, stopReason: 'rounds' };
+  return { fit: current, trials, work, stopReason: 'rounds' };
 }
 
 /**
