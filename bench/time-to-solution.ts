@@ -56,17 +56,17 @@ export const VARIANTS: Variant[] = [
 export const SHORT_VARIANTS: Variant[] = [PLAIN, SQUAREM_ONLY, DEFAULT];
 
 /**
- * Two plain EMs that differ only in how far each M-step climbs (--variants plain-pair): where
- * they end at different maxima from one start, which maximum a start leads to is not a
- * property of the start alone, and no accelerated EM can be expected to follow plain EM there.
- */
-/**
  * The default with component replacement (src/replace.ts) after it converges, against plain
  * EM and the default (--variants replace): on the books, which maximum a start reaches is
  * decided by search.
  */
 export const REPLACE: Variant[] = [PLAIN, DEFAULT, { name: 'default + component replacement (6 rounds at most)', options: { replaceRounds: 6 } }];
 
+/**
+ * Two plain EMs that differ only in how far each M-step climbs (--variants plain-pair): where
+ * they end at different maxima from one start, which maximum a start leads to is not a
+ * property of the start alone, and no accelerated EM can be expected to follow plain EM there.
+ */
 export const PLAIN_PAIR: Variant[] = [PLAIN, { name: 'plain EM, 2 Newton steps per M-step', options: { accelerate: false, maxNewtonSteps: 2 } }];
 
 export interface Setting {
@@ -88,8 +88,8 @@ export function simulatedSettings(): Setting[] {
 }
 
 /**
- * Unpenalised, one component runs off towards a few words (the MLE does not exist); 1e-4 is
- * about the smallest ridge that stops it, 1e-3 is what the page and `npm start` use.
+ * Unpenalised, one component runs off towards a few words (the MLE does not exist). 1e-4 is
+ * what the page and `npm start` use (bench/books-ridge.md); 1e-3 was, before.
  */
 export function booksSetting(ridge = 1e-4): Setting {
   const b = loadBooks();
