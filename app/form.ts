@@ -1,5 +1,5 @@
 /** The controls: which data, which fit; reading them into a job and switching the data panels. */
-import type { BackendChoice } from '../src/engine.ts';
+import type { BackendChoice } from '../src/engines/create.ts';
 import { byId } from './dom.ts';
 import type { DataSpec, DatasetKind, FitSettings } from './protocol.ts';
 

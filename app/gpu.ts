@@ -1,5 +1,5 @@
 /** Does this browser have WebGPU with an adapter? (The page asks once, for its notice.) */
-import { webGpuAvailable } from '../src/engine.ts';
+import { webGpuAvailable } from '../src/engines/create.ts';
 
 export interface GpuProbe {
   available: boolean;

@@ -3,10 +3,10 @@
  * simulates, or reads the user's files (.npy or CSV).
  */
 import { parseBooks, BOOKS_FILES } from '../src/datasets/books.ts';
-import { simulate } from '../src/simulate.ts';
+import { simulate } from '../src/model/simulate.ts';
 import { parseNpy } from '../src/io/npy.ts';
 import { SoftmixError } from '../src/errors.ts';
-import type { TruthJson } from '../src/report.ts';
+import type { TruthJson } from '../src/model/truth.ts';
 import type { DataSpec, DatasetKind } from './protocol.ts';
 
 export interface LoadedData {

@@ -4,7 +4,7 @@
  * sets window.softmixResult = { fit, report } and body[data-state=done], or
  * window.softmixError and body[data-state=error].
  */
-import type { FitResult } from '../src/fit.ts';
+import type { FitResult } from '../src/fit/fit.ts';
 import { byId } from './dom.ts';
 import { applySuggestions, readDataSpec, readFitSettings, selectedDataset, showDataset, trackTouched } from './form.ts';
 import { applyUrlParams } from './url-params.ts';

@@ -3,7 +3,7 @@
  * origin (eigenvectors of Σ_k θ_k θ_kᵀ), so that θ = 0 — every item equally likely up to
  * the design — stays at the centre and distances within the plane are true distances.
  */
-import { symmetricEigen } from '../src/linalg.ts';
+import { symmetricEigen } from '../src/math/linalg.ts';
 
 export interface Plane {
   /** two unit vectors in R^L (the second is zero when L = 1) */

@@ -1,9 +1,9 @@
 /** What the page and its fit worker say to each other, and the report a run ends with. */
-import type { BackendChoice } from '../src/engine.ts';
-import type { FitResult } from '../src/fit.ts';
-import type { TruthJson } from '../src/report.ts';
-import type { InitKind } from '../src/initialize.ts';
-import type { StepDirection } from '../src/mstep.ts';
+import type { BackendChoice } from '../src/engines/create.ts';
+import type { FitResult } from '../src/fit/fit.ts';
+import type { TruthJson } from '../src/model/truth.ts';
+import type { InitKind } from '../src/fit/initialize.ts';
+import type { StepDirection } from '../src/em/mstep.ts';
 
 export type DatasetKind = 'books' | 'sim' | 'files';
 
@@ -21,7 +21,7 @@ export interface FitSettings {
   /** the first start: method of moments, subspace, or seeded random */
   init: InitKind;
   restarts: number;
-  /** rounds of component replacement after convergence (0: off; src/replace.ts) */
+  /** rounds of component replacement after convergence (0: off; src/fit/replace.ts) */
   replaceRounds: number;
   /** the M-step direction: exact Newton (a pL²K Hessian pass) or the design covariance as preconditioner */
   stepDirection: StepDirection;

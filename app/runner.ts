@@ -5,7 +5,7 @@
  * terminated.
  */
 import type { DataSpec, ErrorInfo, FitSettings, FromWorker } from './protocol.ts';
-import type { FitResult } from '../src/fit.ts';
+import type { FitResult } from '../src/fit/fit.ts';
 import type { PageReport } from './protocol.ts';
 
 export interface RunHandlers {

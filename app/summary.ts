@@ -3,10 +3,10 @@
  * most characteristic items, ℓ/N on the fitted, held-out and true parameters, the error
  * against the truth when it is known.
  */
-import { characteristicItems } from '../src/characteristic.ts';
-import { compareWithTruth } from '../src/report.ts';
-import { logLikelihood, mixtureLogProbabilities } from '../src/model.ts';
-import type { FitResult } from '../src/fit.ts';
+import { characteristicItems } from '../src/model/characteristic.ts';
+import { compareWithTruth } from '../src/model/truth.ts';
+import { logLikelihood, mixtureLogProbabilities } from '../src/model/mixture.ts';
+import type { FitResult } from '../src/fit/fit.ts';
 import type { LoadedData } from './load-data.ts';
 import type { PageReport } from './protocol.ts';
 

@@ -3,7 +3,7 @@
  * workers), streams ℓ/N per iteration in small batches, and posts the fit and its report.
  * One worker per run; 'cancel' aborts the fit through its AbortSignal.
  */
-import { fitSoftmaxMixture } from '../src/fit.ts';
+import { fitSoftmaxMixture } from '../src/fit/fit.ts';
 import { loadData } from './load-data.ts';
 import { summarise } from './summary.ts';
 import type { ErrorInfo, FromWorker, ProgressPoint, ToWorker } from './protocol.ts';

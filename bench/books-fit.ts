@@ -1,7 +1,7 @@
 /** One timed default-settings fit of the books training counts on cpu, scored on the training and held-out counts, for the books benches. */
 import type { BooksData } from '../src/datasets/books.ts';
-import { fitSoftmaxMixture, type FitOptions, type FitResult } from '../src/fit.ts';
-import { logLikelihood, mixtureLogProbabilities } from '../src/model.ts';
+import { fitSoftmaxMixture, type FitOptions, type FitResult } from '../src/fit/fit.ts';
+import { logLikelihood, mixtureLogProbabilities } from '../src/model/mixture.ts';
 
 function total(c: ArrayLike<number>): number {
   let s = 0;

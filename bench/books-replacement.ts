@@ -1,6 +1,6 @@
 /**
  * Component replacement on the books data (cpu): the default fit with 0, 1, 2, … rounds of
- * replacement (src/replace.ts), and plain EM (--no-accelerate) for comparison, all from the
+ * replacement (src/fit/replace.ts), and plain EM (--no-accelerate) for comparison, all from the
  * fit's own starts. Reports the objective, ℓ/N on the training and held-out counts, E-steps
  * (every trial included) and time.
  *
@@ -8,7 +8,7 @@
  */
 import { Command } from 'commander';
 import { loadBooks } from '../src/datasets/books-node.ts';
-import type { FitOptions } from '../src/fit.ts';
+import type { FitOptions } from '../src/fit/fit.ts';
 import { fitBooks } from './books-fit.ts';
 
 const opts = new Command()

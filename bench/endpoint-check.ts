@@ -8,7 +8,7 @@
  */
 import { Command } from 'commander';
 import { booksSetting, fitStart } from './time-to-solution.ts';
-import { fitSoftmaxMixture } from '../src/fit.ts';
+import { fitSoftmaxMixture } from '../src/fit/fit.ts';
 
 const opts = new Command()
   .option('--start <i>', "which of the default fit's starts", '1')

@@ -8,12 +8,12 @@
  *   npx tsx bench/mom-vs-random.ts [--out bench/mom-vs-random.json]
  */
 import { writeFileSync } from 'node:fs';
-import { simulate } from '../src/simulate.ts';
-import { fitSoftmaxMixture } from '../src/fit.ts';
-import { makeDataset, designStats } from '../src/data.ts';
-import { createCpuEngine } from '../src/backend/cpu.ts';
-import { momEstimate } from '../src/mom.ts';
-import { matchComponents } from '../src/metrics.ts';
+import { simulate } from '../src/model/simulate.ts';
+import { fitSoftmaxMixture } from '../src/fit/fit.ts';
+import { makeDataset, designStats } from '../src/model/data.ts';
+import { createCpuEngine } from '../src/engines/cpu.ts';
+import { momEstimate } from '../src/mom/mom.ts';
+import { matchComponents } from '../src/model/metrics.ts';
 
 const SETTINGS = [
   { p: 2000, L: 4, K: 2 },

@@ -11,17 +11,17 @@
  * created, not on the first call). TF.js compiles shaders on the first call of each shape,
  * so it always gets the warm-up (`alwaysWarm`) and then at least one timed call.
  */
-import type { Engine, EngineInput, SoftmaxStats } from '../src/backend/backend.ts';
-import { createCpuEngine } from '../src/backend/cpu.ts';
-import { createWebGpuEngine } from '../src/backend/webgpu/engine.ts';
-import { acquireDevice, describeDevice } from '../src/backend/webgpu/device.ts';
-import { simulate } from '../src/simulate.ts';
-import { makeDataset, designStats, type DatasetInput } from '../src/data.ts';
-import { fitSoftmaxMixture, type FitResult } from '../src/fit.ts';
-import { newtonMStep } from '../src/mstep.ts';
-import { DEFAULT_NEWTON } from '../src/em.ts';
-import { momEstimate } from '../src/mom.ts';
-import { Rng } from '../src/rng.ts';
+import type { Engine, EngineInput, SoftmaxStats } from '../src/engines/engine.ts';
+import { createCpuEngine } from '../src/engines/cpu.ts';
+import { createWebGpuEngine } from '../src/engines/webgpu/engine.ts';
+import { acquireDevice, describeDevice } from '../src/engines/webgpu/device.ts';
+import { simulate } from '../src/model/simulate.ts';
+import { makeDataset, designStats, type DatasetInput } from '../src/model/data.ts';
+import { fitSoftmaxMixture, type FitResult } from '../src/fit/fit.ts';
+import { newtonMStep } from '../src/em/mstep.ts';
+import { DEFAULT_NEWTON } from '../src/em/run-em.ts';
+import { momEstimate } from '../src/mom/mom.ts';
+import { Rng } from '../src/math/rng.ts';
 import { measurePeak } from './peak.ts';
 import { createTfjsEngine } from './tfjs-engine.ts';
 
@@ -234,8 +234,8 @@ interface EmState {
 }
 
 /**
- * One EM iteration as src/em.ts runs it once EM has settled (plain EM, maxNewtonSteps 1):
- * E-step, α = c/N, targets m_k, one Newton step (src/mstep.ts) from the statistics the
+ * One EM iteration as src/em/run-em.ts runs it once EM has settled (plain EM, maxNewtonSteps 1):
+ * E-step, α = c/N, targets m_k, one Newton step (src/em/mstep.ts) from the statistics the
  * previous M-step left, whose trial pass returns the statistics for the next one.
  */
 async function emIteration(engine: Engine, K: number, S: Float64Array, st: EmState): Promise<EmState> {

@@ -301,7 +301,7 @@ md.push(
     'Σπ̂xxᵀ pL², projected moments p(2LK + K³/3). exp/log and host work are not counted. "of peak" = GFLOP/s ÷ the FMA ceiling of the same device.',
 );
 md.push(
-  '- "one EM iteration" is src/em.ts\'s plain step with one Newton step (src/mstep.ts), driven identically for all three engines: E-step, α = c/N, the Newton ' +
+  '- "one EM iteration" is src/em/run-em.ts\'s plain step with one Newton step (src/em/mstep.ts), driven identically for all three engines: E-step, α = c/N, the Newton ' +
     'direction from the statistics the previous step left, one softmaxStats(mean + covariance) pass at the trial point (2 passes over p; every step here was accepted at t = 1).',
 );
 md.push(
@@ -310,7 +310,7 @@ md.push(
 );
 const cold = results.find((r) => r.webgpu.upload)?.webgpu.upload?.firstMs;
 if (cold !== undefined) md.push(`- Upload = createWebGpuEngine + queue idle (f32 conversion, buffers, writeBuffer), median after a warm-up; the very first engine on the device also compiles the kernels' pipelines: ${cold.toFixed(0)} ms cold.`);
-md.push(`- Data: simulated (src/simulate.ts), x ~ N(0, I), |θ| = 1.5, N = 20p draws; passes timed near the truth (θ + 0.1·noise).`);
+md.push(`- Data: simulated (src/model/simulate.ts), x ~ N(0, I), |θ| = 1.5, N = 20p draws; passes timed near the truth (θ + 0.1·noise).`);
 md.push(`- Full fits: init 'mom', restarts 0, default SQUAREM and maxNewtonSteps 1; "fixed" = tol 0, so exactly that many EM map evaluations (plus MoM, the set-up and the final stationarity check).`);
 for (const e of plan) if (e.note) md.push(`- p=${e.p} L=${e.L} K=${e.K}: ${e.note}.`);
 const skippedNotes = sorted.flatMap((r) =>

@@ -2,7 +2,7 @@
  * The baseline a user would write instead of softmix: the passes of one EM iteration as
  * TensorFlow.js ops (run on whatever backend tf is set to; the bench asks for 'webgpu').
  * It implements the two Engine methods EM uses (eStep, softmaxStats), so the same host
- * M-step (src/mstep.ts) drives it and "one EM iteration" is the same algorithm on every
+ * M-step (src/em/mstep.ts) drives it and "one EM iteration" is the same algorithm on every
  * engine. Each call ends with ONE readback (everything small concatenated, `await data()`),
  * which is the fair version of what a user would do.
  *
@@ -16,7 +16,7 @@
  * user would write it; softmix centres it to avoid the cancellation.
  */
 import type * as TF from '@tensorflow/tfjs';
-import type { Engine, EngineCounters, EngineInput, EStepResult, SoftmaxStats } from '../src/backend/backend.ts';
+import type { Engine, EngineCounters, EngineInput, EStepResult, SoftmaxStats } from '../src/engines/engine.ts';
 
 export interface TfjsEngine extends Engine {
   readonly tfBackend: string;

@@ -2,7 +2,7 @@
  * Time to solution of EM variants (issue 6): from the same start, run each variant to
  * tight convergence, take the best ℓ any variant reaches, and report per variant the
  * E-steps and wall time needed to come within 0.1 nats of it. With a ridge (the books data)
- * "ℓ" is the objective EM climbs, ℓ − (λN/2)Σα_k|θ_k|² (src/ridge.ts).
+ * "ℓ" is the objective EM climbs, ℓ − (λN/2)Σα_k|θ_k|² (src/em/ridge.ts).
  *
  *   npx tsx bench/time-to-solution.ts [--settings sim|books|all] [--starts 12345,1,2]
  *                                     [--variants grid|default] [--out FILE]
@@ -14,15 +14,15 @@
  * every variant below; default (and always on the books data, where exact-Newton M-steps at
  * L = 50 are too slow on the cpu backend) runs plain EM, SQUAREM alone and the default fit.
  */
-import { simulate } from '../src/simulate.ts';
-import { fitSoftmaxMixture, type FitOptions } from '../src/fit.ts';
-import { makeDataset, designStats, type DatasetInput } from '../src/data.ts';
-import { inverseSqrt, randomStart } from '../src/starts.ts';
+import { simulate } from '../src/model/simulate.ts';
+import { fitSoftmaxMixture, type FitOptions } from '../src/fit/fit.ts';
+import { makeDataset, designStats, type DatasetInput } from '../src/model/data.ts';
+import { inverseSqrt, randomStart } from '../src/model/starts.ts';
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadBooks } from '../src/datasets/books-node.ts';
-import { createCpuEngine } from '../src/backend/cpu.ts';
-import { buildStarts } from '../src/initialize.ts';
+import { createCpuEngine } from '../src/engines/cpu.ts';
+import { buildStarts } from '../src/fit/initialize.ts';
 
 export interface Variant {
   name: string;
@@ -56,7 +56,7 @@ export const VARIANTS: Variant[] = [
 export const SHORT_VARIANTS: Variant[] = [PLAIN, SQUAREM_ONLY, DEFAULT];
 
 /**
- * The default with component replacement (src/replace.ts) after it converges, against plain
+ * The default with component replacement (src/fit/replace.ts) after it converges, against plain
  * EM and the default (--variants replace): on the books, which maximum a start reaches is
  * decided by search.
  */

@@ -1,15 +1,15 @@
 /** softmix: fit softmax mixtures (mixed multinomial logit) by EM, on WebGPU or the cpu. */
-export { fitSoftmaxMixture, type FitOptions, type FitResult, type StartRecord, type ExplicitInit } from './fit.ts';
-export { simulate, type SimulateOptions, type SimulatedData } from './simulate.ts';
-export { makeDataset, samplesToCounts, type DatasetInput, type Dataset } from './data.ts';
-export { mixtureProbabilities, mixtureLogProbabilities, logLikelihood, type MixtureParams } from './model.ts';
+export { fitSoftmaxMixture, type FitOptions, type FitResult, type StartRecord, type ExplicitInit } from './fit/fit.ts';
+export { simulate, type SimulateOptions, type SimulatedData } from './model/simulate.ts';
+export { makeDataset, samplesToCounts, type DatasetInput, type Dataset } from './model/data.ts';
+export { mixtureProbabilities, mixtureLogProbabilities, logLikelihood, type MixtureParams } from './model/mixture.ts';
 export { SoftmixError, type SoftmixErrorCode } from './errors.ts';
-export { Rng } from './rng.ts';
-export type { BackendChoice } from './engine.ts';
-export type { DeviceInfo } from './backend/backend.ts';
-export { characteristicItems } from './characteristic.ts';
-export { compareWithTruth, type TruthComparison } from './report.ts';
-export { matchComponents, wasserstein1, totalVariation, informationCriteria } from './metrics.ts';
+export { Rng } from './math/rng.ts';
+export type { BackendChoice } from './engines/create.ts';
+export type { DeviceInfo } from './engines/engine.ts';
+export { characteristicItems } from './model/characteristic.ts';
+export { compareWithTruth, type TruthComparison } from './model/truth.ts';
+export { matchComponents, wasserstein1, totalVariation, informationCriteria } from './model/metrics.ts';
 export { parseNpy, writeNpy, type NpyArray } from './io/npy.ts';
 export { parseCsvMatrix, formatCsvMatrix } from './io/csv.ts';
 export { parseBooks, type BooksData } from './datasets/books.ts';

@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { isConverged } from '../src/em.ts';
-import { squaremCycle, nextStepMax, type EmMap, type Params, type State } from '../src/accelerate.ts';
-import { simulate } from '../src/simulate.ts';
-import { fitSoftmaxMixture } from '../src/fit.ts';
+import { isConverged } from '../src/em/run-em.ts';
+import { squaremCycle, nextStepMax, type EmMap, type Params, type State } from '../src/em/accelerate.ts';
+import { simulate } from '../src/model/simulate.ts';
+import { fitSoftmaxMixture } from '../src/fit/fit.ts';
 
 /**
  * A toy EM map with K = 2, L = 1: θ ← 1 + ρ(θ − 1) (linear convergence at rate ρ to θ* = 1),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { characteristicItems } from '../src/characteristic.ts';
+import { characteristicItems } from '../src/model/characteristic.ts';
 
 // Tolerance: every value is a handful of float64 operations on O(1)–O(100) numbers
 // (a log-sum-exp over 3 terms, one exp, one product): agreement to 1e-12 relative is

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseNpy } from '../src/io/npy.ts';
-import { matchComponents } from '../src/metrics.ts';
+import { matchComponents } from '../src/model/metrics.ts';
 
 const run = promisify(execFile);
 const bin = join(__dirname, '..', 'bin', 'softmix.mjs');

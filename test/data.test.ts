@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { fitSoftmaxMixture } from '../src/fit.ts';
+import { fitSoftmaxMixture } from '../src/fit/fit.ts';
 import { SoftmixError } from '../src/errors.ts';
-import { Rng } from '../src/rng.ts';
+import { Rng } from '../src/math/rng.ts';
 
 // Each bad input of DESIGN.md "Tests" gets its own clear error, never a NaN fit.
 const rng = new Rng(5);

@@ -1,8 +1,8 @@
 import { describe, it, expect } from 'vitest';
-import { simulate } from '../src/simulate.ts';
-import { fitSoftmaxMixture } from '../src/fit.ts';
-import { compareWithTruth } from '../src/report.ts';
-import { Rng } from '../src/rng.ts';
+import { simulate } from '../src/model/simulate.ts';
+import { fitSoftmaxMixture } from '../src/fit/fit.ts';
+import { compareWithTruth } from '../src/model/truth.ts';
+import { Rng } from '../src/math/rng.ts';
 
 describe('fitSoftmaxMixture on the cpu backend', () => {
   it('recovers planted atoms on simulated data (p = 1000, L = 6, K = 3, N = 1e6)', async () => {

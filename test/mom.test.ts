@@ -1,12 +1,12 @@
 import { describe, it, expect } from 'vitest';
-import { Rng } from '../src/rng.ts';
-import { createCpuEngine } from '../src/backend/cpu.ts';
-import type { Engine, EngineCounters, LatentCountMoments, ProjectedMoments } from '../src/backend/backend.ts';
-import { simulate } from '../src/simulate.ts';
-import { makeDataset, designStats } from '../src/data.ts';
-import { matchComponents } from '../src/metrics.ts';
-import { inverseSqrt } from '../src/starts.ts';
-import { symmetricEigen, spectralFunction, matVec, matMul, transpose } from '../src/linalg.ts';
+import { Rng } from '../src/math/rng.ts';
+import { createCpuEngine } from '../src/engines/cpu.ts';
+import type { Engine, EngineCounters, LatentCountMoments, ProjectedMoments } from '../src/engines/engine.ts';
+import { simulate } from '../src/model/simulate.ts';
+import { makeDataset, designStats } from '../src/model/data.ts';
+import { matchComponents } from '../src/model/metrics.ts';
+import { inverseSqrt } from '../src/model/starts.ts';
+import { symmetricEigen, spectralFunction, matVec, matMul, transpose } from '../src/math/linalg.ts';
 import {
   decomposeOrthogonalTensor,
   subspaceFromSecondMoment,
@@ -21,7 +21,7 @@ import {
   momentSupportRadius,
   projectOntoMomentSpace,
   type MomSuccess,
-} from '../src/mom.ts';
+} from '../src/mom/mom.ts';
 
 // ---------------------------------------------------------------------------
 // Helpers

@@ -1,13 +1,13 @@
 import { describe, it, expect } from 'vitest';
-import { simulate } from '../src/simulate.ts';
-import { makeDataset, designStats } from '../src/data.ts';
-import { createCpuEngine } from '../src/backend/cpu.ts';
-import { pairIndex, type Engine } from '../src/backend/backend.ts';
-import { observedDerivatives, newtonStep } from '../src/observed-newton.ts';
-import { toU, fromU } from '../src/accelerate.ts';
-import { ridgePenalty } from '../src/ridge.ts';
-import { runEm, logOf } from '../src/em.ts';
-import { inverseSqrt, randomStart } from '../src/starts.ts';
+import { simulate } from '../src/model/simulate.ts';
+import { makeDataset, designStats } from '../src/model/data.ts';
+import { createCpuEngine } from '../src/engines/cpu.ts';
+import { pairIndex, type Engine } from '../src/engines/engine.ts';
+import { observedDerivatives, newtonStep } from '../src/em/observed-newton.ts';
+import { toU, fromU } from '../src/em/accelerate.ts';
+import { ridgePenalty } from '../src/em/ridge.ts';
+import { runEm, logOf } from '../src/em/run-em.ts';
+import { inverseSqrt, randomStart } from '../src/model/starts.ts';
 import { SoftmixError } from '../src/errors.ts';
 
 /** A simulated data set on the cpu engine, its design covariance, and random starts on it. */

@@ -1,13 +1,13 @@
 /**
- * Component replacement (src/replace.ts) and the residual moments it starts from.
+ * Component replacement (src/fit/replace.ts) and the residual moments it starts from.
  */
 import { describe, it, expect } from 'vitest';
-import { simulate } from '../src/simulate.ts';
-import { makeDataset, designStats } from '../src/data.ts';
-import { createCpuEngine } from '../src/backend/cpu.ts';
-import { mixtureProbabilities } from '../src/model.ts';
-import { fitSoftmaxMixture } from '../src/fit.ts';
-import { logOf } from '../src/em.ts';
+import { simulate } from '../src/model/simulate.ts';
+import { makeDataset, designStats } from '../src/model/data.ts';
+import { createCpuEngine } from '../src/engines/cpu.ts';
+import { mixtureProbabilities } from '../src/model/mixture.ts';
+import { fitSoftmaxMixture } from '../src/fit/fit.ts';
+import { logOf } from '../src/em/run-em.ts';
 import { SoftmixError } from '../src/errors.ts';
 
 const U64 = 2 ** -53;

@@ -1,11 +1,11 @@
 import { describe, it, expect } from 'vitest';
-import { penalisedWeights, ridgePenalty } from '../src/ridge.ts';
-import { simulate } from '../src/simulate.ts';
-import { makeDataset, designStats } from '../src/data.ts';
-import { createCpuEngine } from '../src/backend/cpu.ts';
-import { runEm } from '../src/em.ts';
-import { inverseSqrt, randomStart } from '../src/starts.ts';
-import { Rng } from '../src/rng.ts';
+import { penalisedWeights, ridgePenalty } from '../src/em/ridge.ts';
+import { simulate } from '../src/model/simulate.ts';
+import { makeDataset, designStats } from '../src/model/data.ts';
+import { createCpuEngine } from '../src/engines/cpu.ts';
+import { runEm } from '../src/em/run-em.ts';
+import { inverseSqrt, randomStart } from '../src/model/starts.ts';
+import { Rng } from '../src/math/rng.ts';
 
 /** Σ c_k log α_k − (λN/2) Σ α_k|θ_k|²: the part of Q_λ that depends on α. */
 function alphaObjective(alpha: Float64Array, c: Float64Array, theta: Float64Array, K: number, L: number, ridge: number, N: number): number {

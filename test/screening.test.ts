@@ -1,11 +1,11 @@
 import { describe, it, expect } from 'vitest';
-import { simulate } from '../src/simulate.ts';
-import { makeDataset, designStats } from '../src/data.ts';
-import { createCpuEngine } from '../src/backend/cpu.ts';
-import { appendRun, runEm, type EmResult } from '../src/em.ts';
-import { halvingSchedule, screenStarts } from '../src/screening.ts';
-import { fitSoftmaxMixture } from '../src/fit.ts';
-import { inverseSqrt, randomStart } from '../src/starts.ts';
+import { simulate } from '../src/model/simulate.ts';
+import { makeDataset, designStats } from '../src/model/data.ts';
+import { createCpuEngine } from '../src/engines/cpu.ts';
+import { appendRun, runEm, type EmResult } from '../src/em/run-em.ts';
+import { halvingSchedule, screenStarts } from '../src/fit/screening.ts';
+import { fitSoftmaxMixture } from '../src/fit/fit.ts';
+import { inverseSqrt, randomStart } from '../src/model/starts.ts';
 
 describe('screening by successive halving', () => {
   it('halves the starts while the iterations double, up to screenIters', () => {

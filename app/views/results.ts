@@ -3,7 +3,7 @@
  * characteristic items per component, starts, timings, device, warnings.
  */
 import type uPlot from 'uplot';
-import type { FitResult } from '../../src/fit.ts';
+import type { FitResult } from '../../src/fit/fit.ts';
 import type { PageReport } from '../protocol.ts';
 import { el, int, ms, num } from '../dom.ts';
 import { colour } from '../charts/palette.ts';

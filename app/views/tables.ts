@@ -1,5 +1,5 @@
 /** The small tables of the results view: starts, timings per phase, the device. */
-import type { FitResult } from '../../src/fit.ts';
+import type { FitResult } from '../../src/fit/fit.ts';
 import type { PageReport } from '../protocol.ts';
 import { el, int, ms, num, table } from '../dom.ts';
 

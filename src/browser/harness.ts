@@ -2,8 +2,8 @@
  * In the page: fetches a job's binary data from the local server that the CLI runs,
  * fits it with the WebGPU engine, and hands the JSON result back to Playwright.
  */
-import { fitSoftmaxMixture, type FitOptions, type FitResult } from '../fit.ts';
-import type { IterationInfo } from '../em.ts';
+import { fitSoftmaxMixture, type FitOptions, type FitResult } from '../fit/fit.ts';
+import type { IterationInfo } from '../em/run-em.ts';
 
 export interface BrowserJob {
   p: number;

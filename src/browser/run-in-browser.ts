@@ -6,10 +6,10 @@
 import type { Plugin } from 'vite';
 import { openPage } from './open-page.ts';
 import { SoftmixError } from '../errors.ts';
-import type { DatasetInput } from '../data.ts';
-import type { FitOptions, FitResult } from '../fit.ts';
+import type { DatasetInput } from '../model/data.ts';
+import type { FitOptions, FitResult } from '../fit/fit.ts';
 import type { BrowserJob } from './harness.ts';
-import type { IterationInfo } from '../em.ts';
+import type { IterationInfo } from '../em/run-em.ts';
 
 export interface BrowserRunIO {
   onProgress?: (info: IterationInfo & { start: number; phase: string }) => void;

@@ -5,7 +5,7 @@
  */
 import { openPage } from './open-page.ts';
 import { SoftmixError } from '../errors.ts';
-import type { FitResult } from '../fit.ts';
+import type { FitResult } from '../fit/fit.ts';
 import type { PageReport } from '../../app/protocol.ts';
 
 export interface PageRun {

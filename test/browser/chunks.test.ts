@@ -1,6 +1,6 @@
 /** chunks.ts: row chunks of X and dispatch slices from the device limits (pure logic). */
 import { describe, it, expect } from 'vitest';
-import { bindingBytes, planChunks, planSlices, sliceRowLimit } from '../../src/backend/webgpu/chunks.ts';
+import { bindingBytes, planChunks, planSlices, sliceRowLimit } from '../../src/engines/webgpu/chunks.ts';
 import { SoftmixError } from '../../src/errors.ts';
 
 const limits = (binding: number, buffer = binding, grid = 65535) => ({ maxStorageBufferBindingSize: binding, maxBufferSize: buffer, maxComputeWorkgroupsPerDimension: grid });

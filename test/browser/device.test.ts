@@ -4,9 +4,9 @@
  * pipelines compiled once per device.
  */
 import { describe, it, expect } from 'vitest';
-import { acquireDevice, describeDevice } from '../../src/backend/webgpu/device.ts';
-import { cachedPipelineCount } from '../../src/backend/webgpu/pipelines.ts';
-import { createWebGpuEngine } from '../../src/backend/webgpu/engine.ts';
+import { acquireDevice, describeDevice } from '../../src/engines/webgpu/device.ts';
+import { cachedPipelineCount } from '../../src/engines/webgpu/pipelines.ts';
+import { createWebGpuEngine } from '../../src/engines/webgpu/engine.ts';
 import { randomProblem } from './gpu-helpers.ts';
 
 describe('device', () => {

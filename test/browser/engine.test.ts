@@ -5,12 +5,12 @@
  * smaller; each test prints nothing unless it fails, when it names the worst entry.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { createCpuEngine } from '../../src/backend/cpu.ts';
-import { createWebGpuEngine } from '../../src/backend/webgpu/engine.ts';
-import { planChunks } from '../../src/backend/webgpu/chunks.ts';
-import { splitRows, ceilDiv } from '../../src/backend/webgpu/kernel.ts';
+import { createCpuEngine } from '../../src/engines/cpu.ts';
+import { createWebGpuEngine } from '../../src/engines/webgpu/engine.ts';
+import { planChunks } from '../../src/engines/webgpu/chunks.ts';
+import { splitRows, ceilDiv } from '../../src/engines/webgpu/kernel.ts';
 import { SoftmixError } from '../../src/errors.ts';
-import type { Engine } from '../../src/backend/backend.ts';
+import type { Engine } from '../../src/engines/engine.ts';
 import { engineBounds, pairBounds, residualBounds, worst, depth } from './bounds.ts';
 import { randomProblem, testDevice, type Problem } from './gpu-helpers.ts';
 
@@ -222,7 +222,7 @@ describe('WebGPU engine vs cpu engine', () => {
 
 describe('ℓ as a function of the parameters', () => {
   it('moves with the float64 ℓ to well below the EM tolerance of 1e-8 (relative)', async () => {
-    // EM stops when |Δℓ| < 1e-8·|ℓ| and tolerates decreases up to 16u·|ℓ| (src/em.ts), so
+    // EM stops when |Δℓ| < 1e-8·|ℓ| and tolerates decreases up to 16u·|ℓ| (src/em/run-em.ts), so
     // what matters is how much ℓ_gpu − ℓ_cpu jitters between nearby parameters. Per-row
     // f32 roundings (scores, log π_j) are independent across rows and shrink like 1/√p;
     // the f32 log α − log S offsets are corrected on the host; what is left of A's
@@ -231,7 +231,7 @@ describe('ℓ as a function of the parameters', () => {
     const cpu = createCpuEngine(pr);
     const gpu = await createWebGpuEngine(pr, { device });
     try {
-      const { Rng } = await import('../../src/rng.ts');
+      const { Rng } = await import('../../src/math/rng.ts');
       const dir = new Rng(32).normals(pr.theta.length);
       const diff: number[] = [];
       let ell = 0;
@@ -266,7 +266,7 @@ describe('a handful of EM iterations, p = 5000, L = 16, K = 4', () => {
     const cdf = new Float64Array(p);
     let acc = 0;
     for (let j = 0; j < p; j++) cdf[j] = acc += pi[j];
-    const { Rng } = await import('../../src/rng.ts');
+    const { Rng } = await import('../../src/math/rng.ts');
     const rng = new Rng(22);
     const counts = new Float64Array(p);
     for (let i = 0; i < 100_000; i++) {
@@ -282,7 +282,7 @@ describe('a handful of EM iterations, p = 5000, L = 16, K = 4', () => {
     const input = { p, L, features: truth.features, counts };
     const cpu = createCpuEngine(input);
     const gpu = await createWebGpuEngine(input, { device });
-    const { solveLinear } = await import('../../src/linalg.ts');
+    const { solveLinear } = await import('../../src/math/linalg.ts');
     try {
       // start: truth perturbed, uniform α
       const theta = truth.theta.map((v) => v + 0.3 * rng.normal());

@@ -13,8 +13,8 @@
  * also allows an absolute 2^-126 (times n_j for w).
  */
 import { describe, it, expect } from 'vitest';
-import { Rng } from '../../src/rng.ts';
-import { EStepKernel, ESTEP_GROUP } from '../../src/backend/webgpu/estep.ts';
+import { Rng } from '../../src/math/rng.ts';
+import { EStepKernel, ESTEP_GROUP } from '../../src/engines/webgpu/estep.ts';
 import { Buffers, f32, readF32, run, testDevice, U } from './gpu-helpers.ts';
 
 const TINY = 2 ** -126;

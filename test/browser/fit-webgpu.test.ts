@@ -3,12 +3,12 @@
  * backend from the same start (issue 3's acceptance test).
  */
 import { describe, it, expect } from 'vitest';
-import { simulate } from '../../src/simulate.ts';
-import { fitSoftmaxMixture } from '../../src/fit.ts';
-import { makeDataset, designStats } from '../../src/data.ts';
-import { inverseSqrt, randomStart } from '../../src/starts.ts';
+import { simulate } from '../../src/model/simulate.ts';
+import { fitSoftmaxMixture } from '../../src/fit/fit.ts';
+import { makeDataset, designStats } from '../../src/model/data.ts';
+import { inverseSqrt, randomStart } from '../../src/model/starts.ts';
 import { SoftmixError } from '../../src/errors.ts';
-import { matchComponents } from '../../src/metrics.ts';
+import { matchComponents } from '../../src/model/metrics.ts';
 
 describe('full EM on WebGPU', () => {
   it('reaches the cpu fit from the same start: ℓ to 1e-5 relative, atoms to 1e-3; ℓ monotone', async () => {

@@ -3,9 +3,9 @@
  * and readback, random problems from the seeded Rng, and float64 references of the
  * intermediate quantities the kernels compute.
  */
-import { Rng } from '../../src/rng.ts';
-import { acquireDevice } from '../../src/backend/webgpu/device.ts';
-import { encodeDispatches, destroyDispatches, type Dispatch } from '../../src/backend/webgpu/kernel.ts';
+import { Rng } from '../../src/math/rng.ts';
+import { acquireDevice } from '../../src/engines/webgpu/device.ts';
+import { encodeDispatches, destroyDispatches, type Dispatch } from '../../src/engines/webgpu/kernel.ts';
 
 /** float32 unit roundoff */
 export const U = 2 ** -24;

@@ -5,9 +5,9 @@
  * grid are exercised with the testing knobs, and N > 65535·256 for real.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { Rng } from '../../src/rng.ts';
-import { countSamples } from '../../src/backend/webgpu/engine.ts';
-import { HistogramKernel } from '../../src/backend/webgpu/histogram.ts';
+import { Rng } from '../../src/math/rng.ts';
+import { countSamples } from '../../src/engines/webgpu/engine.ts';
+import { HistogramKernel } from '../../src/engines/webgpu/histogram.ts';
 import { SoftmixError } from '../../src/errors.ts';
 import { testDevice } from './gpu-helpers.ts';
 

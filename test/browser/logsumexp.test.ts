@@ -12,9 +12,9 @@
  * u|log α| + u|b|.
  */
 import { describe, it, expect } from 'vitest';
-import { Rng } from '../../src/rng.ts';
-import { LogSumExpKernel, LSE_GROUP } from '../../src/backend/webgpu/logsumexp.ts';
-import type { Dispatch } from '../../src/backend/webgpu/kernel.ts';
+import { Rng } from '../../src/math/rng.ts';
+import { LogSumExpKernel, LSE_GROUP } from '../../src/engines/webgpu/logsumexp.ts';
+import type { Dispatch } from '../../src/engines/webgpu/kernel.ts';
 import { Buffers, f32, readF32, run, testDevice, U } from './gpu-helpers.ts';
 
 interface Opts {

@@ -7,9 +7,9 @@
  *   the shader compiler keeps the TwoSum arithmetic (no reassociation).
  */
 import { describe, it, expect } from 'vitest';
-import { Rng } from '../../src/rng.ts';
-import { MergeSumsKernel, MERGE_GROUP } from '../../src/backend/webgpu/merge-sums.ts';
-import { ceilDiv } from '../../src/backend/webgpu/kernel.ts';
+import { Rng } from '../../src/math/rng.ts';
+import { MergeSumsKernel, MERGE_GROUP } from '../../src/engines/webgpu/merge-sums.ts';
+import { ceilDiv } from '../../src/engines/webgpu/kernel.ts';
 import { Buffers, f32, readF32, run, testDevice, U } from './gpu-helpers.ts';
 
 describe('merge-sums kernel', () => {

@@ -15,9 +15,9 @@
  * Everything is divided by N.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { createCpuEngine } from '../../src/backend/cpu.ts';
-import { createWebGpuEngine } from '../../src/backend/webgpu/engine.ts';
-import { Rng } from '../../src/rng.ts';
+import { createCpuEngine } from '../../src/engines/cpu.ts';
+import { createWebGpuEngine } from '../../src/engines/webgpu/engine.ts';
+import { Rng } from '../../src/math/rng.ts';
 import { U, wideFactor, worst } from './bounds.ts';
 import { randomProblem, testDevice } from './gpu-helpers.ts';
 

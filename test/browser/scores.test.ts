@@ -5,8 +5,8 @@
  * are f32 on both sides).
  */
 import { describe, it, expect } from 'vitest';
-import { Rng } from '../../src/rng.ts';
-import { ScoresKernel } from '../../src/backend/webgpu/scores.ts';
+import { Rng } from '../../src/math/rng.ts';
+import { ScoresKernel } from '../../src/engines/webgpu/scores.ts';
 import { Buffers, f32, readF32, run, scoresF64, testDevice, U, worstRatio } from './gpu-helpers.ts';
 
 async function check(p: number, L: number, K: number, seed: number, rowStart = 0, scale = 1) {

@@ -7,10 +7,10 @@
  * |δc| ≤ ((n_F − 1)u Σ|F_i| + (n_S − 1)u·|c|·Σ|S_i|)/|S| + u|c|.
  */
 import { describe, it, expect } from 'vitest';
-import { Rng } from '../../src/rng.ts';
-import { WeightedGramKernel, packedSize, unpackUpper } from '../../src/backend/webgpu/weighted-gram.ts';
-import { MergeSumsKernel, MERGE_GROUP } from '../../src/backend/webgpu/merge-sums.ts';
-import { ceilDiv } from '../../src/backend/webgpu/kernel.ts';
+import { Rng } from '../../src/math/rng.ts';
+import { WeightedGramKernel, packedSize, unpackUpper } from '../../src/engines/webgpu/weighted-gram.ts';
+import { MergeSumsKernel, MERGE_GROUP } from '../../src/engines/webgpu/merge-sums.ts';
+import { ceilDiv } from '../../src/engines/webgpu/kernel.ts';
 import { Buffers, f32, readF32, run, testDevice, U } from './gpu-helpers.ts';
 import { wideFactor, worst } from './bounds.ts';
 

@@ -6,10 +6,10 @@
  * here have both signs, so the sums cancel and Σ|terms| is the honest scale.
  */
 import { describe, it, expect } from 'vitest';
-import { Rng } from '../../src/rng.ts';
-import { WeightedSumKernel } from '../../src/backend/webgpu/weighted-sum.ts';
-import { MergeSumsKernel, MERGE_GROUP } from '../../src/backend/webgpu/merge-sums.ts';
-import { ceilDiv } from '../../src/backend/webgpu/kernel.ts';
+import { Rng } from '../../src/math/rng.ts';
+import { WeightedSumKernel } from '../../src/engines/webgpu/weighted-sum.ts';
+import { MergeSumsKernel, MERGE_GROUP } from '../../src/engines/webgpu/merge-sums.ts';
+import { ceilDiv } from '../../src/engines/webgpu/kernel.ts';
 import { Buffers, f32, readF32, run, testDevice, U } from './gpu-helpers.ts';
 import { wideFactor, worst } from './bounds.ts';
 

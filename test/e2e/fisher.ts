@@ -8,8 +8,8 @@
  *   ∂ log π_j / ∂α_k = (σ_j(θ_k) − σ_j(θ_K)) / π_j,
  * and the information per draw is I = Σ_j π_j s_j s_jᵀ; Cov(θ̂) ≈ I⁻¹ / N.
  */
-import { logSoftmaxTable } from '../../src/model.ts';
-import { solveLinear } from '../../src/linalg.ts';
+import { logSoftmaxTable } from '../../src/model/mixture.ts';
+import { solveLinear } from '../../src/math/linalg.ts';
 
 /** tr Cov(θ̂_k) for each component k (the expected |θ̂_k − θ_k|² at this N). */
 export function atomErrorVariance(features: ArrayLike<number>, p: number, L: number, alpha: ArrayLike<number>, theta: ArrayLike<number>, N: number): number[] {

@@ -13,9 +13,9 @@ import { createServer, type ViteDevServer } from 'vite';
 import { chromium, type Browser } from 'playwright';
 // @ts-expect-error plain ESM helper shared with the test config, the CLI and the bench
 import { findChromium, chromiumArgs } from '../../scripts/chromium.mjs';
-import { simulate } from '../../src/simulate.ts';
+import { simulate } from '../../src/model/simulate.ts';
 import { atomErrorVariance } from './fisher.ts';
-import type { FitResult } from '../../src/fit.ts';
+import type { FitResult } from '../../src/fit/fit.ts';
 import type { PageReport } from '../../app/protocol.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

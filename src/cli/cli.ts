@@ -1,0 +1,191 @@
+/**
+ * The `softmix` command (Node). `simulate` writes a data set, `fit` fits one and prints
+ * JSON, `demo` is the main job. With --backend webgpu the fit runs in headless Chromium
+ * (see src/browser/run-in-browser.ts); everything else runs here in Node.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { simulate } from '../model/simulate.ts';
+import { fitSoftmaxMixture, type FitOptions, type FitResult } from '../fit/fit.ts';
+import { readMatrix, readVector, writeFile, writeNpy } from '../io/files.ts';
+import { SoftmixError } from '../errors.ts';
+import { compareWithTruth } from '../model/truth.ts';
+import { makeProgress } from './progress.ts';
+import { formatPageReport } from './format.ts';
+import { runDemoPage } from '../browser/run-page.ts';
+import { runFitInBrowser } from '../browser/run-in-browser.ts';
+import type { DatasetInput } from '../model/data.ts';
+
+function int(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer (1e6 notation is fine), got "${v}"`);
+    return n;
+  };
+}
+function num(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got "${v}"`);
+    return n;
+  };
+}
+function list(v: string): number[] {
+  const xs = v.split(',').map(Number);
+  if (xs.some((x) => !Number.isFinite(x))) throw new InvalidArgumentError(`expected comma-separated numbers, got "${v}"`);
+  return xs;
+}
+
+const program = new Command();
+program
+  .name('softmix')
+  .description('Fit softmax mixtures (mixed multinomial logit) by EM, on WebGPU or the cpu.')
+  .showHelpAfterError();
+
+program
+  .command('simulate')
+  .description('simulate the paper\'s random design (MATH.md §7) and write features.npy, counts.npy, truth.json')
+  .requiredOption('--p <p>', 'number of support points (items)', int('--p'))
+  .requiredOption('--L <L>', 'feature dimension', int('--L'))
+  .requiredOption('--K <K>', 'number of components', int('--K'))
+  .requiredOption('--N <N>', 'number of draws', int('--N'))
+  .option('--theta-norm <r>', '|θ_k| of the random atoms', num('--theta-norm'), 1.5)
+  .option('--alpha <list>', 'weights, comma-separated (default uniform)', list)
+  .option('--seed <seed>', 'seed of the generator', int('--seed'), 1)
+  .option('--samples', 'also write the raw draws to samples.npy')
+  .requiredOption('--out <dir>', 'output directory')
+  .action((o) => {
+    const sim = simulate({ p: o.p, L: o.L, K: o.K, N: o.N, thetaNorm: o.thetaNorm, alpha: o.alpha, seed: o.seed, keepSamples: !!o.samples });
+    writeFile(join(o.out, 'features.npy'), writeNpy(sim.features, [sim.p, sim.L], 'float32'));
+    const counts = sim.N < 2 ** 31 ? Int32Array.from(sim.counts) : sim.counts;
+    writeFile(join(o.out, 'counts.npy'), writeNpy(counts, [sim.p], counts instanceof Int32Array ? 'int32' : 'float64'));
+    if (sim.samples) writeFile(join(o.out, 'samples.npy'), writeNpy(sim.samples, [sim.N], 'uint32'));
+    const truth = {
+      p: sim.p, L: sim.L, K: sim.K, N: sim.N, seed: sim.seed,
+      alpha: Array.from(sim.truth.alpha),
+      theta: Array.from({ length: sim.K }, (_, k) => Array.from(sim.truth.theta.subarray(k * sim.L, (k + 1) * sim.L))),
+    };
+    writeFile(join(o.out, 'truth.json'), JSON.stringify(truth, null, 2) + '\n');
+    console.error(`softmix: wrote ${o.out}/features.npy (${sim.p}×${sim.L} float32), counts.npy (N = ${sim.N})${sim.samples ? ', samples.npy' : ''}, truth.json`);
+  });
+
+program
+  .command('fit')
+  .description('fit a softmax mixture; prints the fit as JSON')
+  .requiredOption('--features <file>', 'features p×L (.npy or .csv)')
+  .option('--counts <file>', 'counts n_j, length p (.npy or .csv)')
+  .option('--samples <file>', 'raw draws (item indices in [0, p)) instead of counts')
+  .requiredOption('--K <K>', 'number of components', int('--K'))
+  .option('--init <init>', 'mom, subspace, random, or a JSON file with { alpha, theta }', 'mom')
+  .option('--restarts <R>', 'more starts: subspace starts (random ones with --init random)', int('--restarts'), 4)
+  .option('--screen-iters <n>', 'EM iterations of screening (successive halving: the better half of the starts run on, twice as long, until one is left after this many)', int('--screen-iters'), 20)
+  .addOption(new Option('--backend <backend>', 'where the passes over p run').choices(['cpu', 'webgpu', 'auto']).default('cpu'))
+  .option('--tol <tol>', 'relative change of ℓ that stops EM', num('--tol'), 1e-8)
+  .option('--max-iter <n>', 'EM iterations at most', int('--max-iter'), 1000)
+  .option('--ridge <lambda>', 'ridge λ: EM maximises ℓ − (λN/2)Σ α_k·|θ_k|²', num('--ridge'), 0)
+  .option('--seed <seed>', 'seed of the random starts', int('--seed'), 1)
+  .option('--no-accelerate', 'plain EM (default: SQUAREM-accelerated EM with a monotone safeguard)')
+  .addOption(new Option('--acceleration <kind>', 'how EM is accelerated').choices(['squarem', 'anderson']).default('squarem'))
+  .option('--no-local-newton', 'no Newton–Raphson on ℓ near the maximum (default: on with SQUAREM when K(L+1) ≤ 512)')
+  .option('--newton-steps <n>', 'Newton steps per M-step at most (1: ECM-style; 20: exact M-step)', int('--newton-steps'), 1)
+  .addOption(new Option('--step-direction <d>', 'M-step direction: exact Hessian, or the design covariance as preconditioner').choices(['newton', 'design']).default('newton'))
+  .option('--replace-rounds <n>', 'rounds of component replacement after convergence (escapes local maxima; each round costs up to K more EM runs)', int('--replace-rounds'), 0)
+  .option('--allow-fractional-counts', 'accept non-integer counts (weights)')
+  .option('--truth <file>', 'truth.json from simulate: adds parameter errors to the output')
+  .option('--out <file>', 'write the JSON here instead of stdout')
+  .option('--quiet', 'no progress on stderr')
+  .action(async (o) => {
+    const data = loadData(o);
+    const fitOptions: FitOptions = {
+      K: o.K,
+      init: ['mom', 'subspace', 'random'].includes(o.init) ? o.init : readInitFile(o.init),
+      restarts: o.restarts,
+      screenIters: o.screenIters,
+      backend: o.backend,
+      tol: o.tol,
+      maxIter: o.maxIter,
+      ridge: o.ridge,
+      seed: o.seed,
+      allowFractionalCounts: !!o.allowFractionalCounts,
+      accelerate: o.accelerate,
+      acceleration: o.acceleration,
+      // commander's --no-local-newton gives true unless the flag is set: leave the default to fit.ts
+      localNewton: o.localNewton === false ? false : undefined,
+      maxNewtonSteps: o.newtonSteps,
+      stepDirection: o.stepDirection,
+      replaceRounds: o.replaceRounds,
+    };
+    const progress = makeProgress(!o.quiet);
+    let fit: FitResult;
+    if (o.backend === 'webgpu') {
+      fit = await runFitInBrowser(data, fitOptions, { onProgress: progress });
+    } else {
+      fit = await fitSoftmaxMixture(data, { ...fitOptions, onIteration: progress });
+    }
+    progress.done?.();
+    const out: Record<string, unknown> = { ...fit };
+    if (o.truth) out.error = compareWithTruth(fit, JSON.parse(readFileSync(o.truth, 'utf8')));
+    const json = JSON.stringify(out, null, 2) + '\n';
+    if (o.out) writeFile(o.out, json);
+    else process.stdout.write(json);
+  });
+
+program
+  .command('demo')
+  .description('the main job: fit the books data (K = 6) on WebGPU in the demo page in headless Chromium; prints a report, writes out/report.json and out/report.png')
+  .addOption(new Option('--dataset <name>', 'books, or a simulation').choices(['books', 'sim']).default('books'))
+  .addOption(new Option('--backend <backend>', 'where the passes over p run').choices(['webgpu', 'cpu', 'auto']).default('webgpu'))
+  .option('--K <K>', 'components', int('--K'), 6)
+  .option('--restarts <R>', 'more starts', int('--restarts'))
+  .option('--replace-rounds <n>', 'rounds of component replacement after convergence (default 0)', int('--replace-rounds'))
+  .option('--tol <tol>', 'relative change of ℓ that stops EM', num('--tol'))
+  .option('--ridge <lambda>', 'ridge λ (the page uses 1e-4 for books)', num('--ridge'))
+  .option('--seed <seed>', 'seed', int('--seed'), 1)
+  .option('--out <dir>', 'where report.json and report.png go', 'out')
+  .option('--quiet', 'no progress on stderr')
+  .action(async (o) => {
+    const params: Record<string, string | number> = { dataset: o.dataset, K: o.K, backend: o.backend, seed: o.seed };
+    for (const key of ['restarts', 'replaceRounds', 'tol', 'ridge'] as const) if (o[key] !== undefined) params[key] = o[key];
+    const t0 = Date.now();
+    const run = await runDemoPage(params, {
+      onStatus: (text) => {
+        if (!o.quiet) console.error(`softmix: [${((Date.now() - t0) / 1000).toFixed(0)} s] ${text}`);
+      },
+    });
+    writeFile(join(o.out, 'report.json'), JSON.stringify({ report: run.report, fit: run.fit, chromium: run.chromiumVersion }, null, 2) + '\n');
+    writeFile(join(o.out, 'report.png'), run.screenshot);
+    console.log(formatPageReport(run.report));
+    console.log(`\nwrote ${join(o.out, 'report.json')} and ${join(o.out, 'report.png')}`);
+  });
+
+function loadData(o: { features: string; counts?: string; samples?: string }): DatasetInput {
+  if (!o.counts === !o.samples) throw new SoftmixError('options', 'give exactly one of --counts or --samples');
+  const x = readMatrix(o.features);
+  const base = { features: x.values, p: x.rows, L: x.cols };
+  return o.counts ? { ...base, counts: readVector(o.counts) } : { ...base, samples: readVector(o.samples!) };
+}
+
+function readInitFile(path: string): FitOptions['init'] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new SoftmixError('options', `--init ${path}: not "random" and not a readable JSON file (${(err as Error).message})`);
+  }
+  const v = parsed as { alpha?: number[]; theta?: number[][] };
+  if (!Array.isArray(v.alpha) || !Array.isArray(v.theta)) {
+    throw new SoftmixError('options', `--init ${path}: the JSON must have "alpha" (K numbers) and "theta" (K rows of L numbers)`);
+  }
+  return { alpha: v.alpha, theta: v.theta };
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof SoftmixError) {
+    console.error(`softmix: ${err.message}`);
+    process.exit(2);
+  }
+  throw err;
+}

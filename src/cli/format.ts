@@ -1,0 +1,27 @@
+/** The demo page's report (per component weight and characteristic items) as text. */
+export function formatPageReport(r: import('../../app/protocol.ts').PageReport): string {
+  const lines: string[] = [];
+  lines.push(`softmix on ${r.description}`);
+  lines.push(`K = ${r.K} components, p = ${r.p} items, L = ${r.L} features, N = ${r.N}; backend ${r.backend} on ${r.device}`);
+  lines.push('');
+  for (const c of r.components) {
+    lines.push(`component ${c.component}  weight ${c.weight.toFixed(3)}  |θ| ${c.norm.toFixed(2)}`);
+    lines.push(`   ${c.items.map((i) => i.label).join(', ')}`);
+  }
+  lines.push('');
+  const ll = r.logLikPerSample;
+  lines.push(`ℓ/N train ${ll.train.toFixed(5)}${ll.heldout !== undefined ? `   held-out ${ll.heldout.toFixed(5)}` : ''}${ll.truth !== undefined ? `   at the truth ${ll.truth.toFixed(5)}` : ''}`);
+  lines.push(`${r.converged ? 'converged' : `NOT converged (${r.stopReason})`} after ${r.iterations} EM iterations`);
+  if (r.replacement) {
+    const x = r.replacement;
+    lines.push(`component replacement: ${x.kept} of ${x.trials} trials kept, objective +${x.gain.toFixed(1)} nats (ended: ${x.stopReason})`);
+  }
+  const t = r.timings;
+  lines.push(
+    `time: load ${t.loadMs.toFixed(0)} ms, setup ${t.setupMs.toFixed(0)} ms, starts ${t.initMs.toFixed(0)} ms, EM ${(t.emMs / 1000).toFixed(1)} s ` +
+      `(${t.perIterationMs.toFixed(0)} ms per iteration), report ${t.reportMs.toFixed(0)} ms, total ${(t.totalMs / 1000).toFixed(1)} s`,
+  );
+  if (r.error) lines.push(`against the truth: max |θ̂ − θ| = ${r.error.thetaError.toFixed(4)}, max |α̂ − α| = ${r.error.alphaError.toFixed(4)}`);
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
+  return lines.join('\n');
+}

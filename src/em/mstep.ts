@@ -1,0 +1,205 @@
+/**
+ * The M-step for the atoms (MATH.md §2): for every component at once,
+ *   θ_k ← argmax_θ  f_k(θ) = m_k·θ − A(θ) − (λ/2)|θ|²
+ * by damped (quasi-)Newton steps from the current θ_k with Armijo backtracking. All K
+ * components share each pass over p (one softmaxStats call evaluates every row of Θ).
+ *
+ * Directions d = P_k⁻¹ g with a per-component SPD matrix P_k:
+ * - 'newton': P_k = ∇²A(θ_k) + λI, the Hessian (a pL²K pass). The EM driver may hand in the
+ *   factors of a Hessian from an earlier M-step instead (`frozen`): a quasi-Newton step that
+ *   skips the pL²K pass, still an ascent step (any SPD P_k is) checked by Armijo;
+ * - 'design': P_k = S + λI with S the design covariance, fixed for the whole fit. S is
+ *   ∇²A(0) exactly and close to ∇²A(θ) in the random-design regime (MATH.md §2's
+ *   preconditioned step); on real designs it can be a poor guess (see the README).
+ *
+ * Each trial point's pass also returns the statistics the next step needs (mean, and the
+ * Hessian for 'newton'), so an accepted full step costs exactly one pass; the statistics
+ * at the returned Θ come back too, and the next M-step starts from them.
+ */
+import type { Engine, SoftmaxStats } from '../engines/engine.ts';
+import { choleskyInPlace, choleskySolve, dot } from '../math/linalg.ts';
+
+export type StepDirection = 'newton' | 'design';
+
+export interface NewtonOptions {
+  /** λ for every component, unless `componentRidge` gives one per component (ridge.ts) */
+  ridge: number;
+  componentRidge?: Float64Array;
+  /** (quasi-)Newton steps at most per M-step: 1 is ECM-style, more approaches the exact M-step */
+  maxSteps: number;
+  /**
+   * stop a component when its decrement gᵀd/2 falls below this; never below (32u)², u the
+   * device's unit roundoff, where the decrement is rounding noise
+   */
+  decrementTol: number;
+  /**
+   * a component whose scores x_j·θ_k have a standard deviation over the items above this
+   * (√(θᵀSθ), in nats) has collapsed onto a few support points: its softmax puts
+   * e^(several× this) more mass on the top items than on typical ones
+   */
+  maxScoreSpread: number;
+  direction: StepDirection;
+  /** Cholesky factor of S + λI (L×L), required for direction 'design' */
+  designFactor?: Float64Array;
+  /** direction 'newton': compute a fresh Hessian every this many M-steps (1: always) */
+  hessianEvery: number;
+}
+
+export interface NewtonResult {
+  theta: Float64Array;
+  /** steps taken (max over components) */
+  steps: number;
+  /** passes over p spent */
+  passes: number;
+  /** components whose maximiser does not exist (target on the hull's boundary) */
+  collapsed: { k: number; reason: string }[];
+  /** softmax statistics at the returned Θ when the last pass evaluated exactly it */
+  statsAtTheta?: SoftmaxStats;
+  /** Cholesky factors of the fresh Hessians this call computed (first step), per component */
+  factors?: (Float64Array | null)[];
+  /** a frozen preconditioner needed backtracking: time for a fresh Hessian */
+  staleHint: boolean;
+  /** with a frozen preconditioner some component found no ascent step at all: redo fresh */
+  stalled: boolean;
+}
+
+const ARMIJO_C1 = 1e-4;
+const MAX_HALVINGS = 40;
+
+/**
+ * `targets` are the m_k (K×L); components with `active[k] === false` keep their θ_k
+ * (an emptied component has no target). `designCovariance` is S (L×L), the covariance of the
+ * items' features, which turns θ into the spread of its scores.
+ * `statsAtStart`, when given, are the softmax statistics at `thetaIn` (saves a pass).
+ */
+export async function newtonMStep(
+  engine: Engine,
+  thetaIn: Float64Array,
+  targets: Float64Array,
+  active: boolean[],
+  K: number,
+  designCovariance: Float64Array,
+  opts: NewtonOptions,
+  statsAtStart?: SoftmaxStats,
+  frozen?: (Float64Array | null)[],
+): Promise<NewtonResult> {
+  const L = engine.L;
+  const lambda = (k: number) => (opts.componentRidge ? opts.componentRidge[k] : opts.ridge);
+  if (opts.direction === 'design' && !opts.designFactor) throw new Error('newtonMStep: direction "design" needs designFactor');
+  const useHessian = opts.direction === 'newton' && !frozen;
+  const want = { mean: true, covariance: useHessian };
+  let factors: (Float64Array | null)[] | undefined;
+  let staleHint = false;
+  let stalled = false;
+  const decrementTol = Math.max(opts.decrementTol, (32 * engine.unitRoundoff) ** 2);
+  const theta = Float64Array.from(thetaIn);
+  const pending = active.slice();
+  const collapsed: { k: number; reason: string }[] = [];
+  let steps = 0;
+  let passes = 0;
+  let stats = statsAtStart && hasWanted(statsAtStart, want) ? statsAtStart : undefined;
+
+  const objective = (k: number, th: Float64Array, A: number) =>
+    dot(targets, th, L, k * L, k * L) - A - 0.5 * lambda(k) * dot(th, th, L, k * L, k * L);
+
+  for (let step = 0; step < opts.maxSteps && pending.some(Boolean); step++) {
+    if (!stats) {
+      stats = await engine.softmaxStats(theta, K, want);
+      passes++;
+    }
+    const dirs = new Float64Array(K * L);
+    const f0 = new Float64Array(K);
+    const slope = new Float64Array(K); // gᵀd = 2 × decrement
+    const noise = new Float64Array(K);
+    for (let k = 0; k < K; k++) {
+      if (!pending[k]) continue;
+      const g = new Float64Array(L);
+      const lambdaK = lambda(k);
+      for (let a = 0; a < L; a++) g[a] = targets[k * L + a] - stats.mean![k * L + a] - lambdaK * theta[k * L + a];
+      let d: Float64Array;
+      if (useHessian) {
+        const h = stats.covariance!.slice(k * L * L, (k + 1) * L * L);
+        for (let a = 0; a < L; a++) h[a * L + a] += lambdaK;
+        if (!choleskyInPlace(h, L)) {
+          collapsed.push({ k, reason: 'its Hessian ∇²A(θ) + λI is singular' });
+          pending[k] = false;
+          continue;
+        }
+        if (step === 0) (factors ??= new Array(K).fill(null))[k] = h;
+        d = choleskySolve(h, L, g);
+      } else if (frozen?.[k]) {
+        d = choleskySolve(frozen[k]!, L, g);
+      } else {
+        d = choleskySolve(opts.designFactor!, L, g);
+      }
+      slope[k] = dot(g, d);
+      if (!(slope[k] / 2 > decrementTol)) {
+        pending[k] = false; // stationary to tolerance
+        continue;
+      }
+      dirs.set(d, k * L);
+      const A = stats.logPartition[k];
+      f0[k] = objective(k, theta, A);
+      // f is evaluated with A from the device: its rounding is a few ulps of |A| and
+      // |m·θ|. Armijo must not demand an increase smaller than that noise.
+      noise[k] = 8 * engine.unitRoundoff * (Math.abs(A) + Math.abs(dot(targets, theta, L, k * L, k * L)) + 1);
+    }
+    const searching = pending.slice();
+    if (!searching.some(Boolean)) break;
+    steps++;
+
+    // Backtracking, batched: every still-searching component tries θ + t d in one pass,
+    // which also yields the statistics for the next step wherever the trial is accepted.
+    const t = new Float64Array(K).fill(1);
+    const trial = Float64Array.from(theta);
+    let trialStats: SoftmaxStats | undefined;
+    for (let h = 0; h < MAX_HALVINGS && searching.some(Boolean); h++) {
+      for (let k = 0; k < K; k++) {
+        if (!searching[k]) continue;
+        for (let a = 0; a < L; a++) trial[k * L + a] = theta[k * L + a] + t[k] * dirs[k * L + a];
+      }
+      trialStats = await engine.softmaxStats(trial, K, h === 0 ? want : { mean: false, covariance: false });
+      passes++;
+      for (let k = 0; k < K; k++) {
+        if (!searching[k]) continue;
+        const f1 = objective(k, trial, trialStats.logPartition[k]);
+        if (f1 >= f0[k] + ARMIJO_C1 * t[k] * slope[k] - noise[k]) {
+          theta.set(trial.subarray(k * L, k * L + L), k * L);
+          searching[k] = false;
+        } else {
+          t[k] /= 2;
+          for (let a = 0; a < L; a++) trial[k * L + a] = theta[k * L + a];
+        }
+      }
+    }
+    // The first trial's statistics describe the new Θ only if every row was accepted at t = 1.
+    const allFullSteps = t.every((v) => v === 1) && !searching.some(Boolean);
+    if (frozen && !allFullSteps) staleHint = true;
+    stats = allFullSteps && trialStats && hasWanted(trialStats, want) ? trialStats : undefined;
+    for (let k = 0; k < K; k++) {
+      if (searching[k] && frozen) stalled = true;
+      if (searching[k]) pending[k] = false; // no ascent found even at tiny steps: at the rounding floor
+      const spread = scoreSpread(theta, k, L, designCovariance);
+      if (pending[k] && spread > opts.maxScoreSpread) {
+        collapsed.push({ k, reason: `the spread of its scores √(θᵀSθ) reached ${spread.toFixed(1)} nats (limit ${opts.maxScoreSpread})` });
+        pending[k] = false;
+      }
+    }
+  }
+  return { theta, steps, passes, collapsed, statsAtTheta: stats, factors, staleHint, stalled };
+}
+
+/** √(θ_kᵀ S θ_k): the standard deviation of the scores x_j·θ_k over the items. */
+export function scoreSpread(theta: Float64Array, k: number, L: number, S: Float64Array): number {
+  let q = 0;
+  for (let a = 0; a < L; a++) {
+    let row = 0;
+    for (let b = 0; b < L; b++) row += S[a * L + b] * theta[k * L + b];
+    q += theta[k * L + a] * row;
+  }
+  return Math.sqrt(Math.max(q, 0));
+}
+
+function hasWanted(s: SoftmaxStats, want: { mean: boolean; covariance: boolean }): boolean {
+  return (!want.mean || !!s.mean) && (!want.covariance || !!s.covariance);
+}

@@ -1,0 +1,50 @@
+/**
+ * Picks and builds the Engine for a fit: `cpu`, `webgpu`, or `auto` (WebGPU when an
+ * adapter exists, else cpu with a warning). The WebGPU code is imported lazily so
+ * that Node (the CLI's cpu path) never loads shader sources.
+ */
+import type { Engine, EngineInput } from './engine.ts';
+import { createCpuEngine } from './cpu.ts';
+import { SoftmixError } from '../errors.ts';
+
+export type BackendChoice = 'cpu' | 'webgpu' | 'auto';
+
+export interface EngineOptions {
+  /** force row chunks of at most this many support points on WebGPU (tests) */
+  maxChunkRows?: number;
+  /** an existing GPUDevice to use */
+  device?: GPUDevice;
+}
+
+export function webGpuAvailable(): boolean {
+  return typeof navigator !== 'undefined' && !!(navigator as Navigator & { gpu?: GPU }).gpu;
+}
+
+export async function createEngine(
+  choice: BackendChoice,
+  input: EngineInput,
+  options: EngineOptions,
+  warnings: string[],
+): Promise<Engine> {
+  if (choice === 'cpu') return createCpuEngine(input);
+  if (!webGpuAvailable()) {
+    if (choice === 'auto') {
+      warnings.push('WebGPU is not available here (no navigator.gpu): fitted on the cpu backend instead');
+      return createCpuEngine(input);
+    }
+    throw new SoftmixError(
+      'backend',
+      'backend "webgpu" needs WebGPU (navigator.gpu), which this environment lacks. In Node use the softmix CLI with --backend webgpu (it runs the fit in headless Chromium), or choose backend "cpu" or "auto".',
+    );
+  }
+  try {
+    const { createWebGpuEngine } = await import('./webgpu/engine.ts');
+    return await createWebGpuEngine(input, options);
+  } catch (err) {
+    if (choice === 'auto') {
+      warnings.push(`WebGPU could not be used (${err instanceof Error ? err.message : String(err)}): fitted on the cpu backend instead`);
+      return createCpuEngine(input);
+    }
+    throw err;
+  }
+}

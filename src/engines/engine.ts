@@ -1,0 +1,171 @@
+/**
+ * The seam between the host algorithm (EM, Newton, MoM, restarts — written once)
+ * and the passes over the p support points (one implementation per backend).
+ *
+ * An `Engine` holds one data set on its device: the centred features (p×L) and the
+ * counts n_j. Every method is one or a few passes over p and returns only small
+ * results: O(K), O(K·L) or O(K·L²). Nothing of size p comes back.
+ *
+ * Parameters travel in float64 on the host side of the seam; a float32 backend
+ * rounds them on upload. Θ is row-major K×L.
+ */
+
+export interface EStepResult {
+  /** ℓ = Σ_j n_j log π_j */
+  logLik: number;
+  /** c_k = Σ_j n_j r_jk (K) */
+  weights: Float64Array;
+  /** Σ_j n_j r_jk x_j, row-major K×L (the M-step's target mean times c_k) */
+  featureSums: Float64Array;
+}
+
+export interface SoftmaxStats {
+  /** A_k = log Σ_j exp(x_j·θ_k) (K) */
+  logPartition: Float64Array;
+  /** ∇A(θ_k) = Σ_j σ_j(θ_k) x_j, row-major K×L; present when asked for */
+  mean?: Float64Array;
+  /** ∇²A(θ_k) = Σ_j σ_j x_j x_jᵀ − ∇A ∇Aᵀ, K blocks of L×L (full, symmetric); present when asked for */
+  covariance?: Float64Array;
+}
+
+/**
+ * Moments of the features under the pair weights w_jkl = n_j r_jk (δ_kl − r_jl) of the
+ * posteriors r at (log α, Θ), for the pairs k ≤ l in the order (0,0), (0,1), …, (0,K−1),
+ * (1,1), …, (K−1,K−1): M = K(K+1)/2 pairs, index `pairIndex(k, l, K)`. They are what the
+ * observed information of ℓ needs beyond the E-step (observed-newton.ts).
+ */
+export interface PairMoments {
+  /** Σ_j w_jkl (M) */
+  total: Float64Array;
+  /** Σ_j w_jkl x_j, M×L row-major */
+  first: Float64Array;
+  /** Σ_j w_jkl x_j x_jᵀ, M blocks of L×L (full, symmetric) */
+  second: Float64Array;
+}
+
+/**
+ * Where the mixture under-predicts the counts: w_j = (n_j − N π_j)_+, π_j the mixture's
+ * probability of item j (see `Engine.residualMoments`).
+ */
+export interface ResidualMoments {
+  /** Σ_j w_j */
+  total: number;
+  /** Σ_j w_j x_j (L) */
+  first: Float64Array;
+}
+
+/** Position of the pair (k, l), k ≤ l, in `PairMoments`. */
+export function pairIndex(k: number, l: number, K: number): number {
+  return (k * (2 * K - k + 1)) / 2 + (l - k);
+}
+
+/** Raw count-weighted moments of the centred features (see `Engine.countMoments`). */
+export interface LatentCountMoments {
+  /** Σ_j π̂_j x_j (L) */
+  mean: Float64Array;
+  /** Σ_j π̂_j x_j x_jᵀ (L×L row-major, symmetric) */
+  second: Float64Array;
+}
+
+/** Raw count-weighted moments of projected features y_j = P x_j (see `Engine.projectedMoments`). */
+export interface ProjectedMoments {
+  /** Σ_j π̂_j y_j (K) */
+  first: Float64Array;
+  /** Σ_j π̂_j y_j ⊗ y_j ⊗ y_j (K³, index (a·K + b)·K + c) */
+  third: Float64Array;
+}
+
+/** Counters of device work, for the result's `stats` (what one EM iteration costs). */
+export interface EngineCounters {
+  /** passes over the p support points (E-steps, softmax-statistics and latent-moment calls) */
+  passes: number;
+  /** compute dispatches issued (0 on cpu) */
+  dispatches: number;
+  /** bytes read back from the device (0 on cpu) */
+  bytesRead: number;
+}
+
+export interface DeviceInfo {
+  backend: 'cpu' | 'webgpu';
+  /** e.g. "SwiftShader Device (Subzero)" or "float64 reference (JavaScript)" */
+  description: string;
+  vendor?: string;
+  architecture?: string;
+  limits?: Record<string, number>;
+}
+
+export interface Engine {
+  readonly backend: 'cpu' | 'webgpu';
+  /** Unit roundoff of the arithmetic on the device (2^-53 or 2^-24). */
+  readonly unitRoundoff: number;
+  readonly p: number;
+  readonly L: number;
+  /** Σ_j n_j */
+  readonly N: number;
+  readonly device: DeviceInfo;
+  readonly counters: EngineCounters;
+
+  /** One fused E-step at (log α, Θ): ℓ, c_k and Σ n_j r_jk x_j. `logAlpha` may hold -Infinity for an empty component. */
+  eStep(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<EStepResult>;
+
+  /** Log-partitions (always) and, when asked, means and covariances of x under σ(θ_k), for all K rows of Θ at once. */
+  softmaxStats(theta: Float64Array, K: number, want: { mean: boolean; covariance: boolean }): Promise<SoftmaxStats>;
+
+  /**
+   * Pair moments of the posteriors at (log α, Θ) (see `PairMoments`): one pass, cost pL²K²/4.
+   * Components with log α = −∞ are allowed (their pairs are 0).
+   */
+  pairMoments(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<PairMoments>;
+
+  /**
+   * Moments of the positive residual w_j = (n_j − N π_j)_+ at (log α, Θ): the counts the
+   * mixture leaves unexplained, which a new component could take (src/fit/replace.ts). One
+   * pass, cost pLK.
+   */
+  residualMoments(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<ResidualMoments>;
+
+  // ---- Latent moments (MATH.md §3–4). Raw moments of the centred features x_j the
+  // engine holds, weighted by π̂_j = n_j / N (so every result is normalised by N).
+  // Standardisation (z = S^{-1/2} x) and the Hermite corrections are the host's job
+  // (src/mom/mom.ts). Each call is one pass over p; nothing of size p comes back.
+
+  /**
+   * mean = Σ_j π̂_j x_j (L) and second = Σ_j π̂_j x_j x_jᵀ (L×L row-major, full and
+   * symmetric). Cost pL². The host forms M̂_1 = S^{-1/2} mean, M̂_2 = S^{-1/2} second S^{-1/2} − I.
+   */
+  countMoments(): Promise<LatentCountMoments>;
+
+  /**
+   * For y_j = P x_j ∈ R^K with P = `projection` (K×L row-major): first = Σ_j π̂_j y_j (K)
+   * and third = Σ_j π̂_j y_j ⊗ y_j ⊗ y_j (K×K×K, index (a·K + b)·K + c, fully symmetric).
+   * Cost p(LK + K³) (a backend may accumulate only a ≤ b ≤ c and fill the rest).
+   */
+  projectedMoments(projection: Float64Array, K: number): Promise<ProjectedMoments>;
+
+  /**
+   * Power moments along one direction d = `direction` (L): out[r] = Σ_j π̂_j t_j^r,
+   * t_j = d·x_j, r = 0..maxOrder (out[0] = 1 up to rounding). Cost p(L + maxOrder).
+   */
+  directionMoments(direction: Float64Array, maxOrder: number): Promise<Float64Array>;
+
+  /**
+   * Power moments along d crossed with the features: out[r·L + l] = Σ_j π̂_j t_j^r x_jl,
+   * t_j = d·x_j, r = 0..maxOrder ((maxOrder+1)×L row-major). Cost p·L·(maxOrder+1).
+   * Lets the univariate MoM route (K > L ≥ 2) recover full atoms, not just their
+   * projections on d.
+   */
+  directionCrossMoments(direction: Float64Array, maxOrder: number): Promise<Float64Array>;
+
+  /** Frees device memory. The engine is unusable afterwards. */
+  dispose(): void;
+}
+
+/** What every backend is built from: centred features and counts, already validated. */
+export interface EngineInput {
+  p: number;
+  L: number;
+  /** centred features, row-major p×L */
+  features: Float64Array;
+  /** n_j ≥ 0, Σ > 0 */
+  counts: Float64Array;
+}

@@ -1,0 +1,339 @@
+/**
+ * The WebGPU engine: one data set (centred features as f32, counts) resident on the
+ * device, and the passes of the Engine interface (eStep, softmaxStats, the latent
+ * moments). Each call writes its small inputs (Θ and log α, a direction, a projection),
+ * replays the cached plan for its (mode, K), and maps ONE staging buffer holding the
+ * small results; nothing of size p is read back. Calls run one at a time.
+ */
+import { SoftmixError } from '../../errors.ts';
+import type { DeviceInfo, Engine, EngineCounters, EngineInput, EStepResult, LatentCountMoments, PairMoments, ProjectedMoments, ResidualMoments, SoftmaxStats } from '../engine.ts';
+import { acquireDevice, describeDevice, DeviceWatch, message } from './device.ts';
+import { planChunks, planSlices, type ChunkLimits, type Slice } from './chunks.ts';
+import { storageBuffer } from './kernel.ts';
+import type { DeviceChunk, Kernels, Plan, PlanEnv } from './plan.ts';
+import { softmaxPlan, type SoftmaxLayout, type SoftmaxMode } from './softmax-plan.ts';
+import { countMomentsPlan, directionPlan, projectedPlan, type DirectionLayout } from './moment-plan.ts';
+import { finishCountMoments, finishDirection, finishDirectionCross, finishEStep, finishPairs, finishProjected, finishResidual, finishStats } from './finish.ts';
+import { MomentWeightsKernel } from './moment-weights.ts';
+import { ThirdMomentKernel } from './third-moment.ts';
+import { ScoresKernel } from './scores.ts';
+import { LogSumExpKernel } from './logsumexp.ts';
+import { EStepKernel } from './estep.ts';
+import { WeightedSumKernel } from './weighted-sum.ts';
+import { WeightedGramKernel } from './weighted-gram.ts';
+import { MergeSumsKernel } from './merge-sums.ts';
+
+export { countSamples, type CountSamplesOptions } from './histogram.ts';
+
+export interface WebGpuEngineOptions {
+  /** Use this device (the caller keeps it); otherwise one is acquired and destroyed by dispose(). */
+  device?: GPUDevice;
+  /** Force row chunks of X of at most this many rows (tests exercise the cross-chunk merges with it). */
+  maxChunkRows?: number;
+  /** Testing knob: leave at most this many partials of each reduction for the host (forces device merge levels). */
+  maxHostPartials?: number;
+}
+
+/** log α below this (and −Infinity) is an empty component; f32 holds it, and exp(it − anything) is 0. */
+const EMPTY_LOG_ALPHA = -1e30;
+/** Plans kept per engine (one per (mode, K) in use; EM uses two or three, MoM a few more). */
+const MAX_PLANS = 8;
+
+export async function createWebGpuEngine(input: EngineInput, options: WebGpuEngineOptions = {}): Promise<Engine> {
+  const { p, L, features, counts } = input;
+  if (!Number.isInteger(p) || p < 1 || !Number.isInteger(L) || L < 1) throw new SoftmixError('shape', `p and L must be positive integers, got p = ${p}, L = ${L}`);
+  if (features.length !== p * L) throw new SoftmixError('shape', `features must hold p·L = ${p * L} values, got ${features.length}`);
+  if (counts.length !== p) throw new SoftmixError('shape', `counts must hold p = ${p} values, got ${counts.length}`);
+  const acquired = options.device ? null : await acquireDevice();
+  const device = options.device ?? acquired!.device;
+  const watch = new DeviceWatch(device);
+  try {
+    const [scores, lse, estep, wsum, gram, merge, momentWeights, third] = await Promise.all([
+      ScoresKernel.load(device),
+      LogSumExpKernel.load(device),
+      EStepKernel.load(device),
+      WeightedSumKernel.load(device),
+      WeightedGramKernel.load(device),
+      MergeSumsKernel.load(device),
+      MomentWeightsKernel.load(device),
+      ThirdMomentKernel.load(device),
+    ]);
+    const kernels: Kernels = { scores, lse, estep, wsum, gram, merge, momentWeights, third };
+    const info = describeDevice(device, acquired?.adapterInfo);
+    return new WebGpuEngine(input, device, !!acquired, watch, kernels, info, options);
+  } catch (e) {
+    watch.close();
+    if (acquired) device.destroy();
+    throw e;
+  }
+}
+
+class WebGpuEngine implements Engine {
+  readonly backend = 'webgpu' as const;
+  readonly unitRoundoff = 2 ** -24;
+  readonly p: number;
+  readonly L: number;
+  readonly N: number;
+  readonly device: DeviceInfo;
+  readonly counters: EngineCounters = { passes: 0, dispatches: 0, bytesRead: 0 };
+
+  private readonly limits: ChunkLimits;
+  private readonly chunkRows: { start: number; rows: number }[];
+  private readonly chunks: DeviceChunk[] = [];
+  private readonly plans = new Map<string, Plan<unknown>>();
+  private scratch: { s: GPUBuffer; w: GPUBuffer; bytes: number } | null = null;
+  private tail: Promise<unknown> = Promise.resolve();
+  private disposed = false;
+
+  constructor(
+    input: EngineInput,
+    private readonly gpu: GPUDevice,
+    private readonly ownsDevice: boolean,
+    private readonly watch: DeviceWatch,
+    private readonly kernels: Kernels,
+    info: DeviceInfo,
+    private readonly options: WebGpuEngineOptions,
+  ) {
+    this.p = input.p;
+    this.L = input.L;
+    this.device = info;
+    this.limits = gpu.limits;
+    let N = 0;
+    for (let j = 0; j < input.p; j++) N += input.counts[j];
+    this.N = N;
+    this.chunkRows = planChunks(input.p, input.L, this.limits, options.maxChunkRows);
+    try {
+      for (const c of this.chunkRows) {
+        const x = upload(gpu, 'X chunk', input.features.subarray(c.start * input.L, (c.start + c.rows) * input.L));
+        const n = upload(gpu, 'counts chunk', input.counts.subarray(c.start, c.start + c.rows));
+        this.chunks.push({ x, counts: n, rows: c.rows });
+      }
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+  }
+
+  eStep(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<EStepResult> {
+    return this.exclusive(async () => {
+      const plan = this.posteriorPlan('estep', logAlpha, theta, K);
+      const data = await this.run(plan);
+      return finishEStep(data, plan.layout, K, logAlpha);
+    });
+  }
+
+  pairMoments(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<PairMoments> {
+    return this.exclusive(async () => {
+      const plan = this.posteriorPlan('pairs', logAlpha, theta, K);
+      return finishPairs(await this.run(plan), plan.layout, K, this.L);
+    });
+  }
+
+  residualMoments(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<ResidualMoments> {
+    return this.exclusive(async () => {
+      const plan = this.posteriorPlan('residual', logAlpha, theta, K);
+      return finishResidual(await this.run(plan), plan.layout);
+    });
+  }
+
+  /** Checks (log α, Θ), writes them into the plan of `mode` (estep, pairs or residual) for K, and counts the pass. */
+  private posteriorPlan(mode: 'estep' | 'pairs' | 'residual', logAlpha: Float64Array, theta: Float64Array, K: number): Plan<SoftmaxLayout> {
+    this.checkUsable();
+    this.checkTheta(theta, K);
+    if (logAlpha.length !== K) throw new SoftmixError('shape', `logAlpha must hold K = ${K} values, got ${logAlpha.length}`);
+    const la = new Float32Array(K);
+    let finite = 0;
+    for (let k = 0; k < K; k++) {
+      const v = logAlpha[k];
+      if (Number.isNaN(v) || v === Infinity) throw new SoftmixError('not-finite', `logAlpha[${k}] is ${v}`);
+      if (v > EMPTY_LOG_ALPHA) finite++;
+      la[k] = Math.max(v, EMPTY_LOG_ALPHA);
+    }
+    if (finite === 0) throw new SoftmixError('options', 'every component is empty (log α = -Infinity for all k)');
+    this.counters.passes++;
+    const plan = this.softmax(mode, K);
+    this.gpu.queue.writeBuffer(plan.layout.theta, 0, Float32Array.from(theta));
+    this.gpu.queue.writeBuffer(plan.layout.logAlpha, 0, la);
+    return plan;
+  }
+
+  softmaxStats(theta: Float64Array, K: number, want: { mean: boolean; covariance: boolean }): Promise<SoftmaxStats> {
+    return this.exclusive(async () => {
+      this.checkUsable();
+      this.checkTheta(theta, K);
+      this.counters.passes++;
+      const mode: SoftmaxMode = want.covariance ? 'covariance' : want.mean ? 'mean' : 'logPartition';
+      const plan = this.softmax(mode, K);
+      this.gpu.queue.writeBuffer(plan.layout.theta, 0, Float32Array.from(theta));
+      this.gpu.queue.writeBuffer(plan.layout.logAlpha, 0, new Float32Array(K)); // b_k = −log S_k: σ = exp(s − A)
+      const data = await this.run(plan);
+      return finishStats(data, plan.layout, K, this.L, want);
+    });
+  }
+
+  // ---- Latent moments (MoM warm start): raw count-weighted moments, one pass each.
+
+  countMoments(): Promise<LatentCountMoments> {
+    return this.exclusive(async () => {
+      this.checkUsable();
+      this.counters.passes++;
+      const plan = this.cached('count', 1, (env, slices) => countMomentsPlan(env, slices));
+      return finishCountMoments(await this.run(plan), plan.layout, this.L, this.N);
+    });
+  }
+
+  projectedMoments(projection: Float64Array, K: number): Promise<ProjectedMoments> {
+    return this.exclusive(async () => {
+      this.checkUsable();
+      if (!Number.isInteger(K) || K < 1) throw new SoftmixError('shape', `projectedMoments: K must be an integer ≥ 1, got ${K}`);
+      if (projection.length !== K * this.L) throw new SoftmixError('shape', `projectedMoments: projection has ${projection.length} values, expected K×L = ${K}×${this.L} = ${K * this.L}`);
+      checkFinite('projectedMoments: projection', projection);
+      this.counters.passes++;
+      const plan = this.cached(`projected:${K}`, K, (env, slices) => projectedPlan(env, K, slices));
+      this.gpu.queue.writeBuffer(plan.layout.projection, 0, Float32Array.from(projection));
+      return finishProjected(await this.run(plan), plan.layout, K, this.N);
+    });
+  }
+
+  directionMoments(direction: Float64Array, maxOrder: number): Promise<Float64Array> {
+    return this.exclusive(async () => finishDirection(...(await this.direction('directionMoments', direction, maxOrder, false)), this.N));
+  }
+
+  directionCrossMoments(direction: Float64Array, maxOrder: number): Promise<Float64Array> {
+    return this.exclusive(async () => finishDirectionCross(...(await this.direction('directionCrossMoments', direction, maxOrder, true)), this.N));
+  }
+
+  private async direction(what: string, direction: Float64Array, maxOrder: number, cross: boolean): Promise<[Float32Array, DirectionLayout]> {
+    this.checkUsable();
+    if (direction.length !== this.L) throw new SoftmixError('shape', `${what}: direction has length ${direction.length}, expected L = ${this.L}`);
+    if (!Number.isInteger(maxOrder) || maxOrder < 0) throw new SoftmixError('shape', `${what}: maxOrder must be an integer ≥ 0, got ${maxOrder}`);
+    checkFinite(`${what}: direction`, direction);
+    this.counters.passes++;
+    const orders = maxOrder + 1;
+    const plan = this.cached(`direction:${orders}:${cross}`, orders, (env, slices) => directionPlan(env, orders, cross, slices));
+    this.gpu.queue.writeBuffer(plan.layout.direction, 0, Float32Array.from(direction));
+    return [await this.run(plan), plan.layout];
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const plan of this.plans.values()) plan.destroy();
+    this.plans.clear();
+    this.scratch?.s.destroy();
+    this.scratch?.w.destroy();
+    this.scratch = null;
+    for (const c of this.chunks) {
+      c.x.destroy();
+      c.counts.destroy();
+    }
+    this.chunks.length = 0;
+    this.watch.close();
+    if (this.ownsDevice) this.gpu.destroy();
+  }
+
+  /** Runs calls one after another (they share scratch and staging buffers). */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private checkUsable(): void {
+    if (this.disposed) throw new SoftmixError('backend', 'the WebGPU engine was disposed');
+    this.watch.check();
+  }
+
+  private checkTheta(theta: Float64Array, K: number): void {
+    if (!Number.isInteger(K) || K < 1) throw new SoftmixError('options', `K must be a positive integer, got ${K}`);
+    if (theta.length !== K * this.L) throw new SoftmixError('shape', `theta must hold K·L = ${K * this.L} values, got ${theta.length}`);
+    for (let i = 0; i < theta.length; i++) {
+      if (!Number.isFinite(Math.fround(theta[i]))) throw new SoftmixError('not-finite', `theta[${i}] = ${theta[i]} is not a finite float32`);
+    }
+  }
+
+  private softmax(mode: SoftmaxMode, K: number): Plan<SoftmaxLayout> {
+    // mode 'pairs' keeps K(K+1)/2 weights per row in the scratch
+    const columns = mode === 'pairs' ? (K * (K + 1)) / 2 : K;
+    return this.cached(`${mode}:${K}`, columns, (env, slices) => softmaxPlan(env, mode, K, slices, this.N));
+  }
+
+  /**
+   * The plan under `key`, built on first use from slices for `columns` scores/weights
+   * per row; the shared s/w scratch grows when a wider plan needs it (which rebuilds
+   * the plans holding the old scratch). At most MAX_PLANS are kept (least recently used).
+   */
+  private cached<T>(key: string, columns: number, build: (env: PlanEnv, slices: Slice[]) => Plan<T>): Plan<T> {
+    const hit = this.plans.get(key);
+    if (hit) {
+      this.plans.delete(key);
+      this.plans.set(key, hit);
+      return hit as Plan<T>;
+    }
+    const slices = planSlices(this.chunkRows, columns, this.limits);
+    const bytes = Math.max(...slices.map((s) => s.rows)) * columns * 4;
+    if (!this.scratch || this.scratch.bytes < bytes) {
+      for (const p of this.plans.values()) p.destroy(); // their bind groups hold the old scratch
+      this.plans.clear();
+      this.scratch?.s.destroy();
+      this.scratch?.w.destroy();
+      this.scratch = null;
+      this.scratch = { s: storageBuffer(this.gpu, 'softmix scores', bytes), w: storageBuffer(this.gpu, 'softmix weights', bytes), bytes };
+    }
+    const env: PlanEnv = { device: this.gpu, kernels: this.kernels, L: this.L, chunks: this.chunks, limits: this.limits, s: this.scratch.s, w: this.scratch.w, maxHostPartials: this.options.maxHostPartials };
+    const plan = build(env, slices);
+    this.plans.set(key, plan as Plan<unknown>);
+    if (this.plans.size > MAX_PLANS) {
+      const [oldest, old] = this.plans.entries().next().value as [string, Plan<unknown>];
+      old.destroy();
+      this.plans.delete(oldest);
+    }
+    return plan;
+  }
+
+  /** Submits the plan and maps its staging buffer once; rejects on a device loss or a WebGPU error. */
+  private async run(plan: Plan<unknown>): Promise<Float32Array> {
+    const gpu = this.gpu;
+    gpu.pushErrorScope('out-of-memory');
+    gpu.pushErrorScope('validation');
+    const encoder = gpu.createCommandEncoder({ label: `softmix ${plan.label}` });
+    plan.encode(encoder);
+    gpu.queue.submit([encoder.finish()]);
+    const scopes = Promise.all([gpu.popErrorScope(), gpu.popErrorScope()]);
+    const mapped = plan.staging.mapAsync(GPUMapMode.READ);
+    scopes.catch(() => undefined);
+    mapped.catch(() => undefined);
+    let isMapped = false;
+    try {
+      const [validation, oom] = await this.watch.race(scopes);
+      await this.watch.race(mapped);
+      isMapped = true;
+      const err = validation ?? oom;
+      if (err) throw new SoftmixError('backend', `WebGPU error in ${plan.label}: ${err.message}`);
+      const data = new Float32Array(plan.staging.getMappedRange(0, plan.floats * 4).slice(0));
+      this.counters.dispatches += plan.dispatches.length;
+      this.counters.bytesRead += plan.floats * 4;
+      return data;
+    } catch (e) {
+      if (e instanceof SoftmixError) throw e;
+      this.watch.check();
+      if (this.disposed) throw new SoftmixError('backend', 'the WebGPU engine was disposed during the call');
+      throw new SoftmixError('device-lost', `reading results back from the GPU failed: ${message(e)}`);
+    } finally {
+      if (isMapped) plan.staging.unmap();
+    }
+  }
+}
+
+function checkFinite(what: string, values: Float64Array): void {
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(Math.fround(values[i]))) throw new SoftmixError('not-finite', `${what}[${i}] = ${values[i]} is not a finite float32`);
+  }
+}
+
+/** A storage buffer holding `values` as f32. */
+function upload(device: GPUDevice, label: string, values: Float64Array): GPUBuffer {
+  const buffer = storageBuffer(device, `softmix ${label}`, values.length * 4);
+  device.queue.writeBuffer(buffer, 0, Float32Array.from(values));
+  return buffer;
+}

@@ -1,0 +1,72 @@
+/**
+ * The list of EM starting points for a fit (MATH.md §5): the first start by `init`
+ * ('mom' by default, falling back to a subspace start with the reason in `warnings`),
+ * then `restarts` more — subspace starts, or random ones when init is 'random'.
+ */
+import type { Engine } from '../engines/engine.ts';
+import { momEstimate, subspaceStart, latentMoments, subspaceFromSecondMoment, type Subspace, type MomDiagnostics } from '../mom/mom.ts';
+import { randomStart, type StartPoint } from '../model/starts.ts';
+import { Rng } from '../math/rng.ts';
+
+export type InitKind = 'mom' | 'subspace' | 'random';
+
+export interface InitOutcome {
+  starts: StartPoint[];
+  /** host + device time spent on the starts (MoM, latent moments), ms */
+  timeMs: number;
+  mom?: { ok: boolean; reason?: string; notes?: string[]; diagnostics?: MomDiagnostics };
+}
+
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+export async function buildStarts(
+  engine: Engine,
+  K: number,
+  design: { covariance: Float64Array; covarianceInvSqrt: Float64Array },
+  init: InitKind | StartPoint,
+  restarts: number,
+  seed: number,
+  warnings: string[],
+): Promise<InitOutcome> {
+  const t0 = now();
+  const L = engine.L;
+  const seeds = new Rng(seed);
+  const starts: StartPoint[] = [];
+  let subspace: Subspace | undefined;
+  let mom: InitOutcome['mom'];
+  const getSubspace = async () => {
+    if (!subspace) {
+      const { M2 } = await latentMoments(engine, design.covarianceInvSqrt);
+      subspace = subspaceFromSecondMoment(M2, L, Math.min(K, L));
+    }
+    return subspace;
+  };
+
+  if (typeof init === 'object') {
+    starts.push(init);
+  } else if (init === 'random') {
+    starts.push(randomStart(K, L, design.covarianceInvSqrt, seeds.nextUint32()));
+  } else if (init === 'mom') {
+    const m = await momEstimate(engine, K, design, { seed: seeds.nextUint32() });
+    if (m.ok) {
+      starts.push({ kind: 'mom', alpha: m.alpha, theta: m.theta });
+      // MoM's own notes (e.g. renormalised weights) describe the warm start, not the fit.
+      mom = { ok: true, notes: m.warnings, diagnostics: m.diagnostics };
+    } else {
+      warnings.push(`MoM could not be used (${m.reason}); started from a subspace start instead`);
+      mom = { ok: false, reason: m.reason, diagnostics: m.diagnostics };
+      subspace = m.subspace;
+      starts.push(subspaceStart(await getSubspace(), K, design.covarianceInvSqrt, seeds.nextUint32()));
+    }
+  } else {
+    starts.push(subspaceStart(await getSubspace(), K, design.covarianceInvSqrt, seeds.nextUint32()));
+  }
+  for (let r = 0; r < restarts; r++) {
+    starts.push(
+      init === 'random'
+        ? randomStart(K, L, design.covarianceInvSqrt, seeds.nextUint32())
+        : subspaceStart(await getSubspace(), K, design.covarianceInvSqrt, seeds.nextUint32()),
+    );
+  }
+  return { starts, timeMs: now() - t0, mom };
+}
