@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { isConverged } from '../src/em/run-em.ts';
-import { squaremCycle, nextStepMax, type EmMap, type Params, type State } from '../src/em/accelerate.ts';
+import { isConverged } from '../src/em/index.ts';
+import { squaremCycle, nextStepMax } from '../src/em/steppers/squarem.ts';
+import type { EmMap, Params, State } from '../src/em/state.ts';
 import { simulate } from '../src/model/simulate.ts';
 import { fitSoftmaxMixture } from '../src/fit/fit.ts';
 

@@ -2,11 +2,11 @@ import { describe, it, expect } from 'vitest';
 import { simulate } from '../src/model/simulate.ts';
 import { makeDataset, designStats } from '../src/model/data.ts';
 import { createCpuEngine } from '../src/engines/cpu.ts';
-import { runEm } from '../src/em/run-em.ts';
+import { runEm } from '../src/em/index.ts';
 import { newtonMStep } from '../src/em/mstep.ts';
 import { inverseSqrt, randomStart } from '../src/model/starts.ts';
 import { Rng } from '../src/math/rng.ts';
-import { DEFAULT_NEWTON } from '../src/em/run-em.ts';
+import { DEFAULT_NEWTON } from '../src/em/index.ts';
 
 function setup(seed: number, p = 400, L = 4, K = 3, N = 20000) {
   const sim = simulate({ p, L, K, N, thetaNorm: 1.5, seed });

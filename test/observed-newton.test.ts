@@ -4,9 +4,9 @@ import { makeDataset, designStats } from '../src/model/data.ts';
 import { createCpuEngine } from '../src/engines/cpu.ts';
 import { pairIndex, type Engine } from '../src/engines/engine.ts';
 import { observedDerivatives, newtonStep } from '../src/em/observed-newton.ts';
-import { toU, fromU } from '../src/em/accelerate.ts';
+import { toU, fromU } from '../src/em/state.ts';
 import { ridgePenalty } from '../src/em/ridge.ts';
-import { runEm, logOf } from '../src/em/run-em.ts';
+import { runEm, logOf } from '../src/em/index.ts';
 import { inverseSqrt, randomStart } from '../src/model/starts.ts';
 import { SoftmixError } from '../src/errors.ts';
 

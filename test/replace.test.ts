@@ -7,7 +7,7 @@ import { makeDataset, designStats } from '../src/model/data.ts';
 import { createCpuEngine } from '../src/engines/cpu.ts';
 import { mixtureProbabilities } from '../src/model/mixture.ts';
 import { fitSoftmaxMixture } from '../src/fit/fit.ts';
-import { logOf } from '../src/em/run-em.ts';
+import { logOf } from '../src/em/index.ts';
 import { SoftmixError } from '../src/errors.ts';
 
 const U64 = 2 ** -53;

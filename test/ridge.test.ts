@@ -3,7 +3,7 @@ import { penalisedWeights, ridgePenalty } from '../src/em/ridge.ts';
 import { simulate } from '../src/model/simulate.ts';
 import { makeDataset, designStats } from '../src/model/data.ts';
 import { createCpuEngine } from '../src/engines/cpu.ts';
-import { runEm } from '../src/em/run-em.ts';
+import { runEm } from '../src/em/index.ts';
 import { inverseSqrt, randomStart } from '../src/model/starts.ts';
 import { Rng } from '../src/math/rng.ts';
 

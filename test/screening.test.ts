@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { simulate } from '../src/model/simulate.ts';
 import { makeDataset, designStats } from '../src/model/data.ts';
 import { createCpuEngine } from '../src/engines/cpu.ts';
-import { appendRun, runEm, type EmResult } from '../src/em/run-em.ts';
+import { appendRun, runEm, type EmResult } from '../src/em/index.ts';
 import { halvingSchedule, screenStarts } from '../src/fit/screening.ts';
 import { fitSoftmaxMixture } from '../src/fit/fit.ts';
 import { inverseSqrt, randomStart } from '../src/model/starts.ts';

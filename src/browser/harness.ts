@@ -3,7 +3,7 @@
  * fits it with the WebGPU engine, and hands the JSON result back to Playwright.
  */
 import { fitSoftmaxMixture, type FitOptions, type FitResult } from '../fit/fit.ts';
-import type { IterationInfo } from '../em/run-em.ts';
+import type { IterationInfo } from '../em/index.ts';
 
 export interface BrowserJob {
   p: number;

@@ -9,7 +9,7 @@ import { SoftmixError } from '../errors.ts';
 import type { DatasetInput } from '../model/data.ts';
 import type { FitOptions, FitResult } from '../fit/fit.ts';
 import type { BrowserJob } from './harness.ts';
-import type { IterationInfo } from '../em/run-em.ts';
+import type { IterationInfo } from '../em/index.ts';
 
 export interface BrowserRunIO {
   onProgress?: (info: IterationInfo & { start: number; phase: string }) => void;

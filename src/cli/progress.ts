@@ -2,7 +2,7 @@
  * Progress of a fit on stderr: nothing for the first second (quick fits stay quiet),
  * then at most a line every half second with iteration, ℓ/N and Δℓ.
  */
-import type { IterationInfo } from '../em/run-em.ts';
+import type { IterationInfo } from '../em/index.ts';
 
 export type ProgressSink = ((info: IterationInfo & { start?: number; phase?: string }) => void) & { done?: () => void };
 

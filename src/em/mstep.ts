@@ -45,6 +45,16 @@ export interface NewtonOptions {
   hessianEvery: number;
 }
 
+/** The M-step's defaults: up to 20 Newton steps, an exact M-step in practice (the fit passes its own maxSteps, 1 by default). */
+export const DEFAULT_NEWTON: NewtonOptions = {
+  ridge: 0,
+  maxSteps: 20,
+  decrementTol: 1e-24,
+  maxScoreSpread: 25,
+  direction: 'newton',
+  hessianEvery: 1,
+};
+
 export interface NewtonResult {
   theta: Float64Array;
   /** steps taken (max over components) */

@@ -4,7 +4,7 @@
  */
 import { makeDataset, designStats, type DatasetInput } from '../model/data.ts';
 import { createEngine, webGpuAvailable, type BackendChoice } from '../engines/create.ts';
-import { addWork, appendRun, logOf, runEm, type EmResult, type IterationInfo, type StopReason } from '../em/run-em.ts';
+import { addWork, appendRun, logOf, runEm, type EmResult, type IterationInfo, type StopReason } from '../em/index.ts';
 import { halvingSchedule, screenStarts } from './screening.ts';
 import { checkParams, sortByWeight } from '../model/mixture.ts';
 import { inverseSqrt, type StartKind, type StartPoint } from '../model/starts.ts';

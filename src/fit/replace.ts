@@ -16,8 +16,8 @@
  * fixed; it is not in MATH.md.
  */
 import type { Engine } from '../engines/engine.ts';
-import type { EmResult, EmWork } from '../em/run-em.ts';
-import { addWork, DEFAULT_NEWTON, logOf, NO_WORK } from '../em/run-em.ts';
+import type { EmResult, EmWork } from '../em/index.ts';
+import { addWork, DEFAULT_NEWTON, logOf, NO_WORK } from '../em/index.ts';
 import { newtonMStep } from '../em/mstep.ts';
 import type { StartPoint } from '../model/starts.ts';
 

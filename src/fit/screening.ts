@@ -7,7 +7,7 @@
  * screening instead of 100, and the last choice is still made after 20. Runs are resumed,
  * not restarted (EmOptions.resume), so a start that survives follows the path of one run.
  */
-import type { EmResult } from '../em/run-em.ts';
+import type { EmResult } from '../em/index.ts';
 
 export interface Rung {
   /** iterations each surviving start has had when this rung ends */

@@ -1,7 +1,8 @@
 /**
- * The Newton–Raphson phase of the EM driver (em.ts): when to try a Newton step on ℓ_λ,
- * what one attempt costs, and whether it is taken. The derivatives and the step itself are
- * observed-newton.ts.
+ * The Newton–Raphson phase of EM (not in MATH.md): when to try a Newton step on ℓ_λ, what
+ * one attempt costs, and whether it is taken. The derivatives and the step itself are
+ * ../observed-newton.ts; the default stepper that tries it after SQUAREM cycles is
+ * squarem-newton.ts.
  *
  * An attempt from an evaluated point x: the softmax statistics at Θ (reused from the M-step
  * when it left them behind), one pair-moment pass, the Hessian factored on the host; where
@@ -12,9 +13,10 @@
  * (`mode`), with no budget, while they climb.
  */
 import type { Engine, SoftmaxStats } from '../../engines/engine.ts';
-import { fromU, toU, type Params, type State } from '../accelerate.ts';
+import { fromU, toU, type Params, type State } from '../state.ts';
 import { observedDerivatives, newtonStep } from '../observed-newton.ts';
 import { SoftmixError } from '../../errors.ts';
+import { acceptedNow, type Step, type StepContext, type Stepper } from './stepper.ts';
 
 /** Failed attempts may waste at most this fraction of the EM work. */
 export const NEWTON_WASTE = 0.2;
@@ -34,9 +36,11 @@ export type Attempt =
   /** the device cannot hold the pair moments: Newton–Raphson is off for this run */
   | { outcome: 'unavailable'; reason: string };
 
-export class LocalNewton {
+export class NewtonRaphson implements Stepper {
   /** in Newton mode: the last attempt was accepted, so the next update is an attempt too */
   mode = false;
+  /** the device cannot hold the pair moments: no more attempts in this run */
+  off = false;
   /** accepted steps, and failed attempts (not concave, or ℓ_λ did not rise) */
   steps = 0;
   rejected = 0;
@@ -50,6 +54,20 @@ export class LocalNewton {
     /** tol of the fit: 0 means never stop early */
     private readonly tol: number,
   ) {}
+
+  /** One attempt as a step: the Newton point when it is taken (counted as an M-step), else nothing. */
+  async step(current: State, { map, priorIterations }: StepContext): Promise<Step> {
+    const attempt = await this.attempt(current, map.statsAt(current.theta), priorIterations + map.iterations, map.evaluate);
+    if (attempt.outcome === 'accepted') {
+      map.countStep();
+      return { accepted: acceptedNow(map, [attempt.state]), rejected: 0 };
+    }
+    if (attempt.outcome === 'unavailable') {
+      this.off = true;
+      return { accepted: [], rejected: 0, off: `Newton–Raphson on ℓ switched off: ${attempt.reason}` };
+    }
+    return { accepted: [], rejected: 0, stationary: attempt.outcome === 'stationary' };
+  }
 
   /**
    * One attempt from `current`. `statsAtTheta` are the softmax statistics at current.theta

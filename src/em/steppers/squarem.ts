@@ -1,6 +1,5 @@
 /**
- * Acceleration of the EM map F (issue 6), in u = (log α, Θ): weights stay positive and
- * sum to one whatever the step, atoms are extrapolated as they are.
+ * SQUAREM acceleration of the EM map F (issue 6), in u = (log α, Θ) (state.ts).
  *
  * SQUAREM (Varadhan & Roland 2008, scheme S3, with the global safeguards of their R
  * package): from x0, two EM steps x1 = F(x0), x2 = F(x1) give r = x1 − x0 and
@@ -15,32 +14,9 @@
  * stepMax starts at 1 and is multiplied by 4 each time a step at the bound is accepted,
  * divided by 4 when one is rejected: early, far from the maximum, the cycle is plain EM;
  * later the steps lengthen as far as ℓ allows.
- *
- * Anderson acceleration (type II, window m) is the alternative, on request.
  */
-import type { EStepResult } from '../engines/engine.ts';
-import { choleskyInPlace, choleskySolve, dot } from '../math/linalg.ts';
-
-export interface Params {
-  alpha: Float64Array;
-  theta: Float64Array;
-}
-
-/** Parameters with the E-step evaluated there (ℓ and the sufficient statistics). */
-export interface State extends Params {
-  e: EStepResult;
-  /** the objective there: ℓ_λ = ℓ − (λN/2)Σα_k|θ_k|² (ridge.ts), ℓ when λ = 0 */
-  objective: number;
-  /** E-steps spent in the run when this point was evaluated (for the trace) */
-  evaluatedAt?: number;
-}
-
-/** The two halves of the EM map: each call of `evaluate` is one E-step over the data. */
-export interface EmMap {
-  /** the M-step from an evaluated point: F(x) = mStep(evaluate(x)) */
-  mStep(s: State): Promise<Params>;
-  evaluate(p: Params): Promise<State>;
-}
+import { toU, fromU, type EmMap, type State } from '../state.ts';
+import { acceptedNow, plainEm, type Step, type StepContext, type Stepper } from './stepper.ts';
 
 export interface SquaremCycle {
   /** the cycle's accepted points, in order; the last is where the next cycle starts */
@@ -99,53 +75,27 @@ export function nextStepMax(stepMax: number, cycle: SquaremCycle): number {
   return cycle.rejected ? Math.max(1, stepMax / SQUAREM_STEP_FACTOR) : stepMax * SQUAREM_STEP_FACTOR;
 }
 
-export const ANDERSON_WINDOW = 5;
+/**
+ * SQUAREM as a stepper: one cycle a step, carrying the step bound from cycle to cycle.
+ * Where a cycle cannot run (fewer M-steps left than a cycle takes, or an emptied
+ * component, whose log α is −∞) the step is plain EM.
+ */
+export class Squarem implements Stepper {
+  constructor(
+    /** the bound on the step length (1 at the start of a fit; carried on when resumed) */
+    public stepMax: number,
+    private readonly K: number,
+    private readonly L: number,
+  ) {}
 
-/** x_{k+1} = g_k − ΔG γ with γ = argmin |f_k − ΔF γ| (f = g − u), lightly regularised. */
-export function andersonPoint(history: { u: Float64Array; g: Float64Array }[], K: number, L: number): Params | null {
-  const m = history.length - 1;
-  const n = history[0].u.length;
-  const f = history.map((h) => h.g.map((v, i) => v - h.u[i]));
-  const dF: Float64Array[] = [];
-  const dG: Float64Array[] = [];
-  for (let i = 0; i < m; i++) {
-    dF.push(f[i + 1].map((v, j) => v - f[i][j]));
-    dG.push(history[i + 1].g.map((v, j) => v - history[i].g[j]));
+  canCycle(current: State, context: StepContext): boolean {
+    return context.mStepsLeft >= SQUAREM_CYCLE_MSTEPS && current.alpha.every((a) => a > 0);
   }
-  const fk = f[m];
-  const gram = new Float64Array(m * m);
-  const rhs = new Float64Array(m);
-  for (let a = 0; a < m; a++) {
-    rhs[a] = dot(dF[a], fk);
-    for (let b = 0; b < m; b++) gram[a * m + b] = dot(dF[a], dF[b]);
+
+  async step(current: State, context: StepContext): Promise<Step> {
+    if (!this.canCycle(current, context)) return plainEm.step(current, context);
+    const cycle = await squaremCycle(current, context.map, this.stepMax, this.K, this.L);
+    this.stepMax = nextStepMax(this.stepMax, cycle);
+    return { accepted: acceptedNow(context.map, cycle.accepted), rejected: cycle.rejected ? 1 : 0 };
   }
-  let scale = 0;
-  for (let a = 0; a < m; a++) scale = Math.max(scale, gram[a * m + a]);
-  if (!(scale > 0)) return null;
-  for (let a = 0; a < m; a++) gram[a * m + a] += 1e-10 * scale;
-  if (!choleskyInPlace(gram, m)) return null;
-  const gamma = choleskySolve(gram, m, rhs);
-  const u = Float64Array.from(history[m].g);
-  for (let a = 0; a < m; a++) for (let j = 0; j < n; j++) u[j] -= gamma[a] * dG[a][j];
-  return fromU(u, K, L);
-}
-
-/** (α, Θ) → u = (log α, Θ) */
-export function toU(p: Params, K: number, L: number): Float64Array {
-  const u = new Float64Array(K + K * L);
-  for (let k = 0; k < K; k++) u[k] = Math.log(p.alpha[k]);
-  u.set(p.theta, K);
-  return u;
-}
-
-/** u → (α = softmax(log α), Θ); null when anything is not finite. */
-export function fromU(u: Float64Array, K: number, L: number): Params | null {
-  if (!u.every(Number.isFinite)) return null;
-  let max = -Infinity;
-  for (let k = 0; k < K; k++) max = Math.max(max, u[k]);
-  const alpha = new Float64Array(K);
-  let total = 0;
-  for (let k = 0; k < K; k++) total += alpha[k] = Math.exp(u[k] - max);
-  for (let k = 0; k < K; k++) alpha[k] /= total;
-  return { alpha, theta: u.slice(K, K + K * L) };
 }

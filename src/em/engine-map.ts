@@ -1,0 +1,96 @@
+/**
+ * The EM map on an engine (MATH.md §2): the E-step is one pass over p on the device, the
+ * M-step is α = c/N (penalised under a ridge, ridge.ts) and one batched Newton step for Θ
+ * (mstep.ts) on the host. Every stepper goes through one `EngineMap`, so its counters are
+ * the run's work, and the caches it keeps (the softmax statistics at the Θ the last
+ * M-step returned, the last fresh Hessian factors) serve whichever stepper comes next.
+ */
+import type { Engine, SoftmaxStats } from '../engines/engine.ts';
+import { SoftmixError } from '../errors.ts';
+import { newtonMStep, type NewtonOptions } from './mstep.ts';
+import { penalisedWeights, ridgePenalty } from './ridge.ts';
+import { logOf, type EmMap, type Params, type State } from './state.ts';
+
+/** Thrown by the M-step when a component has collapsed: the run ends with stopReason 'collapsed'. */
+export class Collapsed extends Error {}
+
+export class EngineMap implements EmMap {
+  /** E-step passes over the data */
+  eSteps = 0;
+  /** M-steps (an accepted Newton–Raphson step counts as one, see `countStep`) */
+  iterations = 0;
+  /** the M-steps' Newton steps */
+  newtonSteps = 0;
+  // Softmax statistics at the Θ the last M-step returned: the next M-step starts there.
+  private cached: { theta: Float64Array; stats: SoftmaxStats } | null = null;
+  // Factors of the last fresh Hessians, reused for `hessianEvery` M-steps (quasi-Newton).
+  private hessian: { factors: (Float64Array | null)[]; age: number } | null = null;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly K: number,
+    /** S, the covariance of the items' features (collapse detection, the 'design' direction) */
+    private readonly designCovariance: Float64Array,
+    private readonly newton: NewtonOptions,
+    private readonly ridge: number,
+    /** the collapse warnings go here */
+    private readonly warnings: string[],
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  evaluate = async (p: Params): Promise<State> => {
+    const e = await this.engine.eStep(logOf(p.alpha), p.theta, this.K);
+    this.eSteps++;
+    const objective = e.logLik - ridgePenalty(p.alpha, p.theta, this.K, this.engine.L, this.ridge, this.engine.N);
+    return { ...p, e, objective, evaluatedAt: this.eSteps };
+  };
+
+  /** The EM map's M-step: α = c/N (penalised under a ridge), then Newton for Θ from the current atoms. */
+  mStep = async (s: State): Promise<Params> => {
+    if (this.signal?.aborted) throw new SoftmixError('cancelled', 'the fit was cancelled');
+    const { engine, K, newton } = this;
+    const L = engine.L;
+    const { alpha, componentRidge } = penalisedWeights(s.e.weights, s.theta, K, L, this.ridge, engine.N);
+    const stepOptions = this.ridge > 0 ? { ...newton, componentRidge } : newton;
+    const active: boolean[] = [];
+    const targets = new Float64Array(K * L);
+    for (let k = 0; k < K; k++) {
+      const c = s.e.weights[k];
+      active.push(c > 0);
+      for (let l = 0; l < L; l++) targets[k * L + l] = c > 0 ? s.e.featureSums[k * L + l] / c : 0;
+    }
+    const hessian = this.hessian;
+    const frozen = newton.direction === 'newton' && hessian && hessian.age < newton.hessianEvery ? hessian.factors : undefined;
+    const atStart = this.statsAt(s.theta);
+    let m = await newtonMStep(engine, s.theta, targets, active, K, this.designCovariance, stepOptions, atStart, frozen);
+    // A stale Hessian that finds no ascent step would make the M-step a no-op, which the
+    // convergence test would take for convergence: redo it with a fresh Hessian.
+    if (m.stalled) m = await newtonMStep(engine, s.theta, targets, active, K, this.designCovariance, stepOptions, atStart);
+    this.cached = m.statsAtTheta ? { theta: m.theta, stats: m.statsAtTheta } : null;
+    if (m.factors) this.hessian = { factors: m.factors, age: 1 };
+    else if (hessian) hessian.age = m.staleHint ? Infinity : hessian.age + 1;
+    this.newtonSteps += m.steps;
+    this.iterations++;
+    if (m.collapsed.length > 0) {
+      for (const c of m.collapsed) {
+        this.warnings.push(
+          `component ${c.k} collapsed onto few support points at iteration ${this.iterations}: ${c.reason}; ` +
+            'its target mean lies on the boundary of the convex hull of the x_j, so the unpenalised atom does not exist. ' +
+            'Returned the last finite parameters; fit with ridge λ > 0 (e.g. --ridge 1e-3) for a finite maximiser.',
+        );
+      }
+      throw new Collapsed();
+    }
+    return { alpha, theta: m.theta };
+  };
+
+  /** The softmax statistics at exactly `theta` when the last M-step left them behind. */
+  statsAt(theta: Float64Array): SoftmaxStats | undefined {
+    return this.cached?.theta === theta ? this.cached.stats : undefined;
+  }
+
+  /** Counts a step that moved the point without an M-step (Newton–Raphson on ℓ) as one iteration. */
+  countStep(): void {
+    this.iterations++;
+  }
+}

@@ -1,0 +1,7 @@
+/** One run of EM against an engine: what fit/ and the benches use. */
+export { runEm } from './run-em.ts';
+export type { EmOptions, EmResult, EmResume, IterationInfo, StopReason } from './types.ts';
+export { addWork, appendRun, NO_WORK, type EmWork } from './work.ts';
+export { isConverged } from './convergence.ts';
+export { logOf, type Params, type State } from './state.ts';
+export { DEFAULT_NEWTON, type StepDirection } from './mstep.ts';
