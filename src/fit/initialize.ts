@@ -4,7 +4,7 @@
  * then `restarts` more — subspace starts, or random ones when init is 'random'.
  */
 import type { Engine } from '../engines/engine.ts';
-import { momEstimate, subspaceStart, latentMoments, subspaceFromSecondMoment, type Subspace, type MomDiagnostics } from '../mom/mom.ts';
+import { momEstimate, subspaceStart, latentMoments, subspaceFromSecondMoment, type Subspace, type MomDiagnostics } from '../mom/index.ts';
 import { randomStart, type StartPoint } from '../model/starts.ts';
 import { Rng } from '../math/rng.ts';
 

@@ -1,0 +1,153 @@
+/**
+ * What a fit returns (FitResult, one StartRecord per start) and how it is put together from
+ * the run that won: components sorted by weight, atoms in the original coordinates,
+ * information criteria, the device's work per EM iteration.
+ */
+import type { DeviceInfo, Engine } from '../engines/engine.ts';
+import type { EmResult, StopReason } from '../em/index.ts';
+import { sortByWeight } from '../model/mixture.ts';
+import { informationCriteria } from '../model/metrics.ts';
+import type { StartKind } from '../model/starts.ts';
+import type { CheckedOptions } from './options.ts';
+import type { InitOutcome } from './initialize.ts';
+import type { ReplacementOutcome, ReplacementTrial } from './replace.ts';
+
+export interface StartRecord {
+  index: number;
+  kind: StartKind;
+  seed?: number;
+  /** ℓ where its screening ended: at the rung that dropped it, or the last (null without screening) */
+  screenLogLik: number | null;
+  /** ℓ at the end, for the start that continued to convergence */
+  finalLogLik: number | null;
+  iterations: number;
+  eSteps: number;
+  timeMs: number;
+}
+
+export interface FitResult {
+  K: number;
+  p: number;
+  L: number;
+  N: number;
+  /** weights, sorted descending */
+  alpha: number[];
+  /** atoms in the original feature coordinates, in the order of alpha */
+  theta: number[][];
+  logLik: number;
+  logLikPerSample: number;
+  /** what EM maximises: ℓ − (λN/2)Σ_k α_k|θ_k|² under a ridge λ > 0 (src/em/ridge.ts), ℓ when λ = 0 */
+  objective: number;
+  /** BIC and AIC for choosing K (MATH.md §6), with K(L+1) − 1 free parameters */
+  bic: number;
+  aic: number;
+  /** EM map evaluations (M-steps) of the returned start, screening and replacement trials included */
+  iterations: number;
+  /** E-step passes over the data of the returned start (extrapolations, rejected steps and replacement trials included) */
+  eSteps: number;
+  converged: boolean;
+  stopReason: StopReason;
+  /** |∇_Θ(ℓ_λ/N)| over all atom coordinates at the end (ℓ_λ = ℓ when λ = 0): how stationary the fit is */
+  gradientNorm: number;
+  backend: 'cpu' | 'webgpu';
+  init: string;
+  /** what became of the MoM estimate (init 'mom') */
+  mom?: { ok: boolean; reason?: string; notes?: string[] };
+  ridge: number;
+  tol: number;
+  starts: StartRecord[];
+  /** ℓ after each iteration of the start that was continued (screening included), then the end of each kept replacement */
+  trace: number[];
+  /** component replacement (replaceRounds > 0): every trial, and why the search ended; null when off */
+  replacement: { objectiveBefore: number; trials: ReplacementTrial[]; stopReason: ReplacementOutcome['stopReason'] } | null;
+  timings: { setupMs: number; initMs: number; emMs: number; totalMs: number; perIterationMs: number };
+  /**
+   * device work over the whole fit (starting points, screening, EM, the final check), and
+   * per EM iteration averaged over every start's iterations
+   */
+  stats: {
+    passes: number;
+    dispatches: number;
+    bytesRead: number;
+    newtonSteps: number;
+    rejectedSteps: number;
+    /** accepted Newton–Raphson steps on ℓ_λ, and failed attempts (see FitOptions.localNewton) */
+    localNewtonSteps: number;
+    localNewtonRejected: number;
+    perIteration: { passes: number; dispatches: number; bytesRead: number };
+  };
+  device: DeviceInfo;
+  warnings: string[];
+}
+
+/** Everything the result is made of, besides the engine's own counters and device. */
+export interface FitParts {
+  o: CheckedOptions;
+  N: number;
+  final: EmResult;
+  records: StartRecord[];
+  init: string;
+  initOutcome: InitOutcome;
+  replacement: FitResult['replacement'];
+  gradientNorm: number;
+  timings: { setupMs: number; emMs: number; t0: number; now: () => number };
+  warnings: string[];
+}
+
+export function fitResult(engine: Engine, parts: FitParts): FitResult {
+  const { o, N, final, records, warnings } = parts;
+  const { K } = o;
+  const { p, L } = engine;
+  const { setupMs, emMs } = parts.timings;
+  warnings.push(...final.warnings);
+  if (!final.converged && final.stopReason === 'maxIter') {
+    warnings.push(`EM did not converge: stopped at maxIter = ${o.maxIter} with relative change of ℓ above tol = ${o.tol}`);
+  }
+  const sorted = sortByWeight({ alpha: final.alpha, theta: final.theta }, L);
+  const criteria = informationCriteria(final.logLik, K, L, N);
+  const theta: number[][] = [];
+  for (let k = 0; k < K; k++) theta.push(Array.from(sorted.theta.subarray(k * L, k * L + L)));
+  // the records hold every start's iterations, the continued start's in full
+  const itersAll = records.reduce((s, r) => s + r.iterations, 0);
+  return {
+    K,
+    p,
+    L,
+    N,
+    alpha: Array.from(sorted.alpha),
+    theta,
+    logLik: final.logLik,
+    logLikPerSample: final.logLik / N,
+    objective: final.objective,
+    bic: criteria.bic,
+    aic: criteria.aic,
+    iterations: final.iterations,
+    eSteps: final.eSteps,
+    converged: final.converged,
+    stopReason: final.stopReason,
+    gradientNorm: parts.gradientNorm,
+    backend: engine.backend,
+    init: parts.init,
+    mom: parts.initOutcome.mom,
+    ridge: o.ridge,
+    tol: o.tol,
+    starts: records,
+    trace: final.trace,
+    replacement: parts.replacement,
+    timings: { setupMs, initMs: parts.initOutcome.timeMs, emMs, totalMs: parts.timings.now() - parts.timings.t0, perIterationMs: itersAll > 0 ? emMs / itersAll : 0 },
+    stats: {
+      ...engine.counters,
+      newtonSteps: final.newtonSteps,
+      rejectedSteps: final.rejectedSteps,
+      localNewtonSteps: final.localNewtonSteps,
+      localNewtonRejected: final.localNewtonRejected,
+      perIteration: {
+        passes: engine.counters.passes / Math.max(itersAll, 1),
+        dispatches: engine.counters.dispatches / Math.max(itersAll, 1),
+        bytesRead: engine.counters.bytesRead / Math.max(itersAll, 1),
+      },
+    },
+    device: engine.device,
+    warnings,
+  };
+}
