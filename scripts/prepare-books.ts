@@ -27,7 +27,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32, inflateRawSync } from 'node:zlib';
-import { writeNpy } from '../src/io/npy.ts';
+import { writeNpy } from '../src/io/npy-write.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Inputs, as listed in SOURCES.md.

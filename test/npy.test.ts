@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { parseNpy, writeNpy, type NpyDtype } from '../src/io/npy.ts';
+import { parseNpy, type NpyDtype } from '../src/io/npy.ts';
+import { writeNpy } from '../src/io/npy-write.ts';
 import { SoftmixError } from '../src/errors.ts';
 
 const fixture = (file: string): Uint8Array => readFileSync(new URL(`./fixtures/${file}`, import.meta.url));

@@ -5,7 +5,8 @@
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { parseNpy, writeNpy } from './npy.ts';
+import { parseNpy } from './npy.ts';
+import { writeNpy } from './npy-write.ts';
 import { parseCsvMatrix } from './csv.ts';
 import { SoftmixError } from '../errors.ts';
 

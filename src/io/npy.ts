@@ -12,6 +12,7 @@
  * Fortran-ordered arrays are accepted and transposed into C (row-major) order.
  */
 import { SoftmixError } from '../errors.ts';
+import { parsePyLiteral, PyTuple, type PyValue } from './py-literal.ts';
 
 export type NpyDtype =
   | 'float32'
@@ -51,7 +52,7 @@ interface DtypeInfo {
   kind: 'f' | 'i' | 'u';
 }
 
-const DTYPES: Record<NpyDtype, DtypeInfo> = {
+export const DTYPES: Record<NpyDtype, DtypeInfo> = {
   float32: { size: 4, kind: 'f' },
   float64: { size: 8, kind: 'f' },
   int8: { size: 1, kind: 'i' },
@@ -64,115 +65,15 @@ const DTYPES: Record<NpyDtype, DtypeInfo> = {
   uint64: { size: 8, kind: 'u' },
 };
 
-const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
-const ARRAY_ALIGN = 64;
-const GROWTH_AXIS_MAX_DIGITS = 21;
-const TWO_32 = 4294967296;
+export const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+export const ARRAY_ALIGN = 64;
+export const GROWTH_AXIS_MAX_DIGITS = 21;
+export const TWO_32 = 4294967296;
 const TWO_21 = 2097152;
-const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function formatError(name: string, problem: string): SoftmixError {
   return new SoftmixError('file-format', `${name}: ${problem}`);
-}
-
-// ---------------------------------------------------------------------------------------------
-// A tiny parser for the Python literal subset used in .npy headers.
-
-type PyValue = string | number | boolean | null | PyValue[] | PyTuple | Map<string, PyValue>;
-class PyTuple {
-  constructor(readonly items: PyValue[]) {}
-}
-
-function parsePyLiteral(text: string, fail: (problem: string) => never): PyValue {
-  let i = 0;
-  const n = text.length;
-  const skipWs = () => {
-    while (i < n && /\s/.test(text[i])) i++;
-  };
-  const expect = (ch: string) => {
-    skipWs();
-    if (text[i] !== ch) fail(`expected '${ch}' at character ${i + 1} of the header`);
-    i++;
-  };
-  const parseSequence = (close: string): PyValue[] => {
-    const items: PyValue[] = [];
-    for (;;) {
-      skipWs();
-      if (text[i] === close) {
-        i++;
-        return items;
-      }
-      items.push(parseValue());
-      skipWs();
-      if (text[i] === ',') i++;
-      else if (text[i] !== close) fail(`expected ',' or '${close}' at character ${i + 1} of the header`);
-    }
-  };
-  const parseValue = (): PyValue => {
-    skipWs();
-    if (i >= n) fail('header ends in the middle of a value');
-    const c = text[i];
-    if (c === '{') {
-      i++;
-      const map = new Map<string, PyValue>();
-      for (;;) {
-        skipWs();
-        if (text[i] === '}') {
-          i++;
-          return map;
-        }
-        const key = parseValue();
-        if (typeof key !== 'string') fail('header dictionary has a key that is not a string');
-        expect(':');
-        map.set(key, parseValue());
-        skipWs();
-        if (text[i] === ',') i++;
-        else if (text[i] !== '}') fail(`expected ',' or '}' at character ${i + 1} of the header`);
-      }
-    }
-    if (c === '(') {
-      i++;
-      return new PyTuple(parseSequence(')'));
-    }
-    if (c === '[') {
-      i++;
-      return parseSequence(']');
-    }
-    if (c === "'" || c === '"') {
-      i++;
-      let s = '';
-      while (i < n && text[i] !== c) {
-        if (text[i] === '\\' && i + 1 < n) {
-          const e = text[i + 1];
-          s += e === 'n' ? '\n' : e === 't' ? '\t' : e === 'r' ? '\r' : e === '0' ? '\0' : e;
-          i += 2;
-        } else s += text[i++];
-      }
-      if (i >= n) fail('header has an unterminated string');
-      i++;
-      return s;
-    }
-    const m = /^[+-]?\d+[lL]?/.exec(text.slice(i));
-    if (m) {
-      i += m[0].length;
-      return Number(m[0].replace(/[lL]$/, ''));
-    }
-    for (const [word, value] of [
-      ['True', true],
-      ['False', false],
-      ['None', null],
-    ] as const) {
-      if (text.startsWith(word, i)) {
-        i += word.length;
-        return value;
-      }
-    }
-    fail(`unexpected character '${c}' at character ${i + 1} of the header`);
-  };
-  const value = parseValue();
-  skipWs();
-  if (i < n) fail(`unexpected text after the header dictionary at character ${i + 1}`);
-  return value;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,7 +141,7 @@ function parseDescr(descr: PyValue, name: string): Descr {
   return { dtype: dtype!, littleEndian: order !== '>' };
 }
 
-function typedArrayFor(dtype: NpyDtype, buffer: ArrayBuffer, length: number): NpyData {
+export function typedArrayFor(dtype: NpyDtype, buffer: ArrayBuffer, length: number): NpyData {
   switch (dtype) {
     case 'float32':
       return new Float32Array(buffer, 0, length);
@@ -263,7 +164,7 @@ function typedArrayFor(dtype: NpyDtype, buffer: ArrayBuffer, length: number): Np
   }
 }
 
-function swapBytes(bytes: Uint8Array, size: number): void {
+export function swapBytes(bytes: Uint8Array, size: number): void {
   if (size === 1) return;
   for (let o = 0; o < bytes.length; o += size) {
     for (let a = o, b = o + size - 1; a < b; a++, b--) {
@@ -417,106 +318,4 @@ export function parseNpy(input: Uint8Array | ArrayBuffer, name = 'array'): NpyAr
   }
   if (fortran) data = fortranToC(data, shape);
   return { shape, dtype, data, fortranOrder: false };
-}
-
-// ---------------------------------------------------------------------------------------------
-
-function inferDtype(values: ArrayLike<number>): NpyDtype {
-  if (values instanceof Float32Array) return 'float32';
-  if (values instanceof Int8Array) return 'int8';
-  if (values instanceof Int16Array) return 'int16';
-  if (values instanceof Int32Array) return 'int32';
-  if (values instanceof Uint8Array || values instanceof Uint8ClampedArray) return 'uint8';
-  if (values instanceof Uint16Array) return 'uint16';
-  if (values instanceof Uint32Array) return 'uint32';
-  return 'float64';
-}
-
-const INT_RANGE: Partial<Record<NpyDtype, [number, number]>> = {
-  int8: [-128, 127],
-  int16: [-32768, 32767],
-  int32: [-2147483648, 2147483647],
-  int64: [-(2 ** 53), 2 ** 53],
-  uint8: [0, 255],
-  uint16: [0, 65535],
-  uint32: [0, 4294967295],
-  uint64: [0, 2 ** 53],
-};
-
-/**
- * Serialise `values` (C order) with the given `shape` as a `.npy` file: little-endian, format 1.0
- * (2.0 when the header would not fit), header padded so the data starts at a multiple of 64
- * bytes — byte-identical to `numpy.save` for the same array.
- * `dtype` defaults to the typed array's own type (Float64Array or a plain array → float64).
- * Integer dtypes require integer values in range (int64/uint64: |v| ≤ 2^53).
- */
-export function writeNpy(values: ArrayLike<number>, shape: readonly number[], dtype?: NpyDtype): Uint8Array {
-  const dt = dtype ?? inferDtype(values);
-  const info = DTYPES[dt];
-  if (!info) throw new SoftmixError('options', `writeNpy: unknown dtype '${String(dtype)}'`);
-  let count = 1;
-  for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 0) {
-      throw new SoftmixError('shape', `writeNpy: invalid dimension ${d} in shape [${shape.join(', ')}]`);
-    }
-    count *= d;
-  }
-  if (values.length !== count) {
-    throw new SoftmixError('shape', `writeNpy: shape [${shape.join(', ')}] has ${count} elements but ${values.length} values were given`);
-  }
-  const range = INT_RANGE[dt];
-  if (range && !(ArrayBuffer.isView(values) && inferDtype(values) === dt)) {
-    const [lo, hi] = range;
-    for (let k = 0; k < count; k++) {
-      const v = values[k];
-      if (!Number.isInteger(v) || v < lo || v > hi) {
-        throw new SoftmixError('options', `writeNpy: value ${v} at element ${k} cannot be stored as ${dt}`);
-      }
-    }
-  }
-
-  const descr = `${info.size === 1 ? '|' : '<'}${info.kind}${info.size}`;
-  const shapeRepr = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeRepr}, }`;
-  if (shape.length > 0) header += ' '.repeat(Math.max(0, GROWTH_AXIS_MAX_DIGITS - String(shape[0]).length));
-  // Preamble: 6 magic + 2 version + 2 (v1) or 4 (v2) header-length bytes; then header + pad + '\n'.
-  let version = 1;
-  let preamble = 10;
-  let hlen = header.length + 1;
-  let padlen = ARRAY_ALIGN - ((preamble + hlen) % ARRAY_ALIGN);
-  if (hlen + padlen > 0xffff) {
-    version = 2;
-    preamble = 12;
-    padlen = ARRAY_ALIGN - ((preamble + hlen) % ARRAY_ALIGN);
-  }
-  hlen += padlen;
-  const dataStart = preamble + hlen;
-  const out = new Uint8Array(dataStart + count * info.size);
-  const view = new DataView(out.buffer);
-  out.set(MAGIC, 0);
-  out[6] = version;
-  out[7] = 0;
-  if (version === 1) view.setUint16(8, hlen, true);
-  else view.setUint32(8, hlen, true);
-  for (let k = 0; k < header.length; k++) out[preamble + k] = header.charCodeAt(k);
-  out.fill(0x20, preamble + header.length, dataStart - 1);
-  out[dataStart - 1] = 0x0a;
-
-  if (dt === 'int64' || dt === 'uint64') {
-    for (let k = 0; k < count; k++) {
-      const v = values[k];
-      const h = Math.floor(v / TWO_32);
-      const o = dataStart + k * 8;
-      view.setUint32(o, v - h * TWO_32, true);
-      if (dt === 'int64') view.setInt32(o + 4, h, true);
-      else view.setUint32(o + 4, h, true);
-    }
-  } else {
-    const typed = typedArrayFor(dt, new ArrayBuffer(count * info.size), count);
-    typed.set(values);
-    const raw = new Uint8Array(typed.buffer);
-    if (info.size > 1 && !HOST_LITTLE_ENDIAN) swapBytes(raw, info.size);
-    out.set(raw, dataStart);
-  }
-  return out;
 }

@@ -2,7 +2,8 @@
  * What a fit is worth against known truth (simulations): matched parameter errors,
  * W1 between the mixing measures (MATH.md §6).
  */
-import { matchComponents, wasserstein1 } from './metrics.ts';
+import { matchComponents } from './metrics.ts';
+import { wasserstein1 } from './transport.ts';
 import { SoftmixError } from '../errors.ts';
 
 export interface TruthJson {
