@@ -12,7 +12,7 @@ import { simulate } from '../src/model/simulate.ts';
 import { fitSoftmaxMixture } from '../src/fit/fit.ts';
 import { makeDataset, designStats } from '../src/model/data.ts';
 import { createCpuEngine } from '../src/engines/cpu.ts';
-import { momEstimate } from '../src/mom/mom.ts';
+import { momEstimate } from '../src/mom/index.ts';
 import { matchComponents } from '../src/model/metrics.ts';
 
 const SETTINGS = [

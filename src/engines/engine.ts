@@ -127,7 +127,7 @@ export interface Engine {
   // ---- Latent moments (MATH.md §3–4). Raw moments of the centred features x_j the
   // engine holds, weighted by π̂_j = n_j / N (so every result is normalised by N).
   // Standardisation (z = S^{-1/2} x) and the Hermite corrections are the host's job
-  // (src/mom/mom.ts). Each call is one pass over p; nothing of size p comes back.
+  // (src/mom/). Each call is one pass over p; nothing of size p comes back.
 
   /**
    * mean = Σ_j π̂_j x_j (L) and second = Σ_j π̂_j x_j x_jᵀ (L×L row-major, full and

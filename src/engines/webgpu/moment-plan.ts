@@ -1,7 +1,7 @@
 /**
  * The plans of the latent-moment passes (MATH.md §3–4): raw moments of the centred
  * features weighted by the counts. The host divides by N (exact, float64) and does the
- * standardisation and Hermite corrections (src/mom/mom.ts).
+ * standardisation and Hermite corrections (src/mom/).
  *
  *   countMoments         moment-weights counts ×S, weighted-sum ×S (K = 1), merges,
  *                        center, [counts ×S again when S > 1], weighted-gram ×S, merges
