@@ -4,4 +4,4 @@ export type { EmOptions, EmResult, EmResume, IterationInfo, StopReason } from '.
 export { addWork, appendRun, NO_WORK, type EmWork } from './work.ts';
 export { isConverged } from './convergence.ts';
 export { logOf, type Params, type State } from './state.ts';
-export { DEFAULT_NEWTON, type StepDirection } from './mstep.ts';
+export { DEFAULT_NEWTON, newtonMStep, type NewtonOptions, type StepDirection } from './mstep.ts';

@@ -17,8 +17,7 @@
  */
 import type { Engine } from '../engines/engine.ts';
 import type { EmResult, EmWork } from '../em/index.ts';
-import { addWork, DEFAULT_NEWTON, logOf, NO_WORK } from '../em/index.ts';
-import { newtonMStep } from '../em/mstep.ts';
+import { addWork, DEFAULT_NEWTON, logOf, newtonMStep, NO_WORK } from '../em/index.ts';
 import type { StartPoint } from '../model/starts.ts';
 
 export interface ReplacementTrial {
