@@ -1,6 +1,8 @@
 /**
  * In the page: fetches a job's binary data from the local server that the CLI runs,
- * fits it with the WebGPU engine, and hands the JSON result back to Playwright.
+ * fits it with the WebGPU engine, and hands the JSON result back to Playwright. The data
+ * lives under a per-run path, /__softmix/job/<token>/…; the page is opened with
+ * ?job=<token> (src/browser/page-server.ts).
  */
 import { fitSoftmaxMixture, type FitOptions, type FitResult } from '../fit/fit.ts';
 import type { IterationInfo } from '../em/index.ts';
@@ -8,8 +10,6 @@ import type { IterationInfo } from '../em/index.ts';
 export interface BrowserJob {
   p: number;
   L: number;
-  /** which binary arrays the server holds for this job */
-  hasCounts: boolean;
   options: Omit<FitOptions, 'signal' | 'onIteration' | 'device'>;
 }
 
@@ -20,17 +20,17 @@ declare global {
   }
 }
 
+const token = new URLSearchParams(location.search).get('job') ?? '';
+
 async function fetchArray(name: string): Promise<ArrayBuffer> {
-  const res = await fetch(`/__softmix/job/${name}`);
+  const res = await fetch(`/__softmix/job/${encodeURIComponent(token)}/${name}`);
   if (!res.ok) throw new Error(`could not fetch the job's ${name}: HTTP ${res.status}`);
   return res.arrayBuffer();
 }
 
 window.softmixRunJob = async (job: BrowserJob) => {
-  const features = new Float64Array(await fetchArray('features'));
-  const data = job.hasCounts
-    ? { features, p: job.p, L: job.L, counts: new Float64Array(await fetchArray('counts')) }
-    : { features, p: job.p, L: job.L, samples: new Uint32Array(await fetchArray('samples')) };
+  const [features, counts] = await Promise.all([fetchArray('features'), fetchArray('counts')]);
+  const data = { features: new Float64Array(features), p: job.p, L: job.L, counts: new Float64Array(counts) };
   let lastReport = 0;
   return fitSoftmaxMixture(data, {
     ...job.options,

@@ -1,20 +1,18 @@
 /**
- * Opens a page of this project in headless system Chromium with WebGPU: Vite serves the
- * repository on 127.0.0.1 (TypeScript and `?raw` shaders compiled on the fly), Playwright
- * drives Debian's Chromium with the flags of scripts/chromium.mjs. Shared by the CLI's
- * `fit --backend webgpu`, the main job (`softmix demo`) and the benchmark.
+ * Opens a page of this project in headless system Chromium with WebGPU: the locked-down
+ * local server of page-server.ts serves it, Playwright drives Debian's Chromium with the
+ * flags of scripts/chromium.mjs. Shared by the CLI's `fit --backend webgpu`, the main job
+ * (`softmix demo`) and the benchmark.
  */
-import { fileURLToPath } from 'node:url';
-import { dirname, resolve } from 'node:path';
-import type { Plugin } from 'vite';
-import type { Page } from 'playwright';
+import type { Browser, Page } from 'playwright';
 import { SoftmixError } from '../errors.ts';
+import { startPageServer, type PageJob } from './page-server.ts';
 // @ts-expect-error plain ESM helpers shared with the test config
 import { chromiumArgs } from '../../scripts/chromium.mjs';
 // @ts-expect-error plain ESM helpers shared with the test config
 import { ensureChromium } from '../../scripts/ensure-chromium.mjs';
 
-export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { projectRoot } from './page-server.ts';
 
 export interface PageSession {
   page: Page;
@@ -29,37 +27,50 @@ export interface PageSession {
 export interface OpenPageOptions {
   /** resolves when the page is ready; evaluated in the page */
   ready: string;
-  /** extra Vite plugins (e.g. serving a job's binary data) */
-  plugins?: Plugin[];
+  /** the job's data the page fetches (served under the job's token) */
+  job?: PageJob;
   /** dependencies Vite must pre-bundle (CommonJS ones such as TensorFlow.js) */
   optimize?: string[];
   onConsole?: (line: string) => void;
+  /** a progress line before the slow steps (starting Chromium takes seconds) */
+  onStatus?: (line: string) => void;
   viewport?: { width: number; height: number };
   readyTimeoutMs?: number;
 }
 
-export async function openPage(path: string, options: OpenPageOptions): Promise<PageSession> {
-  const executablePath: string = ensureChromium({ quiet: false });
-  const { createServer } = await import('vite');
+const CHROMIUM_HINT = 'Set CHROMIUM_PATH to a working Chromium or Chrome executable, or unset it to use the system one (Debian: apt-get install chromium).';
+
+/** The Chromium executable, or a 'backend' error saying what to do (ensureChromium throws plain Errors). */
+function findExecutable(): string {
+  try {
+    return ensureChromium({ quiet: false });
+  } catch (err) {
+    throw new SoftmixError('backend', `no usable Chromium for the WebGPU backend: ${(err as Error).message}`);
+  }
+}
+
+async function launchChromium(executablePath: string): Promise<Browser> {
   const { chromium } = await import('playwright');
-  const server = await createServer({
-    root: projectRoot,
-    configFile: false,
-    logLevel: 'silent',
-    server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false },
-    optimizeDeps: { noDiscovery: true, include: options.optimize ?? [] },
-    plugins: options.plugins ?? [],
-  });
-  let browser: Awaited<ReturnType<typeof chromium.launch>> | null = null;
+  try {
+    return await chromium.launch({ executablePath, headless: true, args: chromiumArgs(), timeout: 60_000 });
+  } catch (err) {
+    // Playwright's message is many lines (call log, hints about its own downloads): keep the first.
+    const first = String((err as Error).message ?? err).split('\n')[0];
+    throw new SoftmixError('backend', `could not start Chromium at ${executablePath}: ${first}. ${CHROMIUM_HINT}`);
+  }
+}
+
+export async function openPage(path: string, options: OpenPageOptions): Promise<PageSession> {
+  const executablePath = findExecutable();
+  const served = await startPageServer({ page: path, job: options.job, optimize: options.optimize });
+  let browser: Browser | null = null;
   const close = async () => {
     await browser?.close().catch(() => {});
-    await server.close().catch(() => {});
+    await served.close().catch(() => {});
   };
   try {
-    await server.listen();
-    const address = server.httpServer?.address();
-    if (!address || typeof address === 'string') throw new SoftmixError('backend', 'the local Vite server did not start');
-    browser = await chromium.launch({ executablePath, headless: true, args: chromiumArgs() });
+    options.onStatus?.('starting headless Chromium…');
+    browser = await launchChromium(executablePath);
     const page = await browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 900 } });
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
@@ -67,7 +78,7 @@ export async function openPage(path: string, options: OpenPageOptions): Promise<
       if (res.status() >= 400) pageErrors.push(`HTTP ${res.status()} for ${res.url()}`);
     });
     if (options.onConsole) page.on('console', (msg) => options.onConsole!(msg.text()));
-    await page.goto(`http://127.0.0.1:${address.port}${path}`);
+    await page.goto(`${served.origin}${path}`);
     await page.waitForFunction(options.ready, undefined, { timeout: options.readyTimeoutMs ?? 120_000 }).catch(() => {
       throw new SoftmixError('backend', `the page ${path} did not load${pageErrors.length ? `: ${pageErrors.join('; ')}` : ''}`);
     });

@@ -18,7 +18,11 @@ export interface PageRun {
 
 export async function runDemoPage(params: Record<string, string | number>, io: { onStatus?: (text: string) => void } = {}): Promise<PageRun> {
   const query = new URLSearchParams(Object.entries({ ...params, run: 1 }).map(([k, v]) => [k, String(v)]));
-  const session = await openPage(`/?${query}`, { ready: "document.body.dataset.state !== 'loading'", viewport: { width: 1280, height: 1000 } });
+  const session = await openPage(`/?${query}`, {
+    ready: "document.body.dataset.state !== 'loading'",
+    viewport: { width: 1280, height: 1000 },
+    onStatus: io.onStatus,
+  });
   try {
     const { page } = session;
     let last = '';

@@ -3,59 +3,50 @@
  * JSON, `demo` is the main job. With --backend webgpu the fit runs in headless Chromium
  * (see src/browser/run-in-browser.ts); everything else runs here in Node.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
 import { join } from 'node:path';
 import { simulate } from '../model/simulate.ts';
 import { fitSoftmaxMixture, type FitOptions, type FitResult } from '../fit/fit.ts';
+import { checkOptions } from '../fit/options.ts';
+import { makeDataset, type Dataset, type DatasetInput } from '../model/data.ts';
 import { readMatrix, readVector, writeFile, writeNpy } from '../io/files.ts';
 import { SoftmixError } from '../errors.ts';
-import { compareWithTruth } from '../model/truth.ts';
+import { compareWithTruth, type TruthJson } from '../model/truth.ts';
 import { makeProgress } from './progress.ts';
 import { formatPageReport } from './format.ts';
+import { int, list, num, MAX_RESTARTS } from './parse.ts';
+import { prepareOutputDirectory, prepareOutputFile, readJsonFile, readTruthFile } from './paths.ts';
+import { configureUsageErrors, reportError } from './exit.ts';
 import { runDemoPage } from '../browser/run-page.ts';
 import { runFitInBrowser } from '../browser/run-in-browser.ts';
-import type { DatasetInput } from '../model/data.ts';
 
-function int(name: string) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer (1e6 notation is fine), got "${v}"`);
-    return n;
-  };
-}
-function num(name: string) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got "${v}"`);
-    return n;
-  };
-}
-function list(v: string): number[] {
-  const xs = v.split(',').map(Number);
-  if (xs.some((x) => !Number.isFinite(x))) throw new InvalidArgumentError(`expected comma-separated numbers, got "${v}"`);
-  return xs;
-}
+const restartsOption = (description: string, fallback?: number) =>
+  new Option('--restarts <R>', `${description}; at most ${MAX_RESTARTS}`).argParser(int('--restarts', { min: 0, max: MAX_RESTARTS })).default(fallback);
 
-const program = new Command();
-program
+const program = configureUsageErrors(new Command(), '')
   .name('softmix')
-  .description('Fit softmax mixtures (mixed multinomial logit) by EM, on WebGPU or the cpu.')
-  .showHelpAfterError();
+  .description('Fit softmax mixtures (mixed multinomial logit) by EM, on WebGPU or the cpu.');
 
-program
-  .command('simulate')
-  .description('simulate the paper\'s random design (MATH.md §7) and write features.npy, counts.npy, truth.json')
-  .requiredOption('--p <p>', 'number of support points (items)', int('--p'))
-  .requiredOption('--L <L>', 'feature dimension', int('--L'))
-  .requiredOption('--K <K>', 'number of components', int('--K'))
-  .requiredOption('--N <N>', 'number of draws', int('--N'))
+/** The command that is running, for the "see softmix <cmd> --help" line of a usage error. */
+let running = '';
+program.hook('preAction', (_program, action) => {
+  running = action.name();
+});
+
+const command = (name: string, description: string) => configureUsageErrors(program.command(name), name).description(description);
+
+command('simulate', 'simulate the paper\'s random design (MATH.md §7) and write features.npy, counts.npy, truth.json')
+  .requiredOption('--p <p>', 'number of support points (items)', int('--p', { min: 1 }))
+  .requiredOption('--L <L>', 'feature dimension', int('--L', { min: 1 }))
+  .requiredOption('--K <K>', 'number of components', int('--K', { min: 1 }))
+  .requiredOption('--N <N>', 'number of draws', int('--N', { min: 1 }))
   .option('--theta-norm <r>', '|θ_k| of the random atoms', num('--theta-norm'), 1.5)
-  .option('--alpha <list>', 'weights, comma-separated (default uniform)', list)
+  .option('--alpha <list>', 'weights, comma-separated (default uniform)', list('--alpha'))
   .option('--seed <seed>', 'seed of the generator', int('--seed'), 1)
   .option('--samples', 'also write the raw draws to samples.npy')
   .requiredOption('--out <dir>', 'output directory')
   .action((o) => {
+    prepareOutputDirectory('--out', o.out, 'features.npy');
     const sim = simulate({ p: o.p, L: o.L, K: o.K, N: o.N, thetaNorm: o.thetaNorm, alpha: o.alpha, seed: o.seed, keepSamples: !!o.samples });
     writeFile(join(o.out, 'features.npy'), writeNpy(sim.features, [sim.p, sim.L], 'float32'));
     const counts = sim.N < 2 ** 31 ? Int32Array.from(sim.counts) : sim.counts;
@@ -70,15 +61,13 @@ program
     console.error(`softmix: wrote ${o.out}/features.npy (${sim.p}×${sim.L} float32), counts.npy (N = ${sim.N})${sim.samples ? ', samples.npy' : ''}, truth.json`);
   });
 
-program
-  .command('fit')
-  .description('fit a softmax mixture; prints the fit as JSON')
+command('fit', 'fit a softmax mixture; prints the fit as JSON')
   .requiredOption('--features <file>', 'features p×L (.npy or .csv)')
   .option('--counts <file>', 'counts n_j, length p (.npy or .csv)')
   .option('--samples <file>', 'raw draws (item indices in [0, p)) instead of counts')
   .requiredOption('--K <K>', 'number of components', int('--K'))
   .option('--init <init>', 'mom, subspace, random, or a JSON file with { alpha, theta }', 'mom')
-  .option('--restarts <R>', 'more starts: subspace starts (random ones with --init random)', int('--restarts'), 4)
+  .addOption(restartsOption('more starts: subspace starts (random ones with --init random)', 4))
   .option('--screen-iters <n>', 'EM iterations of screening (successive halving: the better half of the starts run on, twice as long, until one is left after this many)', int('--screen-iters'), 20)
   .addOption(new Option('--backend <backend>', 'where the passes over p run').choices(['cpu', 'webgpu', 'auto']).default('cpu'))
   .option('--tol <tol>', 'relative change of ℓ that stops EM', num('--tol'), 1e-8)
@@ -96,55 +85,36 @@ program
   .option('--out <file>', 'write the JSON here instead of stdout')
   .option('--quiet', 'no progress on stderr')
   .action(async (o) => {
-    const data = loadData(o);
-    const fitOptions: FitOptions = {
-      K: o.K,
-      init: ['mom', 'subspace', 'random'].includes(o.init) ? o.init : readInitFile(o.init),
-      restarts: o.restarts,
-      screenIters: o.screenIters,
-      backend: o.backend,
-      tol: o.tol,
-      maxIter: o.maxIter,
-      ridge: o.ridge,
-      seed: o.seed,
-      allowFractionalCounts: !!o.allowFractionalCounts,
-      accelerate: o.accelerate,
-      acceleration: o.acceleration,
-      // commander's --no-local-newton gives true unless the flag is set: leave the default to fit.ts
-      localNewton: o.localNewton === false ? false : undefined,
-      maxNewtonSteps: o.newtonSteps,
-      stepDirection: o.stepDirection,
-      replaceRounds: o.replaceRounds,
-    };
-    const progress = makeProgress(!o.quiet);
-    let fit: FitResult;
-    if (o.backend === 'webgpu') {
-      fit = await runFitInBrowser(data, fitOptions, { onProgress: progress });
-    } else {
-      fit = await fitSoftmaxMixture(data, { ...fitOptions, onIteration: progress });
-    }
-    progress.done?.();
+    // Everything that can be wrong with the command line or the files fails here, in
+    // Node, before a fit of minutes or a browser that takes seconds to start.
+    if (o.out) prepareOutputFile('--out', o.out);
+    const truth = o.truth ? readTruthFile(o.truth) : undefined;
+    const fitOptions = fitOptionsOf(o);
+    const data = makeDataset(loadData(o), { allowFractionalCounts: fitOptions.allowFractionalCounts });
+    checkOptions(fitOptions, data.p);
+    if (truth) checkTruthShape(truth, fitOptions.K, data.L);
+
+    const fit = await runFit(data, fitOptions, !o.quiet);
     const out: Record<string, unknown> = { ...fit };
-    if (o.truth) out.error = compareWithTruth(fit, JSON.parse(readFileSync(o.truth, 'utf8')));
+    if (truth) out.error = compareWithTruth(fit, truth);
     const json = JSON.stringify(out, null, 2) + '\n';
     if (o.out) writeFile(o.out, json);
     else process.stdout.write(json);
   });
 
-program
-  .command('demo')
-  .description('the main job: fit the books data (K = 6) on WebGPU in the demo page in headless Chromium; prints a report, writes out/report.json and out/report.png')
+command('demo', 'the main job: fit the books data (K = 6) on WebGPU in the demo page in headless Chromium; prints a report, writes out/report.json and out/report.png')
   .addOption(new Option('--dataset <name>', 'books, or a simulation').choices(['books', 'sim']).default('books'))
   .addOption(new Option('--backend <backend>', 'where the passes over p run').choices(['webgpu', 'cpu', 'auto']).default('webgpu'))
-  .option('--K <K>', 'components', int('--K'), 6)
-  .option('--restarts <R>', 'more starts', int('--restarts'))
-  .option('--replace-rounds <n>', 'rounds of component replacement after convergence (default 0)', int('--replace-rounds'))
+  .option('--K <K>', 'components', int('--K', { min: 1 }), 6)
+  .addOption(restartsOption('more starts'))
+  .option('--replace-rounds <n>', 'rounds of component replacement after convergence (default 0)', int('--replace-rounds', { min: 0 }))
   .option('--tol <tol>', 'relative change of ℓ that stops EM', num('--tol'))
   .option('--ridge <lambda>', 'ridge λ (the page uses 1e-4 for books)', num('--ridge'))
   .option('--seed <seed>', 'seed', int('--seed'), 1)
   .option('--out <dir>', 'where report.json and report.png go', 'out')
   .option('--quiet', 'no progress on stderr')
   .action(async (o) => {
+    prepareOutputDirectory('--out', o.out, 'report.json');
     const params: Record<string, string | number> = { dataset: o.dataset, K: o.K, backend: o.backend, seed: o.seed };
     for (const key of ['restarts', 'replaceRounds', 'tol', 'ridge'] as const) if (o[key] !== undefined) params[key] = o[key];
     const t0 = Date.now();
@@ -159,6 +129,40 @@ program
     console.log(`\nwrote ${join(o.out, 'report.json')} and ${join(o.out, 'report.png')}`);
   });
 
+/** commander's parsed `fit` options → the library's FitOptions (checked later, against p). */
+function fitOptionsOf(o: Record<string, any>): FitOptions {
+  return {
+    K: o.K,
+    init: ['mom', 'subspace', 'random'].includes(o.init) ? o.init : readInitFile(o.init),
+    restarts: o.restarts,
+    screenIters: o.screenIters,
+    backend: o.backend,
+    tol: o.tol,
+    maxIter: o.maxIter,
+    ridge: o.ridge,
+    seed: o.seed,
+    allowFractionalCounts: !!o.allowFractionalCounts,
+    accelerate: o.accelerate,
+    acceleration: o.acceleration,
+    // commander's --no-local-newton gives true unless the flag is set: leave the default to fit.ts
+    localNewton: o.localNewton === false ? false : undefined,
+    maxNewtonSteps: o.newtonSteps,
+    stepDirection: o.stepDirection,
+    replaceRounds: o.replaceRounds,
+  };
+}
+
+/** The fit, here (cpu, auto) or in headless Chromium (webgpu), with progress on stderr. */
+async function runFit(data: Dataset, options: FitOptions, verbose: boolean): Promise<FitResult> {
+  const progress = makeProgress(verbose);
+  const fit =
+    options.backend === 'webgpu'
+      ? await runFitInBrowser(data, options, { onProgress: progress, onStatus: (line) => verbose && console.error(`softmix: ${line}`) })
+      : await fitSoftmaxMixture(data, { ...options, onIteration: progress });
+  progress.done?.();
+  return fit;
+}
+
 function loadData(o: { features: string; counts?: string; samples?: string }): DatasetInput {
   if (!o.counts === !o.samples) throw new SoftmixError('options', 'give exactly one of --counts or --samples');
   const x = readMatrix(o.features);
@@ -166,15 +170,23 @@ function loadData(o: { features: string; counts?: string; samples?: string }): D
   return o.counts ? { ...base, counts: readVector(o.counts) } : { ...base, samples: readVector(o.samples!) };
 }
 
+/** --truth must describe the model being fitted: K components of dimension L. */
+function checkTruthShape(truth: TruthJson, K: number, L: number): void {
+  if (truth.alpha.length !== K) throw new SoftmixError('shape', `--truth has K = ${truth.alpha.length} components, --K is ${K}`);
+  const bad = truth.theta.findIndex((row) => row.length !== L);
+  if (bad >= 0) throw new SoftmixError('shape', `--truth: theta[${bad}] has ${truth.theta[bad].length} values, the features have L = ${L}`);
+}
+
 function readInitFile(path: string): FitOptions['init'] {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    parsed = readJsonFile('--init', path);
   } catch (err) {
-    throw new SoftmixError('options', `--init ${path}: not "random" and not a readable JSON file (${(err as Error).message})`);
+    // a typo of mom/subspace/random is a usage error, not a data error
+    throw new SoftmixError('options', `--init ${path}: not mom, subspace or random, and ${(err as Error).message.replace(`--init ${path}: `, '')}`);
   }
   const v = parsed as { alpha?: number[]; theta?: number[][] };
-  if (!Array.isArray(v.alpha) || !Array.isArray(v.theta)) {
+  if (!Array.isArray(v?.alpha) || !Array.isArray(v?.theta)) {
     throw new SoftmixError('options', `--init ${path}: the JSON must have "alpha" (K numbers) and "theta" (K rows of L numbers)`);
   }
   return { alpha: v.alpha, theta: v.theta };
@@ -183,9 +195,5 @@ function readInitFile(path: string): FitOptions['init'] {
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  if (err instanceof SoftmixError) {
-    console.error(`softmix: ${err.message}`);
-    process.exit(2);
-  }
-  throw err;
+  process.exit(reportError(err, running));
 }
