@@ -131,6 +131,24 @@ describe('malformed CSV', () => {
     expectFileFormatError(() => parseCsvMatrix('1,5;2,5\n3,0;4,0\n', 'eu.csv'), 'eu.csv', /row 1, column 1: "1,5" is not a number/);
   });
 
+  // Issue 17: the hints say what to do in both faces — the library (an option) and the
+  // softmix command (which has no CSV options: only the file can change).
+  it('decimal commas: the hint says so, and how to fix the file (not "header: true")', () => {
+    const err = expectFileFormatError(() => parseCsvMatrix('1,5;2,5\n3,0;4,0\n', 'eu.csv'), /"1,5" is not a number/, /decimal comma/, /'\.' as the decimal point/);
+    expect(err.message).not.toMatch(/header/);
+  });
+
+  it('decimal commas below a header row (European spreadsheet export) get the same hint', () => {
+    expectFileFormatError(() => parseCsvMatrix('x;y\n1,5;2\n3;4,25\n', 'eu.csv'), /row 2, column 1: "1,5" is not a number/, /decimal comma/);
+    expectFileFormatError(() => parseCsvMatrix('a;b\n1.234,5;2\n', 'eu.csv'), /"1\.234,5" is not a number/, /decimal comma/);
+  });
+
+  it('a header row read as data: the hint names the library option and what the softmix command needs', () => {
+    const err = expectFileFormatError(() => parseCsvMatrix('id,2nd\n1,2\n', 'h.csv'), /row 1, column 1: "id" is not a number/);
+    expect(err.message).toMatch(/library: pass \{ header: true \}/);
+    expect(err.message).toMatch(/softmix command and demo page: rename the columns so that none starts with a digit/);
+  });
+
   it('a first row mixing names and numbers is data, and its bad cell is reported', () => {
     expectFileFormatError(() => parseCsvMatrix('x,2\n1,2\n', 'mixed.csv'), 'mixed.csv', /row 1, column 1: "x" is not a number/, /header: true/);
   });

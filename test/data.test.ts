@@ -82,3 +82,83 @@ describe('bad input gets a clear error', () => {
     expectError(fitSoftmaxMixture({ features, p, L, counts }, { K: 2, backend: 'webgpu' }), 'backend', /needs WebGPU/));
   it('negative ridge', () => expectError(fitSoftmaxMixture({ features, p, L, counts }, { K: 2, backend: 'cpu', ridge: -1 }), 'options', /ridge must be/));
 });
+
+// Issue 17: what a hostile tester passed. Every element must be a number (no null → 0,
+// no "5" → 5, no true → 1); BigInt arrays are converted exactly or refused; N is exact.
+describe('no silent coercion of the data', () => {
+  const withFeature = (v: unknown) => {
+    const bad: unknown[] = Array.from(features);
+    bad[7] = v;
+    return bad as number[];
+  };
+  const withCount = (v: unknown) => {
+    const bad: unknown[] = Array.from(counts);
+    bad[3] = v;
+    return bad as number[];
+  };
+  for (const [label, v, shown] of [
+    ['null', null, /null/],
+    ['a string', '5', /the string "5"/],
+    ['true', true, /true/],
+    ['undefined (a hole)', undefined, /undefined/],
+    ['an object', {}, /an object/],
+  ] as const) {
+    it(`${label} in the features`, () =>
+      expectError(fitSoftmaxMixture({ features: withFeature(v), p, L, counts }, { K: 2, backend: 'cpu' }), 'not-finite', new RegExp(`features\\[7\\] \\(row 2, column 1, 0-based\\) is ${shown.source}, not a number`)));
+    it(`${label} in the counts`, () =>
+      expectError(fitSoftmaxMixture({ features, p, L, counts: withCount(v) }, { K: 2, backend: 'cpu' }), 'counts', new RegExp(`counts\\[3\\] is ${shown.source}, not a number`)));
+  }
+  it('a string in the samples', () =>
+    expectError(fitSoftmaxMixture({ features, p, L, samples: [0, '1' as never, 2] }, { K: 2, backend: 'cpu' }), 'samples', /samples\[1\] is the string "1", not a number/));
+  it('a string as the features', () =>
+    expectError(fitSoftmaxMixture({ features: '1'.repeat(p * L) as never, p, L, counts }, { K: 2, backend: 'cpu' }), 'not-finite', /features\[0\] .* is the string "1", not a number/));
+
+  it('BigInt64Array counts are converted exactly', async () => {
+    const big = BigInt64Array.from(Array.from(counts, (c) => BigInt(c)));
+    const fit = await fitSoftmaxMixture({ features, p, L, counts: big as never }, { K: 1, backend: 'cpu' });
+    expect(fit.N).toBe(counts.reduce((a, b) => a + b, 0));
+  });
+  it('BigUint64Array counts past 2^53 are refused, naming the element', () => {
+    const big = BigUint64Array.from(Array.from(counts, (c) => BigInt(c)));
+    big[6] = 2n ** 53n + 1n;
+    return expectError(fitSoftmaxMixture({ features, p, L, counts: big as never }, { K: 1, backend: 'cpu' }), 'counts', /counts\[6\] = 9007199254740993 is larger than 2\^53/);
+  });
+  it('BigInt64Array samples are converted exactly', async () => {
+    const samples = BigInt64Array.from([0n, 1n, 1n, 5n, 19n]);
+    const fit = await fitSoftmaxMixture({ features, p, L, samples: samples as never }, { K: 1, backend: 'cpu' });
+    expect(fit.N).toBe(5);
+  });
+
+  it('integer counts whose total N passes 2^53 − 1 (no longer exact)', () => {
+    const bad = counts.slice();
+    bad[0] = 2 ** 53;
+    return expectError(fitSoftmaxMixture({ features, p, L, counts: bad }, { K: 2, backend: 'cpu' }), 'counts', /counts sum to more than 2\^53 − 1/);
+  });
+  it('fractional counts whose total N is Infinity', () => {
+    const bad = counts.slice();
+    bad[0] = 1.7e308;
+    bad[1] = 1.7e308;
+    return expectError(
+      fitSoftmaxMixture({ features, p, L, counts: bad }, { K: 2, backend: 'cpu', allowFractionalCounts: true }),
+      'counts',
+      /counts sum to Infinity/,
+    );
+  });
+  it('fractional counts whose total N is subnormal (found by the fuzz: ℓ was NaN, an internal error)', () => {
+    const tiny = new Float64Array(p);
+    tiny[0] = 5e-324;
+    return expectError(
+      fitSoftmaxMixture({ features, p, L, counts: tiny }, { K: 2, backend: 'cpu', allowFractionalCounts: true }),
+      'counts',
+      /counts sum to 5e-324, below 2\^-1022.*multiply the weights by a constant/,
+    );
+  });
+});
+
+describe('the options object itself', () => {
+  const data = { features, p, L, counts };
+  it('missing', () => expectError(fitSoftmaxMixture(data, undefined as never), 'options', /options must be an object \{ K, … \}, got undefined/));
+  it('null', () => expectError(fitSoftmaxMixture(data, null as never), 'options', /options must be an object \{ K, … \}, got null/));
+  it('a number', () => expectError(fitSoftmaxMixture(data, 3 as never), 'options', /options must be an object \{ K, … \}, got 3/));
+  it('null data', () => expectError(fitSoftmaxMixture(null as never, { K: 2, backend: 'cpu' }), 'shape', /the data must be an object/));
+});

@@ -1,7 +1,10 @@
 import { describe, it, expect } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseNpy, type NpyDtype } from '../src/io/npy.ts';
 import { writeNpy } from '../src/io/npy-write.ts';
+import { readMatrix } from '../src/io/files.ts';
 import { SoftmixError } from '../src/errors.ts';
 
 const fixture = (file: string): Uint8Array => readFileSync(new URL(`./fixtures/${file}`, import.meta.url));
@@ -333,5 +336,68 @@ describe('malformed .npy input', () => {
     const file = handBuilt(3, "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", new Uint8Array(8));
     file[20] = 0xff;
     expectFileFormatError(() => parseNpy(file, 'u8.npy'), 'u8.npy', /not valid UTF-8/);
+  });
+});
+
+// Issue 17: headers written to break the parser, not by NumPy. Each must end in a
+// file-format error that names the problem — never a RangeError or a wrong array.
+describe('hostile .npy headers', () => {
+  const dict = (shape: string) => `{'descr': '<f8', 'fortran_order': False, 'shape': ${shape}, }`;
+
+  it('20,000 nested brackets: a nesting-depth error, not a stack overflow', () => {
+    expectFileFormatError(() => parseNpy(handBuilt(1, '['.repeat(20000), new Uint8Array(0)), 'deep.npy'), 'deep.npy', /nest more than 64 deep/);
+    const inShape = dict('('.repeat(20000) + ')'.repeat(20000));
+    expectFileFormatError(() => parseNpy(handBuilt(2, inShape, new Uint8Array(0)), 'deep2.npy'), /nest more than 64 deep/);
+  });
+
+  it('the same through readMatrix (what the softmix command calls)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'softmix-npy-'));
+    try {
+      const path = join(dir, 'features.npy');
+      writeFileSync(path, handBuilt(1, '['.repeat(20000), new Uint8Array(0)));
+      expectFileFormatError(() => readMatrix(path), 'features.npy', /nest more than 64 deep/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a header length field far beyond the file', () => {
+    const file = handBuilt(2, dict('(1,)'), new Uint8Array(8));
+    new DataView(file.buffer).setUint32(8, 0xffffffff, true);
+    expectFileFormatError(() => parseNpy(file, 'len.npy'), /header length field says 4294967295 bytes/);
+  });
+
+  it('a header longer than any NumPy writes (over 1 MiB) is refused before it is parsed', () => {
+    const huge = `{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'pad': '${'x'.repeat(2 ** 20)}'}`;
+    expectFileFormatError(() => parseNpy(handBuilt(2, huge, new Uint8Array(8)), 'pad.npy'), /header is 1048\d{3} bytes long/, /at most 1048576/);
+  });
+
+  it('dimensions whose product overflows are compared with the data, not multiplied out', () => {
+    const big = String(2 ** 52);
+    expectFileFormatError(() => parseNpy(handBuilt(1, dict(`(${big}, ${big}, ${big})`), new Uint8Array(8)), 'big.npy'), /truncated data/, /needs more than 2\^53 bytes but the file has 8/);
+    // one zero dimension: an empty array, however large the others
+    expect(parseNpy(handBuilt(1, dict(`(${big}, ${big}, ${big}, 0)`), new Uint8Array(0))).data.length).toBe(0);
+  });
+
+  it('negative, fractional and huge dimensions', () => {
+    expectFileFormatError(() => parseNpy(handBuilt(1, dict('(2, -3)'), new Uint8Array(0))), /invalid dimension -3/);
+    expectFileFormatError(() => parseNpy(handBuilt(1, dict('(2.5,)'), new Uint8Array(0))), /cannot parse header/);
+    expectFileFormatError(() => parseNpy(handBuilt(1, dict(`(${'9'.repeat(400)},)`), new Uint8Array(0))), /invalid dimension/);
+  });
+
+  it('a shape of 20,000 dimensions gets a short message', () => {
+    const err = expectFileFormatError(() => parseNpy(handBuilt(1, dict(`(${'2, '.repeat(20000)})`), new Uint8Array(8))), /20000 dimensions/, /truncated data/);
+    expect(err.message.length).toBeLessThan(300);
+  });
+
+  it('a key given twice', () => {
+    const twice = "{'descr': '<f8', 'descr': '<f4', 'fortran_order': False, 'shape': (1,), }";
+    expectFileFormatError(() => parseNpy(handBuilt(1, twice, new Uint8Array(8))), /'descr' twice/);
+  });
+
+  it('a header that is not a dictionary', () => {
+    for (const h of ['[1, 2]', "'descr'", '42', 'None', '(1,)']) {
+      expectFileFormatError(() => parseNpy(handBuilt(1, h, new Uint8Array(0))), /header is not a dictionary/);
+    }
   });
 });

@@ -4,6 +4,7 @@ import { simulate } from '../src/model/simulate.ts';
 import { makeDataset, designStats } from '../src/model/data.ts';
 import { createCpuEngine } from '../src/engines/cpu.ts';
 import { runEm } from '../src/em/index.ts';
+import { fitSoftmaxMixture } from '../src/fit/fit.ts';
 import { inverseSqrt, randomStart } from '../src/model/starts.ts';
 import { Rng } from '../src/math/rng.ts';
 
@@ -82,4 +83,14 @@ describe('EM under a ridge climbs one objective', () => {
       });
     }
   }
+});
+
+describe('a ridge too large for float64 (issue 17)', () => {
+  it('is a clear options error, not "ℓ is NaN"', async () => {
+    const d = simulate({ p: 300, L: 2, K: 2, N: 1e4, thetaNorm: 1.5, seed: 4 });
+    const err = await fitSoftmaxMixture({ features: d.features, p: d.p, L: d.L, counts: d.counts }, { K: 2, backend: 'cpu', ridge: 1e300 }).catch((e) => e);
+    expect(err.code).toBe('options');
+    expect(err.message).toMatch(/ridge λ = 1e\+300 is too large/);
+    expect(err.message).not.toMatch(/NaN/);
+  });
 });

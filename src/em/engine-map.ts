@@ -10,6 +10,7 @@ import { SoftmixError } from '../errors.ts';
 import { newtonMStep, type NewtonOptions } from './mstep.ts';
 import { penalisedWeights, ridgePenalty } from './ridge.ts';
 import { logOf, type EmMap, type Params, type State } from './state.ts';
+import { yieldToEventLoop } from './yield.ts';
 
 /** Thrown by the M-step when a component has collapsed: the run ends with stopReason 'collapsed'. */
 export class Collapsed extends Error {}
@@ -47,6 +48,7 @@ export class EngineMap implements EmMap {
 
   /** The EM map's M-step: α = c/N (penalised under a ridge), then Newton for Θ from the current atoms. */
   mStep = async (s: State): Promise<Params> => {
+    await yieldToEventLoop();
     if (this.signal?.aborted) throw new SoftmixError('cancelled', 'the fit was cancelled');
     const { engine, K, newton } = this;
     const L = engine.L;

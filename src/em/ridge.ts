@@ -16,6 +16,8 @@
  * monotone in ℓ_λ.
  */
 
+import { SoftmixError } from '../errors.ts';
+
 function squaredNorm(theta: Float64Array, k: number, L: number): number {
   let q = 0;
   for (let l = 0; l < L; l++) q += theta[k * L + l] ** 2;
@@ -73,6 +75,15 @@ export function penalisedWeights(weights: Float64Array, theta: Float64Array, K: 
     alpha[k] = share[k] / (nu + b[k]);
     total += alpha[k];
     componentRidge[k] = ridge / (nu + b[k]);
+  }
+  // With λ so large that (λ/2)|θ_k|² swamps ĉ_k in float64, ν + b_k cancels to 0 and the
+  // step is undefined: say so instead of carrying NaN into ℓ.
+  if (!(total > 0 && Number.isFinite(total)) || !componentRidge.every(Number.isFinite)) {
+    throw new SoftmixError(
+      'options',
+      `ridge λ = ${ridge} is too large: the penalty (λ/2)|θ_k|² (up to ${Math.max(...b).toExponential(2)}) swamps the data's weights, ` +
+        'so the α step of ℓ_λ cannot be solved in float64. A ridge this strong pins every atom at 0; choose a smaller λ (the books fit uses 1e-4).',
+    );
   }
   for (let k = 0; k < K; k++) alpha[k] /= total; // the last ulps of Σα = 1
   return { alpha, componentRidge };

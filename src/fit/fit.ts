@@ -11,7 +11,7 @@ import { checkParams } from '../model/mixture.ts';
 import { inverseSqrt, type StartPoint } from '../model/starts.ts';
 import { Climber } from './climber.ts';
 import { buildStarts, type InitKind } from './initialize.ts';
-import { checkOptions, flattenTheta, type CheckedOptions, type FitOptions } from './options.ts';
+import { checkOptions, checkOptionsObject, flattenTheta, type CheckedOptions, type FitOptions } from './options.ts';
 import { replaceComponents } from './replace.ts';
 import { fitResult, type FitResult } from './result.ts';
 import { halvingSchedule, screenStarts } from './screening.ts';
@@ -23,6 +23,7 @@ export type { FitResult, StartRecord } from './result.ts';
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 export async function fitSoftmaxMixture(data: DatasetInput, options: FitOptions): Promise<FitResult> {
+  checkOptionsObject(options); // first: options.backend and options.device are read before checkOptions runs
   try {
     return await fitOnce(data, options, options.backend ?? 'auto', []);
   } catch (err) {
@@ -38,25 +39,29 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
   const data = makeDataset(await countSamplesOnGpu(input, backend, options), { allowFractionalCounts: options.allowFractionalCounts });
   const o = checkOptions(options, data.p);
   const design = designStats(data);
+  // The fit runs on features scaled by design.scale (a power of two, 1 for ordinary data):
+  // atoms θ' = θ/scale, and the ridge λ|θ|² is λ·scale²|θ'|² (model/data.ts designStats).
+  const scaled: CheckedOptions = { ...o, ridge: scaledRidge(o.ridge, design.scale) };
   const engine = await createEngine(backend, { p: data.p, L: data.L, features: design.centred, counts: data.counts }, options, warnings);
   try {
     const covarianceInvSqrt = inverseSqrt(design.covariance, data.L);
-    const init = firstStart(options, o.K, data.L);
+    const init = firstStart(options, o.K, data.L, design.scale);
     const setupMs = now() - t0;
     const initOutcome = await buildStarts(engine, o.K, { covariance: design.covariance, covarianceInvSqrt }, init, o.restarts, o.seed, warnings);
 
     const tEm = now();
-    const climber = new Climber(engine, o.K, design.covariance, initOutcome.starts, o, options);
-    const screened = await screenAndContinue(climber, initOutcome.starts.length, o);
-    const { final, replacement } = o.replaceRounds > 0 ? await replace(engine, climber, screened, o, design.covariance, options) : { final: screened.final, replacement: null };
+    const climber = new Climber(engine, o.K, design.covariance, initOutcome.starts, scaled, options);
+    const screened = await screenAndContinue(climber, initOutcome.starts.length, scaled);
+    const { final, replacement } = o.replaceRounds > 0 ? await replace(engine, climber, screened, scaled, design.covariance, options) : { final: screened.final, replacement: null };
     Object.assign(climber.records[screened.best], { finalLogLik: final.logLik, iterations: final.iterations, eSteps: final.eSteps });
     const emMs = now() - tEm;
 
-    const gradientNorm = await stationarity(engine, final, o.K, o.ridge);
+    // ∂ℓ/∂θ = ∂ℓ/∂θ' / scale
+    const gradientNorm = (await stationarity(engine, final, o.K, scaled.ridge)) / design.scale;
     return fitResult(engine, {
       o,
       N: data.N,
-      final,
+      final: { ...final, theta: final.theta.map((v) => v * design.scale) },
       records: climber.records,
       init: typeof init === 'object' ? 'explicit' : init,
       initOutcome,
@@ -70,11 +75,21 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
   }
 }
 
-/** The first start as the options give it: 'mom' by default, or an explicit (α, Θ), checked. */
-function firstStart(options: FitOptions, K: number, L: number): InitKind | StartPoint {
-  return options.init && typeof options.init === 'object'
-    ? { kind: 'explicit', ...checkParams(options.init.alpha, flattenTheta(options.init.theta), K, L, 'init') }
-    : (options.init ?? 'mom');
+/** The first start as the options give it: 'mom' by default, or an explicit (α, Θ), checked, its atoms in the scaled units. */
+function firstStart(options: FitOptions, K: number, L: number, scale: number): InitKind | StartPoint {
+  if (!options.init || typeof options.init !== 'object') return options.init ?? 'mom';
+  const { alpha, theta } = checkParams(options.init.alpha, flattenTheta(options.init.theta), K, L, 'init');
+  return { kind: 'explicit', alpha, theta: theta.map((v) => v / scale) };
+}
+
+/** λ on θ' = θ/scale: λ·scale² (0 stays 0, also where scale² overflows). */
+function scaledRidge(ridge: number, scale: number): number {
+  if (ridge === 0) return 0;
+  const r = ridge * scale * scale;
+  if (!Number.isFinite(r) || r === 0) {
+    throw new SoftmixError('options', `ridge λ = ${ridge} cannot be used at this feature scale: the fit scales the features by ${scale} (a power of two) and λ·scale² = ${r} is not a usable number; choose λ for the features' units (it carries 1/units²) or rescale them`);
+  }
+  return r;
 }
 
 /** Screening by successive halving (with more than one start), then the best start on to the end. */
@@ -121,7 +136,7 @@ async function replace(
  * on the host by makeDataset.
  */
 async function countSamplesOnGpu(input: DatasetInput, backend: BackendChoice, options: FitOptions): Promise<DatasetInput> {
-  if (!(input.samples instanceof Uint32Array) || input.counts != null || backend === 'cpu' || !webGpuAvailable()) return input;
+  if (!input || !(input.samples instanceof Uint32Array) || input.counts != null || backend === 'cpu' || !webGpuAvailable()) return input;
   if (!Number.isInteger(input.p) || input.p < 1) return input; // makeDataset names the problem
   const { countSamples } = await import('../engines/webgpu/engine.ts');
   const counts = await countSamples(input.samples, input.p, { device: options.device });

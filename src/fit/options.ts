@@ -3,6 +3,7 @@
  * that names it, before any pass over the data.
  */
 import { fail } from '../errors.ts';
+import { describeValue } from '../model/data.ts';
 import type { BackendChoice } from '../engines/create.ts';
 import type { IterationInfo, StepDirection } from '../em/index.ts';
 import type { InitKind } from './initialize.ts';
@@ -91,45 +92,121 @@ export interface CheckedOptions {
   replaceRounds: number;
 }
 
-export function checkOptions(o: FitOptions, p: number): CheckedOptions {
-  if (!o || typeof o !== 'object') fail('options', 'options must be an object with at least K');
-  const K = o.K;
-  if (!Number.isInteger(K) || K < 1) fail('options', `K must be an integer ≥ 1, got ${K}`);
+/**
+ * Most restarts a fit takes. Every start is built and held before screening begins, so
+ * `restarts: 1e9` would allocate without end and print nothing; the CLI uses the same bound.
+ */
+export const MAX_RESTARTS = 1000;
+
+type Options = Record<string, unknown>;
+
+/** undefined and null both mean "not given": the default applies (as for counts/samples). */
+const given = (v: unknown): boolean => v !== undefined && v !== null;
+
+/** An integer option in [min, max], or its default; `fallback` undefined makes it required. */
+function integerOption(o: Options, name: string, fallback: number | undefined, min: number, max = Infinity): number {
+  const v = given(o[name]) ? o[name] : fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    const range = max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`;
+    fail('options', `${name} must be an integer ${range}, got ${describeValue(o[name])}`);
+  }
+  return v;
+}
+
+/** A finite number (≥ 0 unless `signed`), or its default. */
+function numberOption(o: Options, name: string, fallback: number, signed = false): number {
+  const v = given(o[name]) ? o[name] : fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || (!signed && v < 0)) {
+    fail('options', `${name} must be a finite number${signed ? '' : ' ≥ 0'}, got ${describeValue(o[name])}`);
+  }
+  return v;
+}
+
+/** One of `choices` (strings), or its default. */
+function choiceOption<T extends string>(o: Options, name: string, choices: readonly T[], fallback?: T): T | undefined {
+  const v = given(o[name]) ? o[name] : fallback;
+  if (v !== undefined && !choices.includes(v as T)) {
+    const list = choices.map((c) => JSON.stringify(c));
+    fail('options', `${name} must be ${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}, got ${typeof v === 'string' ? JSON.stringify(v) : describeValue(v)}`);
+  }
+  return v as T | undefined;
+}
+
+/** Options that are only passed on (flags, callbacks, handles): their type, when given. */
+function checkPassedOn(o: Options): void {
+  for (const name of ['accelerate', 'localNewton', 'allowFractionalCounts', 'fallbackToCpu']) {
+    if (given(o[name]) && typeof o[name] !== 'boolean') fail('options', `${name} must be true or false, got ${describeValue(o[name])}`);
+  }
+  if (given(o.onIteration) && typeof o.onIteration !== 'function') fail('options', `onIteration must be a function, got ${describeValue(o.onIteration)}`);
+  const signal = o.signal as { aborted?: unknown } | undefined;
+  if (given(signal) && (typeof signal !== 'object' || typeof signal!.aborted !== 'boolean')) {
+    fail('options', `signal must be an AbortSignal, got ${describeValue(signal)}`);
+  }
+  const device = o.device as { createBuffer?: unknown } | undefined;
+  if (given(device) && (typeof device !== 'object' || typeof device!.createBuffer !== 'function')) {
+    fail('options', `device must be a GPUDevice, got ${describeValue(device)}`);
+  }
+  if (given(o.maxChunkRows)) integerOption(o, 'maxChunkRows', undefined, 1);
+}
+
+/** An explicit init's arrays hold numbers only (checkParams then checks lengths and values). */
+function checkExplicitInit(init: unknown): void {
+  if (init === undefined || ['mom', 'subspace', 'random'].includes(init as string)) return;
+  const { alpha, theta } = (init ?? {}) as { alpha?: unknown; theta?: unknown };
+  if (typeof init !== 'object' || init === null || Array.isArray(init)) {
+    fail('options', `init must be "mom", "subspace", "random" or { alpha, theta }, got ${typeof init === 'string' ? JSON.stringify(init) : describeValue(init)}`);
+  }
+  checkNumbers(alpha, 'init.alpha');
+  checkNumbers(theta, 'init.theta', true);
+}
+
+function isArrayLike(v: unknown): v is ArrayLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as ArrayLike<unknown>).length === 'number';
+}
+
+/** Every element a number (or, with `rows`, every element an array of numbers: θ as K rows). */
+function checkNumbers(v: unknown, name: string, rows = false): void {
+  if (!isArrayLike(v)) fail('options', `${name} must be an array of numbers, got ${describeValue(v)}`);
+  if (ArrayBuffer.isView(v)) return;
+  const nested = rows && v.length > 0 && isArrayLike(v[0]);
+  for (let i = 0; i < v.length; i++) {
+    if (nested) checkNumbers(v[i], `${name}[${i}]`);
+    else if (typeof v[i] !== 'number') fail('options', `${name}[${i}] is ${describeValue(v[i])}, not a number`);
+  }
+}
+
+/**
+ * The options argument is an object: checked first of all, since fitSoftmaxMixture reads
+ * options.backend and options.device before the data is validated.
+ */
+export function checkOptionsObject(o: unknown): asserts o is FitOptions {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) {
+    fail('options', `options must be an object { K, … }, got ${describeValue(o)}`);
+  }
+}
+
+export function checkOptions(options: FitOptions, p: number): CheckedOptions {
+  checkOptionsObject(options);
+  const o = options as unknown as Options;
+  const K = integerOption(o, 'K', undefined, 1);
   if (K > p) fail('options', `K = ${K} components cannot be fitted to p = ${p} support points (need K ≤ p)`);
-  const restarts = o.restarts ?? 4;
-  if (!Number.isInteger(restarts) || restarts < 0) fail('options', `restarts must be an integer ≥ 0, got ${restarts}`);
-  const screenIters = o.screenIters ?? 20;
-  if (!Number.isInteger(screenIters) || screenIters < 1) fail('options', `screenIters must be an integer ≥ 1, got ${screenIters}`);
-  const tol = o.tol ?? 1e-8;
-  if (!(tol >= 0) || !Number.isFinite(tol)) fail('options', `tol must be a finite number ≥ 0, got ${tol}`);
-  const maxIter = o.maxIter ?? 1000;
-  if (!Number.isInteger(maxIter) || maxIter < 0) fail('options', `maxIter must be an integer ≥ 0, got ${maxIter}`);
-  const ridge = o.ridge ?? 0;
-  if (!(ridge >= 0) || !Number.isFinite(ridge)) fail('options', `ridge must be a finite number ≥ 0, got ${ridge}`);
-  const seed = o.seed ?? 1;
-  if (!Number.isFinite(seed)) fail('options', `seed must be a finite number, got ${seed}`);
-  if (o.backend !== undefined && !['cpu', 'webgpu', 'auto'].includes(o.backend)) {
-    fail('options', `backend must be "cpu", "webgpu" or "auto", got ${JSON.stringify(o.backend)}`);
-  }
-  if (o.acceleration !== undefined && o.acceleration !== 'squarem' && o.acceleration !== 'anderson') {
-    fail('options', `acceleration must be "squarem" or "anderson", got ${JSON.stringify(o.acceleration)}`);
-  }
-  if (o.localNewton !== undefined && typeof o.localNewton !== 'boolean') fail('options', `localNewton must be true or false, got ${JSON.stringify(o.localNewton)}`);
-  if (o.accelerate !== undefined && typeof o.accelerate !== 'boolean') fail('options', `accelerate must be true or false, got ${JSON.stringify(o.accelerate)}`);
-  if (o.init !== undefined && !['mom', 'subspace', 'random'].includes(o.init as string) && (typeof o.init !== 'object' || o.init === null)) {
-    fail('options', `init must be "mom", "subspace", "random" or { alpha, theta }, got ${JSON.stringify(o.init)}`);
-  }
-  const maxNewtonSteps = o.maxNewtonSteps ?? 1;
-  if (!Number.isInteger(maxNewtonSteps) || maxNewtonSteps < 1) fail('options', `maxNewtonSteps must be an integer ≥ 1, got ${maxNewtonSteps}`);
-  const stepDirection = o.stepDirection ?? 'newton';
-  if (stepDirection !== 'newton' && stepDirection !== 'design') {
-    fail('options', `stepDirection must be "newton" or "design", got ${JSON.stringify(stepDirection)}`);
-  }
-  const hessianEvery = o.hessianEvery ?? 1;
-  if (!Number.isInteger(hessianEvery) || hessianEvery < 1) fail('options', `hessianEvery must be an integer ≥ 1, got ${hessianEvery}`);
-  const replaceRounds = o.replaceRounds ?? 0;
-  if (!Number.isInteger(replaceRounds) || replaceRounds < 0) fail('options', `replaceRounds must be an integer ≥ 0, got ${replaceRounds}`);
-  return { K, restarts, screenIters, tol, maxIter, ridge, seed, maxNewtonSteps, stepDirection, hessianEvery, replaceRounds };
+  checkPassedOn(o);
+  checkExplicitInit(o.init);
+  choiceOption(o, 'backend', ['cpu', 'webgpu', 'auto'] as const);
+  choiceOption(o, 'acceleration', ['squarem', 'anderson'] as const);
+  return {
+    K,
+    restarts: integerOption(o, 'restarts', 4, 0, MAX_RESTARTS),
+    screenIters: integerOption(o, 'screenIters', 20, 1),
+    tol: numberOption(o, 'tol', 1e-8),
+    maxIter: integerOption(o, 'maxIter', 1000, 0),
+    ridge: numberOption(o, 'ridge', 0),
+    seed: numberOption(o, 'seed', 1, true),
+    maxNewtonSteps: integerOption(o, 'maxNewtonSteps', 1, 1),
+    stepDirection: choiceOption(o, 'stepDirection', ['newton', 'design'] as const, 'newton')!,
+    hessianEvery: integerOption(o, 'hessianEvery', 1, 1),
+    replaceRounds: integerOption(o, 'replaceRounds', 0, 0),
+  };
 }
 
 export function flattenTheta(theta: ExplicitInit['theta']): number[] {

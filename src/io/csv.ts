@@ -71,6 +71,26 @@ function cleanCell(cell: string): string {
   return t.length >= 2 && t.startsWith('"') && t.endsWith('"') ? t.slice(1, -1).replace(/""/g, '"').trim() : t;
 }
 
+/** A number written with a decimal comma, perhaps with '.' or ' ' grouping thousands: "1,5", "-1.234,5", "2,5e3". */
+const DECIMAL_COMMA = /^[+-]?\d{1,3}(?:[. ]\d{3})*,\d+(?:[eE][+-]?\d+)?$|^[+-]?\d+,\d+(?:[eE][+-]?\d+)?$/;
+
+/**
+ * What to do about a cell that is not a number, for every face: the library (parseCsvMatrix's
+ * options), and the softmix command and the demo page, which read CSV with the defaults and
+ * have no CSV options, so there only the file can change. `guessedData`: the cell is in a
+ * first row that header detection took for data.
+ */
+function notANumberHint(cell: string, guessedData: boolean): string {
+  if (DECIMAL_COMMA.test(cell)) {
+    return " (it looks like a decimal comma: softmix reads only '.' as the decimal point; convert the file, e.g. export it from the spreadsheet with '.' as the decimal separator)";
+  }
+  if (!guessedData) return '';
+  return (
+    ' (the first row was read as data because some of its cells start like numbers. If it is a header row — ' +
+    'library: pass { header: true } to parseCsvMatrix; softmix command and demo page: rename the columns so that none starts with a digit, sign or \'.\', or delete the row)'
+  );
+}
+
 function quoteForMessage(cell: string): string {
   return JSON.stringify(cell.length > 40 ? `${cell.slice(0, 37)}...` : cell);
 }
@@ -139,8 +159,7 @@ export function parseCsvMatrix(text: string, name = 'csv', options: CsvParseOpti
       if (cell === '') fail(`row ${rowNo(k)}, column ${c + 1} is empty`);
       const v = parseNumber(cell);
       if (v === undefined) {
-        const hint = k === 0 && options.header === undefined ? ' (the first row was read as data because some of its cells look like numbers; pass header: true if it is a header)' : '';
-        fail(`row ${rowNo(k)}, column ${c + 1}: ${quoteForMessage(cell)} is not a number${hint}`);
+        fail(`row ${rowNo(k)}, column ${c + 1}: ${quoteForMessage(cell)} is not a number${notANumberHint(cell, k === 0 && options.header === undefined)}`);
       }
       values[r * cols + c] = v!;
     }

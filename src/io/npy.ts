@@ -70,6 +70,11 @@ export const ARRAY_ALIGN = 64;
 export const GROWTH_AXIS_MAX_DIGITS = 21;
 export const TWO_32 = 4294967296;
 const TWO_21 = 2097152;
+/**
+ * Headers longer than this are refused unparsed. NumPy writes a few hundred bytes for a
+ * numeric array and refuses more than 10,000 by default (max_header_size); 1 MiB leaves room.
+ */
+export const MAX_HEADER_BYTES = 2 ** 20;
 export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function formatError(name: string, problem: string): SoftmixError {
@@ -203,6 +208,34 @@ function fortranToC<T extends NpyData>(src: T, shape: number[]): T {
   return dst;
 }
 
+/** A shape as Python prints it, its middle elided when it has many dimensions (a header may hold thousands). */
+function shapeForMessage(shape: number[]): string {
+  const dims = shape.length > 8 ? [...shape.slice(0, 4), '…', ...shape.slice(-2)] : shape;
+  return `(${dims.join(', ')})${shape.length > 8 ? ` [${shape.length} dimensions]` : ''}`;
+}
+
+/**
+ * The dimensions of a header's 'shape', checked against the `dataBytes` that follow the header.
+ * Enormous dimensions are reported as truncated data (the file cannot hold them), whatever
+ * their product.
+ */
+function checkShape(dims: PyValue[], dtype: NpyDtype, dataBytes: number, name: string): number[] {
+  const shape: number[] = [];
+  for (const d of dims) {
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
+      throw formatError(name, `header 'shape' has an invalid dimension ${String(d)} (must be a non-negative integer)`);
+    }
+    shape.push(d + 0); // '-0' reads as -0
+  }
+  // With a zero dimension the others do not matter (an empty array, as in NumPy); without one
+  // the product only grows, so an overflow to Infinity still compares as too large, never NaN.
+  const needed = shape.includes(0) ? 0 : shape.reduce((a, b) => a * b, 1) * DTYPES[dtype].size;
+  const what = `shape ${shapeForMessage(shape)} of ${dtype} needs ${Number.isSafeInteger(needed) ? needed : 'more than 2^53'} bytes`;
+  if (needed > dataBytes) throw formatError(name, `truncated data: ${what} but the file has ${dataBytes}`);
+  if (needed < dataBytes) throw formatError(name, `data length does not match the shape: ${what} but the file has ${dataBytes}`);
+  return shape;
+}
+
 /**
  * Parse a `.npy` file. `name` (a file name or label) is used in error messages.
  * Throws SoftmixError('file-format') for anything malformed or unsupported.
@@ -237,6 +270,9 @@ export function parseNpy(input: Uint8Array | ArrayBuffer, name = 'array'): NpyAr
       `truncated header: the header length field says ${headerLen} bytes but only ${bytes.length - headerStart} follow`,
     );
   }
+  if (headerLen > MAX_HEADER_BYTES) {
+    throw formatError(name, `header is ${headerLen} bytes long; softmix reads headers of at most ${MAX_HEADER_BYTES} bytes (NumPy writes a few hundred for a numeric array)`);
+  }
   const headerBytes = bytes.subarray(headerStart, dataStart);
   let header: string;
   if (major === 3) {
@@ -264,31 +300,9 @@ export function parseNpy(input: Uint8Array | ArrayBuffer, name = 'array'): NpyAr
   if (typeof fortran !== 'boolean') throw formatError(name, "header 'fortran_order' is not True or False");
   const shapeValue = dict.get('shape');
   if (!(shapeValue instanceof PyTuple)) throw formatError(name, "header 'shape' is not a tuple");
-  const shape: number[] = [];
-  let count = 1;
-  for (const d of shapeValue.items) {
-    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
-      throw formatError(name, `header 'shape' has an invalid dimension ${String(d)} (must be a non-negative integer)`);
-    }
-    shape.push(d);
-    count *= d;
-  }
-  const itemSize = DTYPES[dtype].size;
-  const expectedBytes = count * itemSize;
-  if (!Number.isSafeInteger(expectedBytes)) throw formatError(name, `shape (${shape.join(', ')}) is too large`);
-  const actualBytes = bytes.length - dataStart;
-  if (actualBytes < expectedBytes) {
-    throw formatError(
-      name,
-      `truncated data: shape (${shape.join(', ')}) of ${dtype} needs ${expectedBytes} bytes but the file has ${actualBytes}`,
-    );
-  }
-  if (actualBytes > expectedBytes) {
-    throw formatError(
-      name,
-      `data length does not match the shape: shape (${shape.join(', ')}) of ${dtype} needs ${expectedBytes} bytes but the file has ${actualBytes}`,
-    );
-  }
+  const shape = checkShape(shapeValue.items, dtype, bytes.length - dataStart, name);
+  const count = shape.reduce((a, b) => a * b, 1); // exact: checkShape matched it with the data
+  const expectedBytes = count * DTYPES[dtype].size;
 
   let data: NpyData;
   if (dtype === 'int64' || dtype === 'uint64') {
@@ -313,7 +327,7 @@ export function parseNpy(input: Uint8Array | ArrayBuffer, name = 'array'): NpyAr
     data = values;
   } else {
     const copy = new Uint8Array(bytes.subarray(dataStart, dataStart + expectedBytes)); // own, aligned buffer
-    if (itemSize > 1 && littleEndian !== HOST_LITTLE_ENDIAN) swapBytes(copy, itemSize);
+    if (DTYPES[dtype].size > 1 && littleEndian !== HOST_LITTLE_ENDIAN) swapBytes(copy, DTYPES[dtype].size);
     data = typedArrayFor(dtype, copy.buffer, count);
   }
   if (fortran) data = fortranToC(data, shape);

@@ -3,7 +3,7 @@
  * and the design statistics every fit starts from (column means, covariance, rank).
  * Every bad input gets a SoftmixError that names the problem; nothing is clipped.
  */
-import { fail } from '../errors.ts';
+import { fail, type SoftmixErrorCode } from '../errors.ts';
 import { symmetricEigen } from '../math/linalg.ts';
 
 export type NumericArray = ArrayLike<number>;
@@ -41,6 +41,62 @@ function checkDimension(name: string, v: unknown): number {
   return v;
 }
 
+/** Integers beyond this are not all exact in float64 (2^53 + 1 is not a double). */
+const TWO_53 = 2 ** 53;
+
+/** A value for a message: strings quoted and said to be strings, so `"5"` is not read as 5. */
+export function describeValue(v: unknown): string {
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v)}`;
+  if (typeof v === 'bigint') return `the BigInt ${v}n`;
+  if (typeof v === 'function') return 'a function';
+  if (v !== null && typeof v === 'object') return Array.isArray(v) ? 'an array' : 'an object';
+  return String(v);
+}
+
+/**
+ * A float64 copy of an array the caller handed in, refusing instead of coercing: from a
+ * plain array every element must be a number (Float64Array.from would turn null into 0, "5"
+ * into 5, true into 1); from a BigInt64Array / BigUint64Array every element must lie within
+ * ±2^53, where the conversion is exact (Float64Array.from throws a TypeError on BigInts).
+ * `where(i)` names element i in messages.
+ */
+function toFloat64(values: ArrayLike<unknown>, where: (i: number) => string, code: SoftmixErrorCode): Float64Array {
+  if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
+    const out = new Float64Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v > BigInt(TWO_53) || v < -BigInt(TWO_53)) {
+        fail(code, `${where(i)} = ${v} is larger than 2^53 in magnitude and cannot be represented exactly as a JavaScript number`);
+      }
+      out[i] = Number(v);
+    }
+    return out;
+  }
+  if (ArrayBuffer.isView(values)) return Float64Array.from(values as ArrayLike<number>); // numeric by construction
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'number') fail(code, `${where(i)} is ${describeValue(v)}, not a number`);
+    out[i] = v;
+  }
+  return out;
+}
+
+/**
+ * N = Σ n_j must be finite, and for integer counts exact: float64 sums of integers are exact
+ * while they stay ≤ 2^53 − 1, and a total past that can round (2^53 + 1 → 2^53). Fractional
+ * counts must not sum to a subnormal number: 1/N overflows below ~5.6e-309 and ℓ turns NaN.
+ */
+function checkTotal(N: number, options: DatasetOptions): void {
+  if (!Number.isFinite(N)) fail('counts', `the counts sum to ${N}: the total N must be a finite number`);
+  if (N > 0 && N < 2 ** -1022) {
+    fail('counts', `the counts sum to ${N}, below 2^-1022 (the smallest normal double), too small to fit: multiply the weights by a constant (the fitted α and θ do not depend on their scale)`);
+  }
+  if (!options.allowFractionalCounts && N > Number.MAX_SAFE_INTEGER) {
+    fail('counts', `the counts sum to more than 2^53 − 1 = ${Number.MAX_SAFE_INTEGER} (Number.MAX_SAFE_INTEGER), past which an integer total is not exact in float64`);
+  }
+}
+
 /** Validates and copies a dataset into float64 arrays. */
 export function makeDataset(input: DatasetInput, options: DatasetOptions = {}): Dataset {
   if (!input || typeof input !== 'object') fail('shape', 'the data must be an object { features, p, L, counts | samples }');
@@ -51,7 +107,7 @@ export function makeDataset(input: DatasetInput, options: DatasetOptions = {}): 
   if (features.length !== p * L) {
     fail('shape', `features has ${features.length} values but p×L = ${p}×${L} = ${p * L}`);
   }
-  const x = Float64Array.from(features);
+  const x = toFloat64(features, (i) => `features[${i}] (row ${Math.floor(i / L)}, column ${i % L}, 0-based)`, 'not-finite');
   for (let i = 0; i < x.length; i++) {
     if (!Number.isFinite(x[i])) {
       fail('not-finite', `features contain ${x[i]} at row ${Math.floor(i / L)}, column ${i % L} (0-based)`);
@@ -63,13 +119,14 @@ export function makeDataset(input: DatasetInput, options: DatasetOptions = {}): 
   const counts = hasCounts ? checkCounts(input.counts!, p, options) : samplesToCounts(input.samples!, p);
   let N = 0;
   for (let j = 0; j < p; j++) N += counts[j];
+  checkTotal(N, options);
   if (!(N > 0)) fail('counts', 'all counts are zero: there is nothing to fit');
   return { p, L, features: x, counts, N };
 }
 
 function checkCounts(raw: NumericArray, p: number, options: DatasetOptions): Float64Array {
   if (raw.length !== p) fail('shape', `counts has length ${raw.length} but there are p = ${p} support points`);
-  const counts = Float64Array.from(raw);
+  const counts = toFloat64(raw, (j) => `counts[${j}]`, 'counts');
   for (let j = 0; j < p; j++) {
     const v = counts[j];
     if (!Number.isFinite(v)) fail('not-finite', `counts[${j}] is ${v}`);
@@ -82,7 +139,9 @@ function checkCounts(raw: NumericArray, p: number, options: DatasetOptions): Flo
 }
 
 /** Histogram of raw draws: n_j = #{i : y_i = j}. */
-export function samplesToCounts(samples: NumericArray, p: number): Float64Array {
+export function samplesToCounts(raw: NumericArray, p: number): Float64Array {
+  if (!raw || typeof raw.length !== 'number') fail('samples', 'samples must be an array of item indices in [0, p)');
+  const samples = toFloat64(raw, (i) => `samples[${i}]`, 'samples');
   const counts = new Float64Array(p);
   for (let i = 0; i < samples.length; i++) {
     const y = samples[i];
@@ -96,13 +155,29 @@ export function samplesToCounts(samples: NumericArray, p: number): Float64Array 
 }
 
 export interface DesignStats {
-  /** column means x̄ (uniform over j) */
+  /** column means x̄ (uniform over j), in the features' own units */
   mean: Float64Array;
-  /** covariance S of the rows (uniform over j), L×L */
+  /** covariance S of the scaled rows (uniform over j), L×L */
   covariance: Float64Array;
-  /** features minus x̄, row-major p×L */
+  /** (features − x̄)·scale, row-major p×L: what the engine holds */
   centred: Float64Array;
+  /**
+   * the power of two the centred features are multiplied by, so that float32 holds them and
+   * their squares (1 for features of ordinary scale, see FEATURE_SCALE_RANGE). x·θ is
+   * unchanged when x is scaled by s and θ by 1/s, so the fit runs on scaled features and its
+   * atoms are θ = scale·θ' (and a ridge λ on θ is λ·scale² on θ').
+   */
+  scale: number;
 }
+
+/**
+ * Features whose centred root-mean-square lies within these powers of two are used as they
+ * are; outside it they are scaled by a power of two (exact in binary floating point) to an
+ * RMS near 1. float32 spans 2^±126: 2^±10 leaves room for atoms, scores and Hessians
+ * (squares) at either end. Ordinary data (standardised features, embeddings) stay unscaled,
+ * so their fits are unchanged.
+ */
+export const FEATURE_SCALE_RANGE = [2 ** -10, 2 ** 10] as const;
 
 /**
  * Centres the features (leaves every π_j unchanged, removes the shift symmetry of θ)
@@ -110,7 +185,13 @@ export interface DesignStats {
  * Float64 on the host, once per fit: O(pL²).
  */
 export function designStats(data: Dataset): DesignStats {
-  const { p, L, features } = data;
+  const { p, L } = data;
+  // Features beyond 2^±20 are first brought near 1 by a power of two, so that neither their
+  // sums nor their squares overflow or underflow float64 (×1e200, ×1e-200 features).
+  let maxAbs = 0;
+  for (let i = 0; i < p * L; i++) maxAbs = Math.max(maxAbs, Math.abs(data.features[i]));
+  const prescale = maxAbs > 2 ** 20 || (maxAbs > 0 && maxAbs < 2 ** -20) ? 2 ** -Math.floor(Math.log2(maxAbs)) : 1;
+  const features = prescale === 1 ? data.features : Float64Array.from(data.features, (v) => v * prescale);
   const mean = new Float64Array(L);
   for (let j = 0; j < p; j++) for (let l = 0; l < L; l++) mean[l] += features[j * L + l];
   for (let l = 0; l < L; l++) mean[l] /= p;
@@ -129,17 +210,66 @@ export function designStats(data: Dataset): DesignStats {
       covariance[b * L + a] = covariance[a * L + b];
     }
   }
+  const scale = prescale * rescaleToUnitRms(centred, covariance, L);
+  for (let l = 0; l < L; l++) mean[l] /= prescale;
+  checkRank(centred, covariance, p, L, scale);
+  return { mean, covariance, centred, scale };
+}
+
+/**
+ * Multiplies the centred features by a power of two (and S by its square) when their RMS
+ * lies outside FEATURE_SCALE_RANGE; returns the factor (1 when left alone).
+ */
+function rescaleToUnitRms(centred: Float64Array, covariance: Float64Array, L: number): number {
+  let trace = 0;
+  for (let a = 0; a < L; a++) trace += covariance[a * L + a];
+  const rms = Math.sqrt(trace / L);
+  if (!(rms > 0) || (rms >= FEATURE_SCALE_RANGE[0] && rms <= FEATURE_SCALE_RANGE[1])) return 1;
+  const s = 2 ** -Math.round(Math.log2(rms));
+  for (let i = 0; i < centred.length; i++) centred[i] *= s;
+  for (let i = 0; i < covariance.length; i++) covariance[i] *= s * s;
+  return s;
+}
+
+/** Θ is identifiable only if the centred columns have full rank: say why not, naming an outlier when one item is the cause. */
+function checkRank(centred: Float64Array, covariance: Float64Array, p: number, L: number, scale: number): void {
   const eig = symmetricEigen(covariance, L);
   const top = eig.values[0];
   const bottom = eig.values[L - 1];
+  const [topInUnits, bottomInUnits] = [top / scale ** 2, bottom / scale ** 2];
   // Exact collinearity shows up as an eigenvalue at rounding level (~1e-16 relative in
   // float64, ~1e-14 once features went through float32); 1e-10 leaves a wide margin.
-  if (!(top > 0) || bottom <= 1e-10 * top) {
+  if (top > 0 && bottom > 1e-10 * top) return;
+  const outlier = dominantItem(centred, p, L);
+  if (outlier) {
     fail(
       'rank-deficient',
-      `the centred feature columns are rank deficient (covariance eigenvalues from ${top.toExponential(3)} down to ${bottom.toExponential(3)}): ` +
-        'θ is not identifiable. Drop constant or collinear feature columns' + (p <= L ? ` (note p = ${p} ≤ L = ${L})` : '') + '.',
+      `item ${outlier.j} is an outlier: its row carries ${(100 * outlier.share).toFixed(4)}% of the features' total spread about their mean, ` +
+        `so it alone spans the design covariance (eigenvalues from ${topInUnits.toExponential(3)} down to ${bottomInUnits.toExponential(3)}) and θ is not identifiable along the rest. ` +
+        `Check row ${outlier.j} of the features (a unit or parsing error?), or drop that item.`,
     );
   }
-  return { mean, covariance, centred };
+  fail(
+    'rank-deficient',
+    `the centred feature columns are rank deficient (covariance eigenvalues from ${topInUnits.toExponential(3)} down to ${bottomInUnits.toExponential(3)}): ` +
+      'θ is not identifiable. Drop constant or collinear feature columns' + (p <= L ? ` (note p = ${p} ≤ L = ${L})` : '') + '.',
+  );
+}
+
+/**
+ * The item whose centred row carries over 90% of the features' total sum of squares, or
+ * null. (Its own row dominates even after centring, though centring spreads 1/p of it over
+ * every other row.)
+ */
+function dominantItem(centred: Float64Array, p: number, L: number): { j: number; share: number } | null {
+  let total = 0;
+  let best = { j: 0, ss: -1 };
+  for (let j = 0; j < p; j++) {
+    let ss = 0;
+    for (let l = 0; l < L; l++) ss += centred[j * L + l] ** 2;
+    total += ss;
+    if (ss > best.ss) best = { j, ss };
+  }
+  const share = best.ss / total;
+  return share > 0.9 ? { j: best.j, share } : null;
 }

@@ -45,6 +45,49 @@ describe('full EM on WebGPU', () => {
     expect(gpu.stats.bytesRead / gpu.stats.passes).toBeLessThan(256 * perPartial * 8);
   });
 
+  it('fits features ×1e-30 and ×1e30 as it fits them ×1 (α, f·θ, ℓ to float32 tolerance; issue 17)', async () => {
+    // float32 holds neither x·1e-30's squares nor θ·1e30: the engine scales the features by
+    // a power of two (model/data.ts designStats) and the fit is the same in any units.
+    const sim = simulate({ p: 800, L: 3, K: 2, N: 1e5, thetaNorm: 1.5, seed: 4 });
+    const scaledBy = (f: number) => ({ features: Float64Array.from(sim.features, (v) => v * f), p: sim.p, L: 3, counts: sim.counts });
+    const options = { K: 2, tol: 1e-10, maxIter: 400 };
+    const cpu = await fitSoftmaxMixture(scaledBy(1), { ...options, backend: 'cpu' });
+    for (const f of [1, 1e-30, 1e30]) {
+      const gpu = await fitSoftmaxMixture(scaledBy(f), { ...options, backend: 'webgpu' });
+      expect(gpu.backend).toBe('webgpu');
+      expect(gpu.converged).toBe(true);
+      // the tolerances of the first test: ℓ to 1e-5 relative, weights and atoms to 1e-3
+      expect(Math.abs(gpu.logLik - cpu.logLik)).toBeLessThan(1e-5 * Math.abs(cpu.logLik));
+      for (let k = 0; k < 2; k++) {
+        expect(Math.abs(gpu.alpha[k] - cpu.alpha[k])).toBeLessThan(1e-3);
+        for (let l = 0; l < 3; l++) expect(Math.abs(gpu.theta[k][l] * f - cpu.theta[k][l])).toBeLessThan(1e-3);
+      }
+    }
+  });
+
+  it('stops within one iteration of an abort from a timer (issue 17)', async () => {
+    const sim = simulate({ p: 500, L: 3, K: 3, N: 1e5, thetaNorm: 1.5, seed: 2 });
+    const controller = new AbortController();
+    let abortedAt: number | null = null;
+    let lastReported = 0;
+    const outcome = await fitSoftmaxMixture(
+      { features: sim.features, p: sim.p, L: 3, counts: sim.counts },
+      {
+        K: 3, backend: 'webgpu', tol: 0, maxIter: 300, signal: controller.signal,
+        onIteration: (info) => {
+          lastReported = info.iteration;
+          if (abortedAt === null) {
+            abortedAt = info.iteration;
+            setTimeout(() => controller.abort(), 0);
+          }
+        },
+      },
+    ).catch((e: unknown) => e);
+    expect(outcome).toBeInstanceOf(SoftmixError);
+    expect((outcome as SoftmixError).code).toBe('cancelled');
+    expect(lastReported - abortedAt!).toBeLessThanOrEqual(1);
+  });
+
   it('component replacement takes a WebGPU fit off a symmetric saddle to the cpu maximum', async () => {
     // As in test/replace.test.ts: two identical components on atom 0, one on atom 1. The
     // GPU computes identical columns identically, so EM alone stays on the saddle.
