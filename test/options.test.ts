@@ -52,8 +52,8 @@ describe('option types: a clear error, never a coercion', () => {
     ['tol as a string', { tol: '1e-8' }, /tol must be a finite number ≥ 0, got the string "1e-8"/],
     ['tol true', { tol: true }, /tol must be a finite number ≥ 0, got true/],
     ['ridge as a string', { ridge: '0' }, /ridge must be a finite number ≥ 0, got the string "0"/],
-    ['seed as a string', { seed: '1' }, /seed must be a finite number, got the string "1"/],
-    ['seed Infinity', { seed: Infinity }, /seed must be a finite number, got Infinity/],
+    ['seed as a string', { seed: '1' }, /seed must be an integer from 0 to \d+, got the string "1"/],
+    ['seed Infinity', { seed: Infinity }, /seed must be an integer from 0 to \d+, got Infinity/],
     ['accelerate as a string', { accelerate: 'yes' }, /accelerate must be true or false, got the string "yes"/],
     ['allowFractionalCounts 1', { allowFractionalCounts: 1 }, /allowFractionalCounts must be true or false, got 1/],
     ['fallbackToCpu as a string', { fallbackToCpu: 'false' }, /fallbackToCpu must be true or false, got the string "false"/],
@@ -89,5 +89,16 @@ describe('option types: a clear error, never a coercion', () => {
     expect(err).toBeInstanceOf(SoftmixError);
     expect(err.code).toBe('options');
     expect(err.message).toMatch(/onIteration must be a function/);
+  });
+});
+
+describe('the seed (issue 17)', () => {
+  it('must be a whole number ≥ 0: 1.5 or −1 would silently mean seed 1', async () => {
+    const data = { features: [0, 1, 2, 3, 5], p: 5, L: 1, counts: [1, 2, 3, 1, 1] };
+    for (const seed of [1.5, -1]) {
+      const err = await fitSoftmaxMixture(data, { K: 1, seed, backend: 'cpu' }).catch((e) => e);
+      expect(err.code).toBe('options');
+      expect(err.message).toMatch(/seed must be an integer from 0/);
+    }
   });
 });

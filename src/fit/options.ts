@@ -201,7 +201,8 @@ export function checkOptions(options: FitOptions, p: number): CheckedOptions {
     tol: numberOption(o, 'tol', 1e-8),
     maxIter: integerOption(o, 'maxIter', 1000, 0),
     ridge: numberOption(o, 'ridge', 0),
-    seed: numberOption(o, 'seed', 1, true),
+    // Rng takes ⌊|seed|⌋: a fractional or negative seed would silently mean another one
+    seed: integerOption(o, 'seed', 1, 0, Number.MAX_SAFE_INTEGER),
     maxNewtonSteps: integerOption(o, 'maxNewtonSteps', 1, 1),
     stepDirection: choiceOption(o, 'stepDirection', ['newton', 'design'] as const, 'newton')!,
     hessianEvery: integerOption(o, 'hessianEvery', 1, 1),
