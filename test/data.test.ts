@@ -144,6 +144,14 @@ describe('no silent coercion of the data', () => {
       /counts sum to Infinity/,
     );
   });
+  it('fractional counts whose total N is near float64 overflow (found by the fuzz: ℓ was NaN, an internal error)', () => {
+    const huge = counts.map(() => 1.7e308 / p);
+    return expectError(
+      fitSoftmaxMixture({ features, p, L, counts: huge }, { K: 2, backend: 'cpu', allowFractionalCounts: true }),
+      'counts',
+      /counts sum to 1\.7\d*e\+308, above 2\^900.*multiply the weights by a constant/,
+    );
+  });
   it('fractional counts whose total N is subnormal (found by the fuzz: ℓ was NaN, an internal error)', () => {
     const tiny = new Float64Array(p);
     tiny[0] = 5e-324;

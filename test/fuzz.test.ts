@@ -6,6 +6,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
+import { writeFileSync } from 'node:fs';
 import { parseNpy } from '../src/io/npy.ts';
 import { writeNpy } from '../src/io/npy-write.ts';
 import { parseCsvMatrix, formatCsvMatrix } from '../src/io/csv.ts';
@@ -170,7 +171,8 @@ describe('fuzz: parseCsvMatrix', () => {
 const junk = fc.oneof(
   fc.constantFrom(null, NaN, Infinity, -Infinity, -1, 0.5, -0, '', '5', 'cpu', true, false, [], {}, [1, 2], () => 1),
   fc.string({ maxLength: 5 }),
-  fc.double(),
+  // no integer past 5: a valid maxIter or screenIters of 1e300 is a long fit, not a bug
+  fc.double().filter((x) => !(Number.isInteger(x) && x > 5)),
   fc.bigInt({ min: -10n, max: 10n }),
 );
 
@@ -230,7 +232,7 @@ const optionFields = {
     screenIters: smallInt(1, 4),
     backend: fc.oneof({ weight: 8, arbitrary: fc.constant('cpu') }, { weight: 1, arbitrary: fc.constantFrom('auto', 'webgpu') }),
     tol: opt(fc.constantFrom(0, 1e-8, 1e-3, 1e300)),
-    maxIter: smallInt(0, 5),
+    maxIter: fc.integer({ min: 0, max: 5 }), // always given: the default, 1000, is not tiny
     ridge: opt(fc.constantFrom(0, 1e-4, 1, 5e-324)), // huge λ/|x|²: KNOWN_RIDGE_TINY_FEATURES
     seed: opt(fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }))),
     allowFractionalCounts: opt(fc.boolean()),
@@ -246,7 +248,7 @@ const optionFields = {
     onIteration: opt(fc.constant(() => {})),
     signal: opt(fc.constantFrom(new AbortController().signal, AbortSignal.abort())),
 };
-const validOptions = fc.record(optionFields, { requiredKeys: ['K'] });
+const validOptions = fc.record(optionFields, { requiredKeys: ['K', 'maxIter'] });
 
 /** Valid options, and in one case of three one field (or an unknown key) set to junk. */
 const fitOptions = fc
@@ -272,6 +274,8 @@ describe('fuzz: fitSoftmaxMixture', () => {
     const count = (key: string) => endings.set(key, (endings.get(key) ?? 0) + 1);
     await fc.assert(
       fc.asyncProperty(dataset, fitOptions, async (data, options) => {
+        // SOFTMIX_FUZZ_LOG=file: each case is written before it runs, so a hang leaves its case last
+        if (process.env.SOFTMIX_FUZZ_LOG) writeFileSync(process.env.SOFTMIX_FUZZ_LOG, fc.stringify([data, options]));
         let fit;
         try {
           fit = await fitSoftmaxMixture(data as never, options as never);
@@ -289,7 +293,7 @@ describe('fuzz: fitSoftmaxMixture', () => {
       { seed: SEED, numRuns: RUNS, timeout: RUN_TIMEOUT_MS },
     );
     if (process.env.SOFTMIX_FUZZ_STATS) console.log(Object.fromEntries(endings));
-    expect(endings.get('fit') ?? 0).toBeGreaterThan(RUNS / 5);
+    expect(endings.get('fit') ?? 0).toBeGreaterThan(RUNS / 10);
   }, TIMEOUT_MS);
 
   it('missing or non-object options and data', async () => {

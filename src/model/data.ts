@@ -85,13 +85,15 @@ function toFloat64(values: ArrayLike<unknown>, where: (i: number) => string, cod
 /**
  * N = Σ n_j must be finite, and for integer counts exact: float64 sums of integers are exact
  * while they stay ≤ 2^53 − 1, and a total past that can round (2^53 + 1 → 2^53). Fractional
- * counts must not sum to a subnormal number: 1/N overflows below ~5.6e-309 and ℓ turns NaN.
+ * counts must keep N within [2^-1022, 2^900]: ℓ, its gradient and Hessian carry a factor N,
+ * and 2^900 leaves 2^124 before float64 overflows (ℓ turned NaN at N = 1.7e308); below
+ * 2^-1022, 1/N overflows. The fitted α and θ do not depend on the counts' scale.
  */
 function checkTotal(N: number, options: DatasetOptions): void {
   if (!Number.isFinite(N)) fail('counts', `the counts sum to ${N}: the total N must be a finite number`);
-  if (N > 0 && N < 2 ** -1022) {
-    fail('counts', `the counts sum to ${N}, below 2^-1022 (the smallest normal double), too small to fit: multiply the weights by a constant (the fitted α and θ do not depend on their scale)`);
-  }
+  const rescale = 'multiply the weights by a constant (the fitted α and θ do not depend on their scale)';
+  if (N > 0 && N < 2 ** -1022) fail('counts', `the counts sum to ${N}, below 2^-1022 (the smallest normal double), too small to fit: ${rescale}`);
+  if (N > 2 ** 900) fail('counts', `the counts sum to ${N}, above 2^900 ≈ 8.5e270, where ℓ and its derivatives come near float64 overflow: ${rescale}`);
   if (!options.allowFractionalCounts && N > Number.MAX_SAFE_INTEGER) {
     fail('counts', `the counts sum to more than 2^53 − 1 = ${Number.MAX_SAFE_INTEGER} (Number.MAX_SAFE_INTEGER), past which an integer total is not exact in float64`);
   }
