@@ -11,16 +11,10 @@ const rng = new Rng(7);
 const p = 20, L = 3;
 const data = { features: rng.normals(p * L), p, L, counts: new Float64Array(p).map(() => 1 + rng.int(10)) };
 
+/** A SoftmixError('options') whose message matches. */
 function expectOptionsError(fn: () => unknown, message: RegExp) {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(SoftmixError);
-  expect((caught as SoftmixError).code).toBe('options');
-  expect((caught as SoftmixError).message).toMatch(message);
+  expect(fn).toThrow(SoftmixError);
+  expect(fn).toThrow(expect.objectContaining({ code: 'options', message: expect.stringMatching(message) }));
 }
 
 const check = (extra: Record<string, unknown>) => () => checkOptions({ K: 2, ...extra } as FitOptions, p);
@@ -74,7 +68,7 @@ describe('option types: a clear error, never a coercion', () => {
   for (const [label, extra, message] of cases) it(label, () => expectOptionsError(check(extra), message));
 
   it('undefined and null mean "not given": the default', () => {
-    const o = checkOptions({ K: 2, restarts: undefined, tol: null as never, seed: undefined }, p);
+    const o = checkOptions({ K: 2, restarts: undefined, tol: null as never, seed: undefined, init: null as never }, p);
     expect([o.restarts, o.tol, o.seed]).toEqual([4, 1e-8, 1]);
   });
 

@@ -113,11 +113,11 @@ function integerOption(o: Options, name: string, fallback: number | undefined, m
   return v;
 }
 
-/** A finite number (≥ 0 unless `signed`), or its default. */
-function numberOption(o: Options, name: string, fallback: number, signed = false): number {
+/** A finite number ≥ 0, or its default. */
+function numberOption(o: Options, name: string, fallback: number): number {
   const v = given(o[name]) ? o[name] : fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || (!signed && v < 0)) {
-    fail('options', `${name} must be a finite number${signed ? '' : ' ≥ 0'}, got ${describeValue(o[name])}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+    fail('options', `${name} must be a finite number ≥ 0, got ${describeValue(o[name])}`);
   }
   return v;
 }
@@ -151,11 +151,11 @@ function checkPassedOn(o: Options): void {
 
 /** An explicit init's arrays hold numbers only (checkParams then checks lengths and values). */
 function checkExplicitInit(init: unknown): void {
-  if (init === undefined || ['mom', 'subspace', 'random'].includes(init as string)) return;
-  const { alpha, theta } = (init ?? {}) as { alpha?: unknown; theta?: unknown };
-  if (typeof init !== 'object' || init === null || Array.isArray(init)) {
+  if (!given(init) || ['mom', 'subspace', 'random'].includes(init as string)) return;
+  if (typeof init !== 'object' || Array.isArray(init)) {
     fail('options', `init must be "mom", "subspace", "random" or { alpha, theta }, got ${typeof init === 'string' ? JSON.stringify(init) : describeValue(init)}`);
   }
+  const { alpha, theta } = init as { alpha?: unknown; theta?: unknown };
   checkNumbers(alpha, 'init.alpha');
   checkNumbers(theta, 'init.theta', true);
 }
