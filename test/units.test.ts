@@ -81,3 +81,11 @@ describe('features in any units', () => {
     expect(err!.message).not.toMatch(/NaN/);
   });
 });
+
+describe('a constant feature column at L = 1 (found by the fuzz)', () => {
+  it('is rank deficient, not a fit with θ ≈ −1e18', () => {
+    const p = 23;
+    const data = { features: new Array(p).fill(0.001), p, L: 1, counts: Array.from({ length: p }, (_, j) => j + 1) };
+    expect(() => designStats(makeDataset(data))).toThrow(/rank deficient/);
+  });
+});

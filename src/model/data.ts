@@ -214,7 +214,7 @@ export function designStats(data: Dataset): DesignStats {
   }
   const scale = prescale * rescaleToUnitRms(centred, covariance, L);
   for (let l = 0; l < L; l++) mean[l] /= prescale;
-  checkRank(centred, covariance, p, L, scale);
+  checkRank(centred, covariance, p, L, scale, maxAbs);
   return { mean, covariance, centred, scale };
 }
 
@@ -234,14 +234,17 @@ function rescaleToUnitRms(centred: Float64Array, covariance: Float64Array, L: nu
 }
 
 /** Θ is identifiable only if the centred columns have full rank: say why not, naming an outlier when one item is the cause. */
-function checkRank(centred: Float64Array, covariance: Float64Array, p: number, L: number, scale: number): void {
+function checkRank(centred: Float64Array, covariance: Float64Array, p: number, L: number, scale: number, maxAbs: number): void {
   const eig = symmetricEigen(covariance, L);
   const top = eig.values[0];
   const bottom = eig.values[L - 1];
   const [topInUnits, bottomInUnits] = [top / scale ** 2, bottom / scale ** 2];
   // Exact collinearity shows up as an eigenvalue at rounding level (~1e-16 relative in
   // float64, ~1e-14 once features went through float32); 1e-10 leaves a wide margin.
-  if (top > 0 && bottom > 1e-10 * top) return;
+  // A constant column keeps a spread of rounding (~1e-16 of its magnitude, e.g. 1e-19 for
+  // values of 1e-3) that the relative test alone takes for data when L = 1: the spread must
+  // also reach 1e-10 of the features' magnitude (float32 features resolve ~1e-7 of it).
+  if (top > 0 && bottom > 1e-10 * top && Math.sqrt(top) > 1e-10 * maxAbs * scale) return;
   const outlier = dominantItem(centred, p, L);
   if (outlier) {
     fail(
