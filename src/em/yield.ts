@@ -6,13 +6,20 @@
  */
 export function yieldToEventLoop(): Promise<void> {
   if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
-  // Browsers: a MessageChannel message is a macrotask without setTimeout's 4 ms clamp.
+  // Browsers: a MessageChannel message is a macrotask without setTimeout's 4 ms clamp; one
+  // channel serves every yield, its messages answered in order.
+  channel ??= openChannel();
   return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
+    channel!.waiting.push(resolve);
+    channel!.port.postMessage(null);
   });
+}
+
+let channel: { port: MessagePort; waiting: (() => void)[] } | undefined;
+
+function openChannel(): { port: MessagePort; waiting: (() => void)[] } {
+  const { port1, port2 } = new MessageChannel();
+  const waiting: (() => void)[] = [];
+  port1.onmessage = () => waiting.shift()?.();
+  return { port: port2, waiting };
 }
