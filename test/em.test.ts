@@ -72,7 +72,7 @@ describe('Newton M-step', () => {
         ridge,
         maxSteps: 50,
       });
-      expect(res.collapsed).toEqual([]);
+      expect(res.runaway).toEqual([]);
       const g = (await engine.softmaxStats(res.theta, K, { mean: true, covariance: false })).mean!;
       for (let i = 0; i < K * L; i++) expect(Math.abs(g[i] + ridge * res.theta[i] - targets[i])).toBeLessThan(1e-9);
       if (ridge === 0) for (let i = 0; i < K * L; i++) expect(res.theta[i]).toBeCloseTo(truthTheta[i], 7);
@@ -92,7 +92,7 @@ describe('Newton M-step', () => {
     // ∇²A(0) is the design covariance S (σ(0) is uniform).
     const S = (await engine.softmaxStats(new Float64Array(L), 1, { mean: false, covariance: true })).covariance!;
     const res = await newtonMStep(engine, new Float64Array(L), target, [true], 1, S, { ...DEFAULT_NEWTON, maxSteps: 200 });
-    expect(res.collapsed.length).toBe(1);
+    expect(res.runaway.length).toBe(1);
     expect(res.theta.every(Number.isFinite)).toBe(true);
   });
 });

@@ -12,9 +12,6 @@ import { penalisedWeights, ridgePenalty } from './ridge.ts';
 import { logOf, type EmMap, type Params, type State } from './state.ts';
 import { yieldToEventLoop } from './yield.ts';
 
-/** Thrown by the M-step when a component has collapsed: the run ends with stopReason 'collapsed'. */
-export class Collapsed extends Error {}
-
 export class EngineMap implements EmMap {
   /** E-step passes over the data */
   eSteps = 0;
@@ -24,6 +21,8 @@ export class EngineMap implements EmMap {
   newtonSteps = 0;
   // Softmax statistics at the Θ the last M-step returned: the next M-step starts there.
   private cached: { theta: Float64Array; stats: SoftmaxStats } | null = null;
+  /** components seen running away (mstep.ts NewtonResult.runaway), with the first reason, in this run */
+  readonly runaway = new Map<number, string>();
   // Factors of the last fresh Hessians, reused for `hessianEvery` M-steps (quasi-Newton).
   private hessian: { factors: (Float64Array | null)[]; age: number } | null = null;
 
@@ -34,7 +33,7 @@ export class EngineMap implements EmMap {
     private readonly designCovariance: Float64Array,
     private readonly newton: NewtonOptions,
     private readonly ridge: number,
-    /** the collapse warnings go here */
+    /** the run's warnings (an atom held at the arithmetic's limit) */
     private readonly warnings: string[],
     private readonly signal?: AbortSignal,
   ) {}
@@ -73,15 +72,13 @@ export class EngineMap implements EmMap {
     else if (hessian) hessian.age = m.staleHint ? Infinity : hessian.age + 1;
     this.newtonSteps += m.steps;
     this.iterations++;
-    if (m.collapsed.length > 0) {
-      for (const c of m.collapsed) {
-        this.warnings.push(
-          `component ${c.k} collapsed onto few support points at iteration ${this.iterations}: ${c.reason}; ` +
-            'its target mean lies on the boundary of the convex hull of the x_j, so the unpenalised atom does not exist. ' +
-            'Returned the last finite parameters; fit with ridge λ > 0 (e.g. --ridge 1e-3) for a finite maximiser.',
-        );
+    // A runaway atom (its target on the hull's boundary: no finite maximiser) is carried on:
+    // ℓ keeps rising as it grows, and the data ask for it (README, "Runaway components").
+    for (const r of m.runaway) {
+      if (r.frozen && !this.runaway.has(r.k)) {
+        this.warnings.push(`component ${r.k}: ${r.reason} (from iteration ${this.iterations}); the atom has no finite maximiser (its target mean is on the boundary of the hull of the x_j)`);
       }
-      throw new Collapsed();
+      if (!this.runaway.has(r.k)) this.runaway.set(r.k, r.reason);
     }
     return { alpha, theta: m.theta };
   };

@@ -17,7 +17,7 @@
  * at the returned Θ come back too, and the next M-step starts from them.
  */
 import type { Engine, SoftmaxStats } from '../engines/engine.ts';
-import { choleskyInPlace, choleskySolve, dot } from '../math/linalg.ts';
+import { choleskyInPlace, choleskySolve, dot, quadraticNorm } from '../math/linalg.ts';
 
 export type StepDirection = 'newton' | 'design';
 
@@ -34,8 +34,8 @@ export interface NewtonOptions {
   decrementTol: number;
   /**
    * a component whose scores x_j·θ_k have a standard deviation over the items above this
-   * (√(θᵀSθ), in nats) has collapsed onto a few support points: its softmax puts
-   * e^(several× this) more mass on the top items than on typical ones
+   * (√(θᵀSθ), in nats) is running away onto a few support points: its softmax puts
+   * e^(several× this) more mass on the top items than on typical ones (reported, not stopped)
    */
   maxScoreSpread: number;
   direction: StepDirection;
@@ -61,8 +61,12 @@ export interface NewtonResult {
   steps: number;
   /** passes over p spent */
   passes: number;
-  /** components whose maximiser does not exist (target on the hull's boundary) */
-  collapsed: { k: number; reason: string }[];
+  /**
+   * components whose maximiser looks not to exist (target on the hull's boundary): the
+   * Hessian was singular (a damped one stood in), the spread of the scores passed
+   * maxScoreSpread, or it reached the arithmetic's limit and was held there (`frozen`)
+   */
+  runaway: { k: number; reason: string; frozen: boolean }[];
   /** softmax statistics at the returned Θ when the last pass evaluated exactly it */
   statsAtTheta?: SoftmaxStats;
   /** Cholesky factors of the fresh Hessians this call computed (first step), per component */
@@ -104,7 +108,19 @@ export async function newtonMStep(
   const decrementTol = Math.max(opts.decrementTol, (32 * engine.unitRoundoff) ** 2);
   const theta = Float64Array.from(thetaIn);
   const pending = active.slice();
-  const collapsed: { k: number; reason: string }[] = [];
+  const runaway: NewtonResult['runaway'] = [];
+  const spreadLimit = runawaySpreadLimit(engine.unitRoundoff);
+  const noteRunaway = (k: number, reason: string, frozen = false) => {
+    if (!runaway.some((r) => r.k === k)) runaway.push({ k, reason, frozen });
+  };
+  // An atom at the arithmetic's limit stays there: the softmax is on its face already.
+  for (let k = 0; k < K; k++) {
+    const spread = pending[k] ? scoreSpread(theta, k, L, designCovariance) : 0;
+    if (spread >= spreadLimit) {
+      pending[k] = false;
+      noteRunaway(k, `the spread of its scores √(θᵀSθ) is ${spread.toFixed(0)} nats, the most this arithmetic resolves (${spreadLimit.toFixed(0)}): held there`, true);
+    }
+  }
   let steps = 0;
   let passes = 0;
   let stats = statsAtStart && hasWanted(statsAtStart, want) ? statsAtStart : undefined;
@@ -130,8 +146,8 @@ export async function newtonMStep(
       if (useHessian) {
         const h = stats.covariance!.slice(k * L * L, (k + 1) * L * L);
         for (let a = 0; a < L; a++) h[a * L + a] += lambdaK;
-        if (!choleskyInPlace(h, L)) {
-          collapsed.push({ k, reason: 'its Hessian ∇²A(θ) + λI is singular' });
+        if (!choleskyInPlace(h, L) && !dampedFactor(h, stats.covariance!, k, L, lambdaK)) {
+          noteRunaway(k, 'its Hessian ∇²A(θ) + λI is singular, even damped', true);
           pending[k] = false;
           continue;
         }
@@ -190,24 +206,43 @@ export async function newtonMStep(
       if (searching[k] && frozen) stalled = true;
       if (searching[k]) pending[k] = false; // no ascent found even at tiny steps: at the rounding floor
       const spread = scoreSpread(theta, k, L, designCovariance);
-      if (pending[k] && spread > opts.maxScoreSpread) {
-        collapsed.push({ k, reason: `the spread of its scores √(θᵀSθ) reached ${spread.toFixed(1)} nats (limit ${opts.maxScoreSpread})` });
-        pending[k] = false;
-      }
+      if (pending[k] && spread > opts.maxScoreSpread) noteRunaway(k, `the spread of its scores √(θᵀSθ) reached ${spread.toFixed(1)} nats (above ${opts.maxScoreSpread})`);
     }
   }
-  return { theta, steps, passes, collapsed, statsAtTheta: stats, factors, staleHint, stalled };
+  return { theta, steps, passes, runaway, statsAtTheta: stats, factors, staleHint, stalled };
+}
+
+/**
+ * The largest spread of scores √(θᵀSθ) an atom is moved to: beyond it the largest scores
+ * |x_j·θ| (a few times the spread) carry rounding errors above 10⁻³ nats in the device's
+ * arithmetic (2100 nats in float32; capped at 10⁶ in float64).
+ */
+export function runawaySpreadLimit(unitRoundoff: number): number {
+  return Math.min(1e6, 1e-3 / (8 * unitRoundoff));
+}
+
+/**
+ * Where ∇²A(θ_k) + λI is singular (the softmax on a face of the hull: no curvature across
+ * it), the Hessian plus μI with the smallest μ = 10⁻¹⁰·tr/L·100^i that factors: a
+ * Levenberg–Marquardt step, still an ascent direction, which Armijo then checks. `h` gets
+ * the factor. False when no μ does (the statistics are not finite).
+ */
+function dampedFactor(h: Float64Array, covariance: Float64Array, k: number, L: number, lambdaK: number): boolean {
+  const block = covariance.subarray(k * L * L, (k + 1) * L * L);
+  let trace = 0;
+  for (let a = 0; a < L; a++) trace += block[a * L + a];
+  if (!Number.isFinite(trace)) return false;
+  for (let mu = Math.max(trace / L, 1e-300) * 1e-10, i = 0; i < 40; mu *= 100, i++) {
+    h.set(block);
+    for (let a = 0; a < L; a++) h[a * L + a] += lambdaK + mu;
+    if (choleskyInPlace(h, L)) return true;
+  }
+  return false;
 }
 
 /** √(θ_kᵀ S θ_k): the standard deviation of the scores x_j·θ_k over the items. */
 export function scoreSpread(theta: Float64Array, k: number, L: number, S: Float64Array): number {
-  let q = 0;
-  for (let a = 0; a < L; a++) {
-    let row = 0;
-    for (let b = 0; b < L; b++) row += S[a * L + b] * theta[k * L + b];
-    q += theta[k * L + a] * row;
-  }
-  return Math.sqrt(Math.max(q, 0));
+  return quadraticNorm(S, theta, L, k * L);
 }
 
 function hasWanted(s: SoftmaxStats, want: { mean: boolean; covariance: boolean }): boolean {

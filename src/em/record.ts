@@ -6,7 +6,7 @@
  */
 import type { Engine } from '../engines/engine.ts';
 import { SoftmixError } from '../errors.ts';
-import { isConverged } from './convergence.ts';
+import { convergenceTarget, rateBound, type ConvergenceCertificate } from './convergence.ts';
 import type { EngineMap } from './engine-map.ts';
 import type { State } from './state.ts';
 import type { Step } from './steppers/stepper.ts';
@@ -43,14 +43,22 @@ export class RunRecord {
    * cycle, one Anderson step): within a cycle, the small gain of the stabilising EM step
    * after a long extrapolation says nothing about the gain still to come.
    */
-  converged(from: number): boolean {
+  converged(from: number): ConvergenceCertificate | null {
     this.stepGains.push(this.current.objective - from);
-    return isConverged(this.stepGains, this.current.objective, this.options.tol);
+    return this.rateCertificate(this.stepGains, this.current.objective);
   }
 
-  /** The convergence test as it would be after one more whole step gaining `gain`. */
+  /** The rate test as it would be after one more whole step gaining `gain`. */
   wouldConverge(gain: number, objective: number): boolean {
-    return isConverged([...this.stepGains, gain], objective, this.options.tol);
+    return this.rateCertificate([...this.stepGains, gain], objective) !== null;
+  }
+
+  /** tol = 0 asks for maxIter iterations, even once ℓ stands still. */
+  private rateCertificate(gains: number[], objective: number): ConvergenceCertificate | null {
+    if (this.options.tol === 0) return null;
+    const { target, atRoundingFloor } = convergenceTarget(this.options.tol, this.engine.N, objective, this.engine.unitRoundoff);
+    const remaining = rateBound(gains, target);
+    return remaining <= target ? { test: 'rate', remaining, target, atRoundingFloor } : null;
   }
 
   private accept(next: State, iteration: number): void {

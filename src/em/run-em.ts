@@ -2,11 +2,11 @@
  * The EM loop (MATH.md §2), written once against the Engine seam: one whole step of the
  * chosen stepper at a time (plain EM, SQUAREM, Anderson, SQUAREM with a Newton–Raphson end:
  * steppers/), until the convergence test passes, maxIter M-steps are spent, the run is
- * paused (`pauseAfter`, to be resumed), or a component collapses. Every accepted point
+ * paused (`pauseAfter`, to be resumed). Every accepted point
  * raises the objective: the steppers keep ℓ_λ monotone, and the record warns if it falls.
  */
 import type { Engine } from '../engines/engine.ts';
-import { Collapsed, EngineMap } from './engine-map.ts';
+import { EngineMap } from './engine-map.ts';
 import { DEFAULT_NEWTON } from './mstep.ts';
 import { RunRecord } from './record.ts';
 import type { Params } from './state.ts';
@@ -16,10 +16,11 @@ import { Squarem } from './steppers/squarem.ts';
 import { SquaremNewton } from './steppers/squarem-newton.ts';
 import { plainEm, type StepContext, type Stepper } from './steppers/stepper.ts';
 import type { EmOptions, EmResult, StopReason } from './types.ts';
+import type { ConvergenceCertificate } from './convergence.ts';
 
 /**
  * Runs EM from (alpha, theta) on the engine's data, or on from `options.resume`.
- * `designCovariance` is S, the covariance of the items' features (for collapse detection).
+ * `designCovariance` is S, the covariance of the items' features (runaway atoms' score spread).
  */
 export async function runEm(engine: Engine, K: number, start: Params, designCovariance: Float64Array, options: EmOptions): Promise<EmResult> {
   const warnings: string[] = [];
@@ -41,19 +42,17 @@ export async function runEm(engine: Engine, K: number, start: Params, designCova
   const paused = () => options.pauseAfter !== undefined && map.iterations >= options.pauseAfter;
 
   let stopReason: StopReason = 'maxIter';
-  try {
-    while (map.iterations < options.maxIter && !paused()) {
-      const from = record.current.objective;
-      const step = await stepper.step(record.current, context);
-      record.take(step);
-      if (step.stationary || record.converged(from)) {
-        stopReason = 'tol';
-        break;
-      }
+  let convergence: ConvergenceCertificate | null = null;
+  while (map.iterations < options.maxIter && !paused()) {
+    const from = record.current.objective;
+    const step = await stepper.step(record.current, context);
+    record.take(step);
+    const byRate = record.converged(from);
+    convergence = step.stationary ?? (stepper.certifies?.() ? null : byRate);
+    if (convergence) {
+      stopReason = 'tol';
+      break;
     }
-  } catch (err) {
-    if (!(err instanceof Collapsed)) throw err;
-    stopReason = 'collapsed';
   }
   const { current, trace, stepGains, rejectedSteps } = record;
   return {
@@ -67,6 +66,7 @@ export async function runEm(engine: Engine, K: number, start: Params, designCova
     rejectedSteps,
     converged: stopReason === 'tol',
     stopReason,
+    convergence,
     newtonSteps: map.newtonSteps,
     warnings,
     localNewtonSteps: (newton?.steps ?? 0) - newtonAtStart.steps,

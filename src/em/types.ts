@@ -2,9 +2,13 @@
 import type { NewtonOptions } from './mstep.ts';
 import type { NewtonRaphson } from './steppers/newton-raphson.ts';
 import type { State } from './state.ts';
+import type { ConvergenceCertificate } from './convergence.ts';
 
 export interface EmOptions {
-  /** stop when the relative change of ℓ is below this (default 1e-8), see `isConverged` */
+  /**
+   * nats per draw (default 1e-8): converged when the gain of the objective still to come is
+   * certified below tol·N nats (convergence.ts); 0 runs maxIter iterations
+   */
   tol: number;
   /** EM map evaluations (M-steps) at most */
   maxIter: number;
@@ -57,7 +61,8 @@ export interface IterationInfo {
   eSteps: number;
 }
 
-export type StopReason = 'tol' | 'maxIter' | 'collapsed';
+/** 'tol': converged (EmResult.convergence says by which certificate); 'maxIter': the budget ran out first */
+export type StopReason = 'tol' | 'maxIter';
 
 /** What a run needs to carry on later without repeating work: see EmOptions.resume. */
 export interface EmResume {
@@ -90,6 +95,8 @@ export interface EmResult {
   rejectedSteps: number;
   converged: boolean;
   stopReason: StopReason;
+  /** what certified convergence (stopReason 'tol'), null otherwise */
+  convergence: ConvergenceCertificate | null;
   newtonSteps: number;
   /** accepted Newton–Raphson steps on ℓ_λ (localNewton) */
   localNewtonSteps: number;

@@ -8,6 +8,7 @@ import type { Engine } from '../engines/engine.ts';
 import { SoftmixError } from '../errors.ts';
 import { makeDataset, designStats, type DatasetInput } from '../model/data.ts';
 import { checkParams } from '../model/mixture.ts';
+import { runawayComponents } from '../model/runaway.ts';
 import { inverseSqrt, type StartPoint } from '../model/starts.ts';
 import { Climber } from './climber.ts';
 import { buildStarts, type InitKind } from './initialize.ts';
@@ -67,6 +68,7 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
       initOutcome,
       replacement,
       gradientNorm,
+      runawayOf: (theta) => runawayComponents(design.centred, data.p, data.L, theta.map((v) => v / design.scale), o.K, design.covariance, design.scale),
       timings: { setupMs, emMs, t0, now },
       warnings,
     });
@@ -112,8 +114,8 @@ async function replace(
 ): Promise<{ final: EmResult; replacement: FitResult['replacement'] }> {
   const outcome = await replaceComponents(engine, o.K, final, {
     rounds: o.replaceRounds,
-    // beyond the convergence scale, and beyond the device's rounding of ℓ
-    minGain: Math.max(o.tol, 16 * engine.unitRoundoff) * Math.abs(final.objective),
+    // beyond the convergence target, and beyond the device's rounding of ℓ
+    minGain: Math.max(o.tol * engine.N, 16 * engine.unitRoundoff * Math.abs(final.objective)),
     ridge: o.ridge,
     designCovariance,
     climb: (start) => climber.climb(start, null, null, (info) => options.onIteration?.({ ...info, start: best, phase: 'replace' })),

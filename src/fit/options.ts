@@ -30,7 +30,10 @@ export interface FitOptions {
    */
   screenIters?: number;
   backend?: BackendChoice;
-  /** relative change of ℓ that ends the fit (default 1e-8) */
+  /**
+   * nats per draw (default 1e-8): the fit has converged when the gain of ℓ_λ still to come
+   * is certified below tol·N nats (src/em/convergence.ts); 0 runs maxIter iterations
+   */
   tol?: number;
   maxIter?: number;
   /** ridge λ ≥ 0 (default 0): EM maximises ℓ − (λN/2)Σ_k α_k|θ_k|² (src/em/ridge.ts) */

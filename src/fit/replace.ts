@@ -97,6 +97,6 @@ async function residualComponent(engine: Engine, K: number, fit: EmResult, o: Re
   if (!(residual.total > 0)) return null;
   const target = residual.first.map((v) => v / residual.total);
   const step = await newtonMStep(engine, new Float64Array(engine.L), target, [true], 1, o.designCovariance, { ...DEFAULT_NEWTON, ridge: o.ridge });
-  if (step.collapsed.length > 0) return null;
+  if (step.runaway.length > 0) return null;
   return { weight: residual.total / engine.N, theta: step.theta };
 }

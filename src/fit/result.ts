@@ -4,7 +4,8 @@
  * information criteria, the device's work per EM iteration.
  */
 import type { DeviceInfo, Engine } from '../engines/engine.ts';
-import type { EmResult, StopReason } from '../em/index.ts';
+import type { ConvergenceCertificate, EmResult, StopReason } from '../em/index.ts';
+import type { RunawayComponent } from '../model/runaway.ts';
 import { sortByWeight } from '../model/mixture.ts';
 import { informationCriteria } from '../model/metrics.ts';
 import type { StartKind } from '../model/starts.ts';
@@ -45,8 +46,19 @@ export interface FitResult {
   iterations: number;
   /** E-step passes over the data of the returned start (extrapolations, rejected steps and replacement trials included) */
   eSteps: number;
+  /** the gain of ℓ_λ still to come is certified below tol·N nats (see `convergence`) */
   converged: boolean;
+  /** 'tol' (converged) or 'maxIter' */
   stopReason: StopReason;
+  /**
+   * the certificate that ended the fit (null when it did not converge): 'newton', the
+   * quadratic model's predicted gain from the observed information, or 'rate', the last
+   * steps' gains extrapolated at their rate; `remaining` the bound in nats, `target` what it
+   * was held to (tol·N, or the rounding floor of ℓ where that is larger)
+   */
+  convergence: ConvergenceCertificate | null;
+  /** components whose atoms run off towards a face of the hull (no finite maximiser), carried on and named here */
+  runaway: RunawayComponent[];
   /** |∇_Θ(ℓ_λ/N)| over all atom coordinates at the end (ℓ_λ = ℓ when λ = 0): how stationary the fit is */
   gradientNorm: number;
   backend: 'cpu' | 'webgpu';
@@ -90,6 +102,8 @@ export interface FitParts {
   initOutcome: InitOutcome;
   replacement: FitResult['replacement'];
   gradientNorm: number;
+  /** the runaway components of the sorted fit (atoms in the caller's units) */
+  runawayOf: (thetaSorted: Float64Array) => RunawayComponent[];
   timings: { setupMs: number; emMs: number; t0: number; now: () => number };
   warnings: string[];
 }
@@ -100,10 +114,19 @@ export function fitResult(engine: Engine, parts: FitParts): FitResult {
   const { p, L } = engine;
   const { setupMs, emMs } = parts.timings;
   warnings.push(...final.warnings);
-  if (!final.converged && final.stopReason === 'maxIter') {
-    warnings.push(`EM did not converge: stopped at maxIter = ${o.maxIter} with relative change of ℓ above tol = ${o.tol}`);
+  const target = o.tol * N;
+  if (!final.converged) {
+    warnings.push(`EM did not converge: stopped at maxIter = ${o.maxIter} before the gain still to come was certified below tol·N = ${target.toExponential(2)} nats`);
+  } else if (final.convergence?.atRoundingFloor) {
+    warnings.push(`converged to the rounding of ℓ on this backend: tol·N = ${target.toExponential(2)} nats is below what ℓ resolves here, so the gain still to come is certified below ${final.convergence.target.toExponential(2)} nats instead`);
   }
   const sorted = sortByWeight({ alpha: final.alpha, theta: final.theta }, L);
+  const runaway = parts.runawayOf(sorted.theta);
+  for (const r of runaway) {
+    warnings.push(
+      `component ${r.component} (α = ${sorted.alpha[r.component].toPrecision(3)}) runs away: its scores spread ${r.scoreSpread.toFixed(0)} nats and it puts ${(100 * r.mass).toFixed(1)}% on items ${r.items.map((i) => i.item).join(', ')}; its atom (|θ| = ${r.atomNorm.toPrecision(3)}) has no finite maximiser and was carried on`,
+    );
+  }
   const criteria = informationCriteria(final.logLik, K, L, N);
   const theta: number[][] = [];
   for (let k = 0; k < K; k++) theta.push(Array.from(sorted.theta.subarray(k * L, k * L + L)));
@@ -125,6 +148,8 @@ export function fitResult(engine: Engine, parts: FitParts): FitResult {
     eSteps: final.eSteps,
     converged: final.converged,
     stopReason: final.stopReason,
+    convergence: final.convergence,
+    runaway,
     gradientNorm: parts.gradientNorm,
     backend: engine.backend,
     init: parts.init,

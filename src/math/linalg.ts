@@ -133,6 +133,17 @@ export function norm2(a: ArrayLike<number>, n = a.length, off = 0): number {
 }
 
 /** log Σ exp(v_i), max-shifted; -Infinity for an empty or all -Infinity input. */
+/** √(vᵀSv) for the n-vector v = x[off..off+n) and S n×n (clamped at 0): for an atom θ_k and the design covariance, the spread of its scores over the items. */
+export function quadraticNorm(S: ArrayLike<number>, x: ArrayLike<number>, n: number, off = 0): number {
+  let q = 0;
+  for (let a = 0; a < n; a++) {
+    let row = 0;
+    for (let b = 0; b < n; b++) row += S[a * n + b] * x[off + b];
+    q += x[off + a] * row;
+  }
+  return Math.sqrt(Math.max(q, 0));
+}
+
 export function logSumExp(values: ArrayLike<number>): number {
   let m = -Infinity;
   for (let i = 0; i < values.length; i++) if (values[i] > m) m = values[i];

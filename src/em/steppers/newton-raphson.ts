@@ -17,6 +17,7 @@ import { fromU, toU, type Params, type State } from '../state.ts';
 import { observedDerivatives, newtonStep } from '../observed-newton.ts';
 import { SoftmixError } from '../../errors.ts';
 import { acceptedNow, type Step, type StepContext, type Stepper } from './stepper.ts';
+import { convergenceTarget, type ConvergenceCertificate } from '../convergence.ts';
 
 /** Failed attempts may waste at most this fraction of the EM work. */
 export const NEWTON_WASTE = 0.2;
@@ -25,14 +26,16 @@ export const NEWTON_WASTE = 0.2;
  * K(K+1)/2 weighted Grams of L×L: beyond this size the default leaves it off.
  */
 export const LOCAL_NEWTON_MAX_DIM = 512;
+/** Fractions of the Newton step tried in turn, one E-step each, until ℓ_λ rises. */
+export const NEWTON_STEP_LENGTHS = [1, 1 / 4, 1 / 16];
 
 export type Attempt =
   /** ℓ_λ rose: `state` is the evaluated Newton point */
   | { outcome: 'accepted'; state: State }
   /** not tried (budget, an empty component), not concave here, or ℓ_λ did not rise */
   | { outcome: 'rejected' }
-  /** the quadratic model's whole predicted gain ½gᵀ(−H)⁻¹g is below tol·|ℓ_λ|: a maximum */
-  | { outcome: 'stationary' }
+  /** the quadratic model's whole predicted gain ½gᵀ(−H)⁻¹g is within the convergence target: a maximum */
+  | { outcome: 'stationary'; certificate: ConvergenceCertificate }
   /** the device cannot hold the pair moments: Newton–Raphson is off for this run */
   | { outcome: 'unavailable'; reason: string };
 
@@ -44,6 +47,13 @@ export class NewtonRaphson implements Stepper {
   /** accepted steps, and failed attempts (not concave, or ℓ_λ did not rise) */
   steps = 0;
   rejected = 0;
+  /**
+   * why the last attempt found no step: not tried ('skipped': budget, an emptied
+   * component), −H not positive definite ('not-concave': no quadratic model to certify
+   * with), or its step did not raise ℓ_λ at any length tried ('no-climb': the model says
+   * the maximum is further than the target, so this is no certificate either way)
+   */
+  lastFailure: 'skipped' | 'not-concave' | 'no-climb' | null = null;
   /** work of failed attempts, in EM iterations (an E-step and the M-step's Hessian pass) */
   private waste = 0;
 
@@ -51,13 +61,17 @@ export class NewtonRaphson implements Stepper {
     private readonly engine: Engine,
     private readonly K: number,
     private readonly ridge: number,
-    /** tol of the fit: 0 means never stop early */
+    /** tol of the fit, in nats per draw (convergence.ts): 0 means never stop early */
     private readonly tol: number,
   ) {}
 
-  /** One attempt as a step: the Newton point when it is taken (counted as an M-step), else nothing. */
-  async step(current: State, { map, priorIterations }: StepContext): Promise<Step> {
-    const attempt = await this.attempt(current, map.statsAt(current.theta), priorIterations + map.iterations, map.evaluate);
+  /**
+   * One attempt as a step: the Newton point when it is taken (counted as an M-step), else
+   * nothing. `certify`: the attempt is the convergence certificate (the rate test passed),
+   * made whatever the budget of failed attempts.
+   */
+  async step(current: State, { map, priorIterations }: StepContext, certify = false): Promise<Step> {
+    const attempt = await this.attempt(current, map.statsAt(current.theta), priorIterations + map.iterations, map.evaluate, certify);
     if (attempt.outcome === 'accepted') {
       map.countStep();
       return { accepted: acceptedNow(map, [attempt.state]), rejected: 0 };
@@ -66,15 +80,16 @@ export class NewtonRaphson implements Stepper {
       this.off = true;
       return { accepted: [], rejected: 0, off: `Newton–Raphson on ℓ switched off: ${attempt.reason}` };
     }
-    return { accepted: [], rejected: 0, stationary: attempt.outcome === 'stationary' };
+    if (attempt.outcome === 'stationary') return { accepted: [], rejected: 0, stationary: attempt.certificate };
+    return { accepted: [], rejected: 0 };
   }
 
   /**
    * One attempt from `current`. `statsAtTheta` are the softmax statistics at current.theta
    * when the caller has them (with covariance), `emWork` the EM iterations so far,
-   * `evaluate` the E-step.
+   * `evaluate` the E-step, `certify` makes the attempt whatever the budget.
    */
-  async attempt(current: State, statsAtTheta: SoftmaxStats | undefined, emWork: number, evaluate: (p: Params) => Promise<State>): Promise<Attempt> {
+  async attempt(current: State, statsAtTheta: SoftmaxStats | undefined, emWork: number, evaluate: (p: Params) => Promise<State>, certify = false): Promise<Attempt> {
     const { engine, K } = this;
     const L = engine.L;
     const N = engine.N;
@@ -82,7 +97,7 @@ export class NewtonRaphson implements Stepper {
     const haveStats = !!statsAtTheta?.covariance && !!statsAtTheta.mean;
     // the pair-moment pass costs about (K+1)/2 EM iterations, the softmax Hessian one more
     const cost = (K + 1) / 2 + (haveStats ? 0 : 1);
-    if (!this.mode && this.waste + cost > NEWTON_WASTE * emWork) return this.skip();
+    if (!this.mode && !certify && this.waste + cost > NEWTON_WASTE * emWork) return this.skip();
     const stats = haveStats ? statsAtTheta! : await engine.softmaxStats(current.theta, K, { mean: true, covariance: true });
     let pairs;
     try {
@@ -95,22 +110,39 @@ export class NewtonRaphson implements Stepper {
     }
     const d = observedDerivatives({ alpha: current.alpha, theta: current.theta, e: current.e, stats, pairs }, K, L, N, this.ridge);
     const step = newtonStep(toU(current, K, L), d, K, N);
-    if (step && this.tol > 0 && step.predictedGain <= this.tol * Math.abs(current.objective)) return { outcome: 'stationary' };
-    const candidate = step && fromU(step.u, K, L);
-    if (!candidate) return this.fail(cost);
-    const s = await evaluate(candidate);
-    // strictly higher: a step that changes nothing (at the rounding floor) ends Newton mode
-    if (Number.isFinite(s.objective) && s.objective > current.objective) {
-      this.steps++;
-      this.mode = true;
-      return { outcome: 'accepted', state: s };
+    if (step && this.tol > 0) {
+      const { target, atRoundingFloor } = convergenceTarget(this.tol, N, current.objective, engine.unitRoundoff);
+      if (step.predictedGain <= target) return { outcome: 'stationary', certificate: { test: 'newton', remaining: step.predictedGain, target, atRoundingFloor } };
     }
-    return this.fail(cost + 1);
+    if (!step) {
+      this.lastFailure = 'not-concave';
+      return this.fail(cost);
+    }
+    // The full step, then shorter ones along it: far from the maximum the quadratic model
+    // overshoots where ℓ_λ bends (near-coincident components), though its direction climbs.
+    const u0 = toU(current, K, L);
+    let evaluations = 0;
+    for (const t of NEWTON_STEP_LENGTHS) {
+      const candidate = fromU(u0.map((v, i) => v + t * (step.u[i] - v)), K, L);
+      if (!candidate) continue;
+      const s = await evaluate(candidate);
+      evaluations++;
+      // strictly higher: a step that changes nothing (at the rounding floor) ends Newton mode
+      if (Number.isFinite(s.objective) && s.objective > current.objective) {
+        this.steps++;
+        this.mode = true;
+        this.lastFailure = null;
+        return { outcome: 'accepted', state: s };
+      }
+    }
+    this.lastFailure = 'no-climb';
+    return this.fail(cost + evaluations);
   }
 
   /** not attempted */
   private skip(): Attempt {
     this.mode = false;
+    this.lastFailure = 'skipped';
     return { outcome: 'rejected' };
   }
 

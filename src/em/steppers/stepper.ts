@@ -6,6 +6,7 @@
  * points, judges convergence on the gain of the whole step, and knows nothing of methods.
  */
 import type { EngineMap } from '../engine-map.ts';
+import type { ConvergenceCertificate } from '../convergence.ts';
 import type { State } from '../state.ts';
 
 /** An accepted point and the M-steps the run had taken when it was accepted (for the trace). */
@@ -19,8 +20,8 @@ export interface Step {
   accepted: Accepted[];
   /** extrapolations the monotone safeguard rejected */
   rejected: number;
-  /** the step certified a local maximum: the run has converged */
-  stationary?: boolean;
+  /** the step certified a local maximum (the quadratic model's gain within the target): the run has converged */
+  stationary?: ConvergenceCertificate;
   /** why part of the method was switched off for the rest of the run (becomes a warning) */
   off?: string;
 }
@@ -31,12 +32,18 @@ export interface StepContext {
   mStepsLeft: number;
   /** M-steps of the runs this one resumes (the Newton–Raphson budget counts them) */
   priorIterations: number;
-  /** the run's convergence test, were a whole step to gain `gain` and end at `objective` */
+  /** the run's rate test (convergence.ts), were a whole step to gain `gain` and end at `objective` */
   convergedAfter(gain: number, objective: number): boolean;
 }
 
 export interface Stepper {
   step(current: State, context: StepContext): Promise<Step>;
+  /**
+   * true while this stepper certifies convergence itself (a `stationary` step, from the
+   * observed information): the run's rate test then does not end the run. Absent: the
+   * rate test does.
+   */
+  certifies?(): boolean;
 }
 
 /** `states` as accepted now, at the map's current M-step count. */

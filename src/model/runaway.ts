@@ -1,0 +1,55 @@
+/**
+ * Runaway components, named: a component whose atom has no finite maximiser (its target
+ * mean lies on the boundary of the convex hull of the x_j) climbs towards a softmax on a
+ * face of the hull, a handful of items. The fit carries such components on (README,
+ * "Runaway components"); the result says which they are, how far their scores spread and
+ * which items they sit on.
+ */
+import { quadraticNorm } from '../math/linalg.ts';
+
+/** Spread of the scores (√(θᵀSθ), nats) above which a component is reported as runaway. */
+export const RUNAWAY_SPREAD = 25;
+/** Items listed per runaway component. */
+export const RUNAWAY_TOP_ITEMS = 5;
+
+export interface RunawayComponent {
+  /** the component, in the result's order (by weight) */
+  component: number;
+  /** the standard deviation of its scores x_j·θ_k over the items, √(θ_kᵀSθ_k), in nats */
+  scoreSpread: number;
+  /** |θ_k| in the caller's units */
+  atomNorm: number;
+  /** the items with the largest probability under its softmax, largest first */
+  items: { item: number; probability: number }[];
+  /** the probability its softmax puts on those items together */
+  mass: number;
+}
+
+/**
+ * The runaway components of (α, Θ): those whose score spread exceeds RUNAWAY_SPREAD.
+ * `features` p×L (any centring: a softmax does not see a shift), `theta` K×L in the same
+ * units, `covariance` S of those features, `atomScale` turns |θ| into the caller's units.
+ */
+export function runawayComponents(features: ArrayLike<number>, p: number, L: number, theta: ArrayLike<number>, K: number, covariance: ArrayLike<number>, atomScale = 1): RunawayComponent[] {
+  const out: RunawayComponent[] = [];
+  for (let k = 0; k < K; k++) {
+    const spread = quadraticNorm(covariance, theta, L, k * L);
+    if (!(spread > RUNAWAY_SPREAD)) continue;
+    const scores = new Float64Array(p);
+    let max = -Infinity;
+    for (let j = 0; j < p; j++) {
+      let s = 0;
+      for (let a = 0; a < L; a++) s += features[j * L + a] * theta[k * L + a];
+      scores[j] = s;
+      if (s > max) max = s;
+    }
+    let total = 0;
+    for (let j = 0; j < p; j++) total += Math.exp(scores[j] - max);
+    const order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a]).slice(0, RUNAWAY_TOP_ITEMS);
+    const items = order.map((j) => ({ item: j, probability: Math.exp(scores[j] - max) / total }));
+    let norm = 0;
+    for (let a = 0; a < L; a++) norm += theta[k * L + a] ** 2;
+    out.push({ component: k, scoreSpread: spread, atomNorm: Math.sqrt(norm) * atomScale, items, mass: items.reduce((s, i) => s + i.probability, 0) });
+  }
+  return out;
+}
