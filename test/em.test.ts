@@ -79,7 +79,7 @@ describe('Newton M-step', () => {
     });
   }
 
-  it('detects a target on the hull boundary (collapse) instead of running away', async () => {
+  it('reports a target on the hull boundary (a runaway atom) and keeps θ finite', async () => {
     const rng = new Rng(21);
     const p = 50, L = 2;
     const x = rng.normals(p * L);

@@ -5,8 +5,10 @@
  * come is certified below tol·N nats, whatever N and |ℓ| are. (A relative test, change <
  * tol·|ℓ|, lets a fit at N = 10⁷ stop tens of nats short: |ℓ| ≈ 10⁸ there.) Two
  * certificates, the first where it exists:
- * - 'newton': the quadratic model at the point, ½gᵀ(−H)⁻¹g with H the observed
- *   information of ℓ_λ (steppers/newton-raphson.ts), where −H is positive definite;
+ * - 'newton': the Newton decrement gᵀ(−H)⁻¹g with H the observed information of ℓ_λ
+ *   (steppers/newton-raphson.ts), where −H is positive definite: twice the quadratic
+ *   model's predicted gain, since along a runaway atom (ℓ rising like −e^(−t)) the model
+ *   predicts only half of what is left;
  * - 'rate': the gains of the last whole steps extrapolated at their observed rate: with
  *   r the larger of the last two ratios of consecutive gains, a linearly converging
  *   sequence adds at most Δ·r/(1−r) after a step that gained Δ. Steps that do not shrink

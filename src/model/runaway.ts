@@ -11,6 +11,12 @@ import { quadraticNorm } from '../math/linalg.ts';
 export const RUNAWAY_SPREAD = 25;
 /** Items listed per runaway component. */
 export const RUNAWAY_TOP_ITEMS = 5;
+/**
+ * A component whose softmax puts at least this much on its RUNAWAY_TOP_ITEMS top items is
+ * reported too: it has run off onto a face of the hull far enough that the gain still to come
+ * along its atom is below the fit's target (it stopped there), whatever its spread.
+ */
+export const RUNAWAY_MASS = 0.99;
 
 export interface RunawayComponent {
   /** the component, in the result's order (by weight) */
@@ -26,7 +32,8 @@ export interface RunawayComponent {
 }
 
 /**
- * The runaway components of (α, Θ): those whose score spread exceeds RUNAWAY_SPREAD.
+ * The runaway components of (α, Θ): those whose score spread exceeds RUNAWAY_SPREAD or
+ * whose softmax has RUNAWAY_MASS on its top RUNAWAY_TOP_ITEMS items.
  * `features` p×L (any centring: a softmax does not see a shift), `theta` K×L in the same
  * units, `covariance` S of those features, `atomScale` turns |θ| into the caller's units.
  */
@@ -34,7 +41,6 @@ export function runawayComponents(features: ArrayLike<number>, p: number, L: num
   const out: RunawayComponent[] = [];
   for (let k = 0; k < K; k++) {
     const spread = quadraticNorm(covariance, theta, L, k * L);
-    if (!(spread > RUNAWAY_SPREAD)) continue;
     const scores = new Float64Array(p);
     let max = -Infinity;
     for (let j = 0; j < p; j++) {
@@ -45,11 +51,28 @@ export function runawayComponents(features: ArrayLike<number>, p: number, L: num
     }
     let total = 0;
     for (let j = 0; j < p; j++) total += Math.exp(scores[j] - max);
-    const order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a]).slice(0, RUNAWAY_TOP_ITEMS);
+    const order = topIndices(scores, RUNAWAY_TOP_ITEMS);
     const items = order.map((j) => ({ item: j, probability: Math.exp(scores[j] - max) / total }));
+    const mass = items.reduce((s, i) => s + i.probability, 0);
+    if (!(spread > RUNAWAY_SPREAD) && !(mass >= RUNAWAY_MASS)) continue;
     let norm = 0;
     for (let a = 0; a < L; a++) norm += theta[k * L + a] ** 2;
-    out.push({ component: k, scoreSpread: spread, atomNorm: Math.sqrt(norm) * atomScale, items, mass: items.reduce((s, i) => s + i.probability, 0) });
+    out.push({ component: k, scoreSpread: spread, atomNorm: Math.sqrt(norm) * atomScale, items, mass });
   }
   return out;
+}
+
+/** Indices of the n largest values, largest first (one pass: n is small). */
+function topIndices(values: Float64Array, n: number): number[] {
+  const top: number[] = [];
+  for (let j = 0; j < values.length; j++) {
+    if (top.length === n && values[j] <= values[top[n - 1]]) continue;
+    let i = Math.min(top.length, n - 1);
+    top[i] = j;
+    while (i > 0 && values[top[i - 1]] < values[j]) {
+      top[i] = top[i - 1];
+      top[--i] = j;
+    }
+  }
+  return top;
 }
