@@ -9,6 +9,7 @@ import { makeDataset, designStats } from '../../src/model/data.ts';
 import { inverseSqrt, randomStart } from '../../src/model/starts.ts';
 import { SoftmixError } from '../../src/errors.ts';
 import { matchComponents } from '../../src/model/metrics.ts';
+import { runawayCase } from '../fixtures/runaway-case.ts';
 
 describe('full EM on WebGPU', () => {
   it('reaches the cpu fit from the same start: ℓ to 1e-5 relative, atoms to 1e-3; ℓ monotone', async () => {
@@ -105,6 +106,23 @@ describe('full EM on WebGPU', () => {
     expect(Math.abs(gpu.logLik - cpu.logLik)).toBeLessThan(1e-5 * Math.abs(cpu.logLik));
     const m = matchComponents({ alpha: gpu.alpha, theta: gpu.theta.flat() }, { alpha: cpu.alpha, theta: cpu.theta.flat() }, 3, 4);
     expect(m.alphaError).toBeLessThan(1e-3);
+  });
+
+  it('carries a runaway component on and names it, as the cpu does (issue 13)', async () => {
+    const c = runawayCase();
+    // tol 1e-12 takes the atom past a spread of 25 nats, where fits used to stop as "collapsed"
+    const options = { K: 2, seed: 1, tol: 1e-12 };
+    const cpu = await fitSoftmaxMixture(c, { ...options, backend: 'cpu' });
+    const gpu = await fitSoftmaxMixture(c, { ...options, backend: 'webgpu' });
+    expect(gpu.converged).toBe(true);
+    expect(gpu.theta.flat().every(Number.isFinite)).toBe(true);
+    expect(gpu.runaway.length).toBe(1);
+    expect(gpu.runaway[0].items[0].item).toBe(c.vertex);
+    expect(gpu.runaway[0].component).toBe(cpu.runaway[0].component);
+    // float32 ℓ over N = 2e5 draws: agreement to ~1e-6 relative; the runaway atom itself is
+    // only determined up to where its gains fall below the rounding of ℓ, so it is not compared
+    expect(Math.abs(gpu.logLik - cpu.logLik)).toBeLessThan(1e-5 * Math.abs(cpu.logLik));
+    expect(Math.abs(gpu.alpha[0] - cpu.alpha[0])).toBeLessThan(1e-3);
   });
 
   it('counts raw samples on the GPU and fits them like the counts', async () => {

@@ -110,15 +110,14 @@ export class NewtonRaphson implements Stepper {
     }
     const d = observedDerivatives({ alpha: current.alpha, theta: current.theta, e: current.e, stats, pairs }, K, L, N, this.ridge);
     const step = newtonStep(toU(current, K, L), d, K, N);
-    if (step && this.tol > 0) {
-      const { target, atRoundingFloor } = convergenceTarget(this.tol, N, current.objective, engine.unitRoundoff);
-      // The bound is the Newton decrement λ² = gᵀ(−H)⁻¹g, twice the quadratic model's gain:
-      // along a runaway atom ℓ_λ rises like −e^(−t), where the model predicts half of what
-      // is left, and for self-concordant objectives f* − f ≤ λ² once λ ≤ 0.68 (Boyd &
-      // Vandenberghe §9.6.3).
-      const decrement = 2 * step.predictedGain;
-      if (decrement <= target) return { outcome: 'stationary', certificate: { test: 'newton', remaining: decrement, target, atRoundingFloor } };
-    }
+    // The bound is the Newton decrement λ² = gᵀ(−H)⁻¹g, twice the quadratic model's gain:
+    // along a runaway atom ℓ_λ rises like −e^(−t), where the model predicts half of what is
+    // left, and for self-concordant objectives f* − f ≤ λ² once λ ≤ 0.68 (Boyd &
+    // Vandenberghe §9.6.3). It comes from the gradient, not from differences of ℓ, so it
+    // resolves gains far below the rounding of ℓ: it is held to tol·N itself.
+    const decrement = step ? 2 * step.predictedGain : Infinity;
+    const wanted = this.tol * N;
+    if (decrement <= wanted) return { outcome: 'stationary', certificate: { test: 'newton', remaining: decrement, target: wanted, atRoundingFloor: false } };
     if (!step) {
       this.lastFailure = 'not-concave';
       return this.fail(cost);
@@ -139,6 +138,13 @@ export class NewtonRaphson implements Stepper {
         this.lastFailure = null;
         return { outcome: 'accepted', state: s };
       }
+    }
+    // A step the model says gains less than ℓ resolves, and that ℓ does not see: at the
+    // rounding floor (float32 on the GPU at large N), the best this arithmetic certifies.
+    const floor = convergenceTarget(this.tol, N, current.objective, engine.unitRoundoff);
+    if (this.tol > 0 && floor.atRoundingFloor && decrement <= floor.target) {
+      this.fail(cost + evaluations);
+      return { outcome: 'stationary', certificate: { test: 'newton', remaining: decrement, target: floor.target, atRoundingFloor: true } };
     }
     this.lastFailure = 'no-climb';
     return this.fail(cost + evaluations);

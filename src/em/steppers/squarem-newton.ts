@@ -17,6 +17,8 @@ import type { Squarem } from './squarem.ts';
 
 /** Failed certificates after which the rate test alone may end the run. */
 export const MAX_FAILED_CERTIFICATES = 3;
+/** A certification attempt whose Newton step did not climb counts as 1/NO_CLIMB_WEIGHT of a failure. */
+export const NO_CLIMB_WEIGHT = 4;
 
 export class SquaremNewton implements Stepper {
   /** certification attempts that found no certificate */
@@ -41,12 +43,14 @@ export class SquaremNewton implements Stepper {
     const certify = this.certifies() && context.convergedAfter(end.objective - current.objective, end.objective);
     const attempt = await this.newton.step(end, context, certify);
     const step = { ...attempt, accepted: [...cycle.accepted, ...attempt.accepted], rejected: cycle.rejected };
-    // Only a point with no quadratic model counts against the certificate: a model whose
-    // predicted gain exceeds the target says, truthfully, that the run has not converged.
-    if (certify && attempt.accepted.length === 0 && this.newton.lastFailure !== 'no-climb' && !attempt.stationary) {
-      this.failedCertificates++;
+    // A point with no quadratic model counts against the certificate. A model whose step
+    // does not climb says, truthfully, that the run has not converged: SQUAREM goes on, and
+    // such failures count for less (the model may stay poor on a bent, flat ridge of ℓ).
+    if (certify && attempt.accepted.length === 0 && !attempt.stationary) {
+      if (this.newton.lastFailure === 'no-climb') this.failedCertificates += 1 / NO_CLIMB_WEIGHT;
+      else this.failedCertificates++;
       if (!this.certifies() && !this.newton.off) {
-        step.off = `convergence judged by the rate of the last steps alone: the observed information of ℓ was not negative definite at ${MAX_FAILED_CERTIFICATES} points where the rate test passed (a runaway or emptied component, or a flat ridge of ℓ)`;
+        step.off = `convergence judged by the rate of the last steps alone: where the rate test passed, the observed information of ℓ was not negative definite (a runaway or emptied component, a flat ridge of ℓ) or its Newton step did not climb, ${this.failedCertificates.toFixed(2)} times (weighted; the limit is ${MAX_FAILED_CERTIFICATES})`;
       }
     }
     return step;
