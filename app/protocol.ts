@@ -94,6 +94,10 @@ export interface PageReport {
   iterations: number;
   converged: boolean;
   stopReason: string;
+  /** what certified convergence: 'newton' (the Newton decrement) or 'rate', the bound left in nats and the target (tol·N) */
+  convergence: { test: string; remaining: number; target: number } | null;
+  /** components running off to a face of the hull (no finite atom), carried on: the items they sit on, labelled */
+  runaway: { component: number; scoreSpread: number; mass: number; items: string[] }[];
   /** component replacement, when it ran: trials, how many were kept, what they gained in ℓ_λ */
   replacement?: { trials: number; kept: number; gain: number; stopReason: string };
   components: ReportComponent[];

@@ -66,6 +66,8 @@ export function summarise(data: LoadedData, fit: FitResult, loadMs: number, fitW
     iterations: fit.iterations,
     converged: fit.converged,
     stopReason: fit.stopReason,
+    convergence: fit.convergence && { test: fit.convergence.test, remaining: fit.convergence.remaining, target: fit.convergence.target },
+    runaway: fit.runaway.map((r) => ({ component: r.component + 1, scoreSpread: r.scoreSpread, mass: r.mass, items: r.items.map((i) => label(i.item)) })),
     replacement: replacementSummary(fit),
     components,
     logLikPerSample,

@@ -15,7 +15,7 @@ describe('a runaway component is carried on and named (cpu)', () => {
     expect(fit.alpha[r.component]).toBeGreaterThan(0.25);
     expect(r.items[0].item).toBe(c.vertex);
     expect(r.mass).toBeGreaterThan(0.99);
-    expect(fit.warnings.some((w) => w.includes(`component ${r.component}`) && w.includes('runs away'))).toBe(true);
+    expect(fit.warnings.some((w) => w.includes(`index ${r.component} `) && w.includes('runs away'))).toBe(true);
     // Asked for more, the fit carries the atom on past a spread of 25 nats (where the old
     // rule stopped the fit as "collapsed"), and ℓ keeps rising, by no more than the first
     // fit's certified remainder (its target, tol·N = 0.002 nats).

@@ -26,10 +26,12 @@ function summary(fit: FitResult, report: PageReport): HTMLElement {
   entries.push(
     ['first start', fit.mom && !fit.mom.ok ? `${fit.init} failed → subspace (see warnings)` : fit.init],
     ['EM iterations', `${fit.iterations}${fit.converged ? ', converged' : ` — stopped: ${fit.stopReason}`}`],
+    ['gain still to come', report.convergence ? `≤ ${num(report.convergence.remaining, 2)} nats (${report.convergence.test} certificate; target tol·N = ${num(report.convergence.target, 2)})` : 'not certified'],
     ['|∇(ℓ/N)| at the end', num(fit.gradientNorm, 3)],
   );
   const rep = report.replacement;
   if (rep) entries.push(['component replacement', `${rep.kept} of ${rep.trials} trials kept, +${rep.gain.toFixed(1)} nats`]);
+  for (const r of report.runaway) entries.push([`component ${r.component} runs away`, `spread ${r.scoreSpread.toFixed(0)} nats, ${(100 * r.mass).toFixed(0)}% on ${r.items.join(', ')}`]);
   if (report.error) entries.push(['max |θ̂ − θ| (truth)', num(report.error.thetaError, 4)]);
   entries.push(['time', ms(report.timings.totalMs)]);
   return el('dl', { class: 'summary' }, ...entries.map(([k, v]) => el('div', {}, el('dt', {}, k), el('dd', {}, v))));

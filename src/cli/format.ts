@@ -11,7 +11,14 @@ export function formatPageReport(r: import('../../app/protocol.ts').PageReport):
   lines.push('');
   const ll = r.logLikPerSample;
   lines.push(`ℓ/N train ${ll.train.toFixed(5)}${ll.heldout !== undefined ? `   held-out ${ll.heldout.toFixed(5)}` : ''}${ll.truth !== undefined ? `   at the truth ${ll.truth.toFixed(5)}` : ''}`);
-  lines.push(`${r.converged ? 'converged' : `NOT converged (${r.stopReason})`} after ${r.iterations} EM iterations`);
+  const c = r.convergence;
+  lines.push(
+    `${r.converged ? 'converged' : `NOT converged (${r.stopReason})`} after ${r.iterations} EM iterations` +
+      (c ? `: the gain still to come is at most ${c.remaining.toExponential(2)} nats (${c.test} certificate; target tol·N = ${c.target.toExponential(2)})` : ''),
+  );
+  for (const x of r.runaway) {
+    lines.push(`component ${x.component} runs away (no finite atom; carried on): scores spread ${x.scoreSpread.toFixed(0)} nats, ${(100 * x.mass).toFixed(0)}% on ${x.items.join(', ')}`);
+  }
   if (r.replacement) {
     const x = r.replacement;
     lines.push(`component replacement: ${x.kept} of ${x.trials} trials kept, objective +${x.gain.toFixed(1)} nats (ended: ${x.stopReason})`);

@@ -124,7 +124,7 @@ export function fitResult(engine: Engine, parts: FitParts): FitResult {
   const runaway = parts.runawayOf(sorted.theta);
   for (const r of runaway) {
     warnings.push(
-      `component ${r.component} (α = ${sorted.alpha[r.component].toPrecision(3)}) runs away: its scores spread ${r.scoreSpread.toFixed(0)} nats and it puts ${(100 * r.mass).toFixed(1)}% on items ${r.items.map((i) => i.item).join(', ')}; its atom (|θ| = ${r.atomNorm.toPrecision(3)}) has no finite maximiser and was carried on`,
+      `the component at index ${r.component} (α = ${sorted.alpha[r.component].toPrecision(3)}) runs away: its scores spread ${r.scoreSpread.toFixed(0)} nats and it puts ${(100 * r.mass).toFixed(1)}% on items ${r.items.map((i) => i.item).join(', ')}; its atom (|θ| = ${r.atomNorm.toPrecision(3)}) has no finite maximiser and was carried on`,
     );
   }
   const criteria = informationCriteria(final.logLik, K, L, N);
