@@ -122,10 +122,8 @@ describe('softmix: bad input fails fast, with a message and a documented exit st
     ]);
     expectCleanFailure(badK, 2, /K = 500 components cannot be fitted to p = 300/);
     expectCleanFailure(badCounts, 1, /counts\[7\] = -1 is negative/);
-    for (const r of [badK, badCounts]) {
-      expect(r.stderr).not.toMatch(/Chromium/);
-      expect(r.ms).toBeLessThan(5000);
-    }
+    // (no timing: with no Chromium to start, reaching these messages proves the order)
+    for (const r of [badK, badCounts]) expect(r.stderr).not.toMatch(/Chromium/);
     // and with good data the missing browser is a 'backend' message naming the path and the fix
     expectCleanFailure(good, 1, /CHROMIUM_PATH=\/nonexistent\/chromium does not exist/);
   });
