@@ -4,6 +4,7 @@ import type { FitResult } from '../src/fit/fit.ts';
 import type { TruthJson } from '../src/model/truth.ts';
 import type { InitKind } from '../src/fit/initialize.ts';
 import type { StepDirection } from '../src/em/mstep.ts';
+import type { SelectionResult, SelectionRow } from '../src/fit/select.ts';
 
 export type DatasetKind = 'books' | 'sim' | 'files';
 
@@ -37,7 +38,16 @@ export type DataSpec =
   | { kind: 'sim'; sim: SimSettings }
   | { kind: 'files'; features: File; counts: File; labels?: File; truth?: File };
 
-export type ToWorker = { type: 'run'; data: DataSpec; fit: FitSettings } | { type: 'cancel' };
+/**
+ * 'run' fits fit.K; 'select' chooses K (src/fit/select.ts): K = 1..Kmax (at most p), fit.ridge,
+ * one split of the counts, then the chosen K refitted on all counts and reported like a run
+ */
+export type Job = { type: 'run'; data: DataSpec; fit: FitSettings } | { type: 'select'; data: DataSpec; fit: FitSettings; Kmax: number };
+
+/** a K sweep's outcome, without the refit (which comes as the fit) */
+export type SelectionSummary = Omit<SelectionResult, 'refit'>;
+
+export type ToWorker = Job | { type: 'cancel' };
 
 export interface ProgressPoint {
   start: number;
@@ -58,6 +68,9 @@ export type FromWorker =
   | { type: 'loaded'; description: string; p: number; L: number; N: number }
   | { type: 'progress'; points: ProgressPoint[] }
   | { type: 'done'; fit: FitResult; report: PageReport }
+  /** a 'select' job: a candidate scored; then the sweep, and the refit of the chosen K with its report */
+  | { type: 'select-row'; row: SelectionRow; candidate: number; candidates: number }
+  | { type: 'select-done'; selection: SelectionSummary; fit: FitResult; report: PageReport }
   | { type: 'error'; error: ErrorInfo };
 
 export interface ReportItem {

@@ -1,5 +1,7 @@
 /** softmix: fit softmax mixtures (mixed multinomial logit) by EM, on WebGPU or the cpu. */
 export { fitSoftmaxMixture, type FitOptions, type FitResult, type StartRecord, type ExplicitInit } from './fit/fit.ts';
+export { selectModel, type SelectOptions, type SelectProgress, type SelectionResult, type SelectionRow, type FoldScore } from './fit/select.ts';
+export { thinCounts, foldCounts, sampleBinomial, type ThinnedCounts } from './model/thinning.ts';
 export { simulate, type SimulateOptions, type SimulatedData } from './model/simulate.ts';
 export { makeDataset, samplesToCounts, type DatasetInput, type Dataset } from './model/data.ts';
 export { mixtureProbabilities, mixtureLogProbabilities, logLikelihood, type MixtureParams } from './model/mixture.ts';

@@ -102,7 +102,7 @@ describe('the softmix command', () => {
   });
 
   it('--help describes every command', async () => {
-    for (const cmd of ['simulate', 'fit']) {
+    for (const cmd of ['simulate', 'fit', 'select']) {
       const { stdout } = await softmix(cmd, '--help');
       expect(stdout).toMatch(/--K/);
     }

@@ -1,6 +1,6 @@
 /**
  * The `softmix` command (Node). `simulate` writes a data set, `fit` fits one and prints
- * JSON, `demo` is the main job. With --backend webgpu the fit runs in headless Chromium
+ * JSON, `select` chooses K by count splitting (select-command.ts), `demo` is the main job. With --backend webgpu the fit runs in headless Chromium
  * (see src/browser/run-in-browser.ts); everything else runs here in Node.
  */
 import { Command, Option } from 'commander';
@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import { simulate } from '../model/simulate.ts';
 import { fitSoftmaxMixture, type FitOptions, type FitResult } from '../fit/fit.ts';
 import { checkOptions } from '../fit/options.ts';
-import { makeDataset, type Dataset, type DatasetInput } from '../model/data.ts';
-import { readMatrix, readVector, writeFile, writeNpy } from '../io/files.ts';
+import { makeDataset, type Dataset } from '../model/data.ts';
+import { writeFile, writeNpy } from '../io/files.ts';
+import { loadData } from './load.ts';
+import { addSelectCommand } from './select-command.ts';
 import { SoftmixError } from '../errors.ts';
 import { compareWithTruth, type TruthJson } from '../model/truth.ts';
 import { makeProgress } from './progress.ts';
@@ -70,7 +72,7 @@ command('fit', 'fit a softmax mixture; prints the fit as JSON')
   .addOption(restartsOption('more starts: subspace starts (random ones with --init random)', 4))
   .option('--screen-iters <n>', 'EM iterations of screening (successive halving: the better half of the starts run on, twice as long, until one is left after this many)', int('--screen-iters'), 20)
   .addOption(new Option('--backend <backend>', 'where the passes over p run').choices(['cpu', 'webgpu', 'auto']).default('cpu'))
-  .option('--tol <tol>', 'relative change of ℓ that stops EM', num('--tol'), 1e-8)
+  .option('--tol <tol>', 'converged when the gain of ℓ still to come is certified below tol nats per draw (tol·N nats)', num('--tol'), 1e-8)
   .option('--max-iter <n>', 'EM iterations at most', int('--max-iter'), 1000)
   .option('--ridge <lambda>', 'ridge λ: EM maximises ℓ − (λN/2)Σ α_k·|θ_k|²', num('--ridge'), 0)
   .option('--seed <seed>', 'seed of the random starts', int('--seed'), 1)
@@ -102,14 +104,16 @@ command('fit', 'fit a softmax mixture; prints the fit as JSON')
     else process.stdout.write(json);
   });
 
+addSelectCommand(command);
+
 command('demo', 'the main job: fit the books data (K = 6) on WebGPU in the demo page in headless Chromium; prints a report, writes out/report.json and out/report.png')
   .addOption(new Option('--dataset <name>', 'books, or a simulation').choices(['books', 'sim']).default('books'))
   .addOption(new Option('--backend <backend>', 'where the passes over p run').choices(['webgpu', 'cpu', 'auto']).default('webgpu'))
   .option('--K <K>', 'components', int('--K', { min: 1 }), 6)
   .addOption(restartsOption('more starts'))
   .option('--replace-rounds <n>', 'rounds of component replacement after convergence (default 0)', int('--replace-rounds', { min: 0 }))
-  .option('--tol <tol>', 'relative change of ℓ that stops EM', num('--tol'))
-  .option('--ridge <lambda>', 'ridge λ (the page uses 1e-4 for books)', num('--ridge'))
+  .option('--tol <tol>', 'converged when the gain of ℓ still to come is certified below tol nats per draw (tol·N nats)', num('--tol'))
+  .option('--ridge <lambda>', 'ridge λ (default 0: runaway components are carried on and named)', num('--ridge'))
   .option('--seed <seed>', 'seed', int('--seed'), 1)
   .option('--out <dir>', 'where report.json and report.png go', 'out')
   .option('--quiet', 'no progress on stderr')
@@ -161,13 +165,6 @@ async function runFit(data: Dataset, options: FitOptions, verbose: boolean): Pro
       : await fitSoftmaxMixture(data, { ...options, onIteration: progress });
   progress.done?.();
   return fit;
-}
-
-function loadData(o: { features: string; counts?: string; samples?: string }): DatasetInput {
-  if (!o.counts === !o.samples) throw new SoftmixError('options', 'give exactly one of --counts or --samples');
-  const x = readMatrix(o.features);
-  const base = { features: x.values, p: x.rows, L: x.cols };
-  return o.counts ? { ...base, counts: readVector(o.counts) } : { ...base, samples: readVector(o.samples!) };
 }
 
 /** --truth must describe the model being fitted: K components of dimension L. */

@@ -39,3 +39,44 @@ export const int = (name: string, range?: IntRange) => (v: string) => parseInteg
 export const num = (name: string) => (v: string) => parseDecimal(name, v);
 /** commander's argParser for comma-separated numbers. */
 export const list = (name: string) => (v: string) => v.split(',').map((x) => parseDecimal(`each value of ${name}`, x));
+
+/** The longest candidate list a range may make (`--K 1..1e9` is a typo, not a sweep). */
+export const MAX_LIST = 1000;
+
+/**
+ * Integers as a comma list of values and ranges a..b (inclusive): "1..10", "2,4,8",
+ * "1..3,5,8..10". Strict: every piece an integer in `range` or a range with a ≤ b, no
+ * empty pieces, no value twice; sorted ascending.
+ */
+export function parseIntegerList(name: string, v: string, range: IntRange = {}): number[] {
+  const out: number[] = [];
+  for (const piece of v.split(',')) {
+    const m = /^(.*)\.\.(.*)$/.exec(piece);
+    if (piece.trim() === '' || (m && (m[1] === '' || m[2] === ''))) {
+      throw new InvalidArgumentError(`${name} must be integers and ranges a..b separated by commas (like 1..10 or 1,2,5), got "${v}"`);
+    }
+    if (!m) {
+      out.push(parseInteger(`each value of ${name}`, piece, range));
+      continue;
+    }
+    const [a, b] = [parseInteger(`each range of ${name}`, m[1], range), parseInteger(`each range of ${name}`, m[2], range)];
+    if (a > b) throw new InvalidArgumentError(`${name}: the range ${piece} is empty (write it as ${b}..${a})`);
+    if (b - a + 1 + out.length > MAX_LIST) throw new InvalidArgumentError(`${name}: "${v}" lists more than ${MAX_LIST} values`);
+    for (let x = a; x <= b; x++) out.push(x);
+  }
+  const sorted = out.sort((x, y) => x - y);
+  const dup = sorted.find((x, i) => i > 0 && x === sorted[i - 1]);
+  if (dup !== undefined) throw new InvalidArgumentError(`${name}: ${dup} is listed twice in "${v}"`);
+  return sorted;
+}
+
+/** Distinct comma-separated numbers ≥ 0 (a ridge list). */
+export function parseNonNegativeList(name: string, v: string): number[] {
+  const xs = v.split(',').map((x) => parseDecimal(`each value of ${name}`, x));
+  const bad = xs.find((x) => x < 0);
+  if (bad !== undefined) throw new InvalidArgumentError(`${name}: each value must be ≥ 0, got ${bad}`);
+  const sorted = xs.sort((x, y) => x - y);
+  const dup = sorted.find((x, i) => i > 0 && x === sorted[i - 1]);
+  if (dup !== undefined) throw new InvalidArgumentError(`${name}: ${dup} is listed twice in "${v}"`);
+  return sorted;
+}

@@ -75,6 +75,40 @@ export class Rng {
     return out;
   }
 
+  /**
+   * Gamma(shape, 1), shape > 0: Marsaglia & Tsang (2000), "A simple method for generating
+   * gamma variables" — a normal and a uniform per try, accepted with probability > 0.95
+   * for every shape ≥ 1, so it is as fast for shape 1e9 as for shape 2 (the exact binomial
+   * sampler of model/thinning.ts relies on that). Shape < 1 uses Gamma(shape + 1)·U^(1/shape).
+   */
+  gamma(shape: number): number {
+    if (!(shape > 0) || !Number.isFinite(shape)) throw new Error(`gamma shape must be finite and > 0, got ${shape}`);
+    if (shape < 1) {
+      let u = 0;
+      while (u === 0) u = this.uniform();
+      return this.gamma(shape + 1) * Math.pow(u, 1 / shape);
+    }
+    const d = shape - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (;;) {
+      const x = this.normal();
+      const t = 1 + c * x;
+      if (t <= 0) continue;
+      const v = t * t * t;
+      const u = this.uniform();
+      // the squeeze first (cheap), then the exact log test
+      if (u < 1 - 0.0331 * x * x * x * x) return d * v;
+      if (u > 0 && Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+    }
+  }
+
+  /** Beta(a, b), a, b > 0, as G_a / (G_a + G_b) with independent gammas. */
+  beta(a: number, b: number): number {
+    const x = this.gamma(a);
+    const y = this.gamma(b);
+    return x / (x + y);
+  }
+
   /** A fresh generator derived from this one (for independent sub-streams). */
   fork(): Rng {
     return new Rng(this.nextUint32() * 4294967296 + this.nextUint32());

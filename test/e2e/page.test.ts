@@ -121,4 +121,34 @@ describe('the demo page', () => {
     expect(problems).toEqual([]);
     await page.close();
   }, 120_000);
+
+  it('chooses K: sweeps K = 1..4 on a planted K = 3, charts it, marks K = 3 and shows its refit', async () => {
+    // the planted case of test/select.test.ts (seed 1: every rule picks K = 3), on cpu so that it takes seconds
+    const PLANTED = { p: 500, L: 3, K: 3, N: 200_000, thetaNorm: 2.5, seed: 1 };
+    const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    await page.goto(`${base}/`);
+    await page.waitForFunction(() => document.body.dataset.state === 'idle', undefined, { timeout: 30_000 });
+    await page.check('#dataset-sim');
+    for (const [id, v] of [['#sim-p', PLANTED.p], ['#sim-L', PLANTED.L], ['#sim-K', PLANTED.K], ['#sim-N', PLANTED.N], ['#sim-theta', PLANTED.thetaNorm], ['#sim-seed', PLANTED.seed], ['#fit-seed', 1], ['#select-Kmax', 4]] as const) {
+      await page.fill(id, String(v));
+    }
+    await page.selectOption('#fit-backend', 'cpu');
+    await page.click('#choose-k');
+    await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state ?? ''), undefined, { timeout: 90_000 });
+    expect(await page.evaluate(() => window.softmixError)).toBeUndefined();
+    const sweep = (await page.evaluate(() => window.softmixSelection))!;
+    expect(sweep.table.map((r) => r.K)).toEqual([1, 2, 3, 4]);
+    expect(sweep.chosen.K).toBe(3);
+    expect(await page.locator('#selection canvas').count()).toBe(1);
+    expect(await page.locator('#selection-table tbody tr').count()).toBe(4);
+    expect(await page.locator('#selection-table tr.best td').first().textContent()).toBe('3');
+    expect(await page.locator('#progress').isHidden()).toBe(true);
+    // the refit of the chosen K is the result shown
+    await expect.poll(() => page.locator('#results .component').count()).toBe(3);
+    await page.screenshot({ path: join(root, 'out', 'e2e-select.png'), fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 120_000);
 });
