@@ -78,6 +78,8 @@ export interface NewtonResult {
 }
 
 const ARMIJO_C1 = 1e-4;
+/** The most one Newton step may move a component's scores (the spread √(dᵀSd), nats). */
+export const MAX_STEP_SPREAD = 50;
 const MAX_HALVINGS = 40;
 
 /**
@@ -146,7 +148,7 @@ export async function newtonMStep(
       if (useHessian) {
         const h = stats.covariance!.slice(k * L * L, (k + 1) * L * L);
         for (let a = 0; a < L; a++) h[a * L + a] += lambdaK;
-        if (!choleskyInPlace(h, L) && !dampedFactor(h, stats.covariance!, k, L, lambdaK)) {
+        if (!choleskyInPlace(h, L) && !dampedFactor(h, stats.covariance!, k, L, lambdaK, designCovariance)) {
           noteRunaway(k, 'its Hessian ∇²A(θ) + λI is singular, even damped', true);
           pending[k] = false;
           continue;
@@ -158,6 +160,10 @@ export async function newtonMStep(
       } else {
         d = choleskySolve(opts.designFactor!, L, g);
       }
+      // A trust region in the scores: no step moves them by more than MAX_STEP_SPREAD nats
+      // (a damped Hessian on a face of the hull would otherwise send θ to 1e300).
+      const stepSpread = quadraticNorm(designCovariance, d, L);
+      if (stepSpread > MAX_STEP_SPREAD) d = d.map((v) => (v * MAX_STEP_SPREAD) / stepSpread);
       slope[k] = dot(g, d);
       if (!(slope[k] / 2 > decrementTol)) {
         pending[k] = false; // stationary to tolerance
@@ -237,12 +243,18 @@ export function runawaySpreadLimit(unitRoundoff: number): number {
  * Levenberg–Marquardt step, still an ascent direction, which Armijo then checks. `h` gets
  * the factor. False when no μ does (the statistics are not finite).
  */
-function dampedFactor(h: Float64Array, covariance: Float64Array, k: number, L: number, lambdaK: number): boolean {
+function dampedFactor(h: Float64Array, covariance: Float64Array, k: number, L: number, lambdaK: number, designCovariance: Float64Array): boolean {
   const block = covariance.subarray(k * L * L, (k + 1) * L * L);
   let trace = 0;
-  for (let a = 0; a < L; a++) trace += block[a * L + a];
+  let designTrace = 0;
+  for (let a = 0; a < L; a++) {
+    trace += block[a * L + a];
+    designTrace += designCovariance[a * L + a];
+  }
   if (!Number.isFinite(trace)) return false;
-  for (let mu = Math.max(trace / L, 1e-300) * 1e-10, i = 0; i < 40; mu *= 100, i++) {
+  // relative to the softmax's own curvature, but never below 10⁻¹⁰ of the design's: in
+  // float32 the curvature of a softmax on one item is exactly 0
+  for (let mu = Math.max(trace, 1e-10 * designTrace, 1e-300) * 1e-10 / L, i = 0; i < 40; mu *= 100, i++) {
     h.set(block);
     for (let a = 0; a < L; a++) h[a * L + a] += lambdaK + mu;
     if (choleskyInPlace(h, L)) return true;

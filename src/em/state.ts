@@ -37,7 +37,9 @@ export function toU(p: Params, K: number, L: number): Float64Array {
 
 /** u → (α = softmax(log α), Θ); null when anything is not finite. */
 export function fromU(u: Float64Array, K: number, L: number): Params | null {
-  if (!u.every(Number.isFinite)) return null;
+  // Beyond float32's range no device can hold the point: an extrapolation that far (of a
+  // runaway atom, say) is rejected like a non-finite one, on every backend alike.
+  if (!u.every((v) => Number.isFinite(Math.fround(v)))) return null;
   let max = -Infinity;
   for (let k = 0; k < K; k++) max = Math.max(max, u[k]);
   const alpha = new Float64Array(K);
