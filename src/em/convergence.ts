@@ -55,8 +55,3 @@ export function rateBound(gains: number[], target: number): number {
   if (!(r < 1)) return Infinity;
   return (g3 * r) / (1 - r);
 }
-
-/** The rate test: the last step's gain and the gain still to come both within the target. */
-export function rateConverged(gains: number[], target: number): boolean {
-  return rateBound(gains, target) <= target;
-}

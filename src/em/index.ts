@@ -2,6 +2,6 @@
 export { runEm } from './run-em.ts';
 export type { EmOptions, EmResult, EmResume, IterationInfo, StopReason } from './types.ts';
 export { addWork, appendRun, NO_WORK, type EmWork } from './work.ts';
-export { convergenceTarget, rateBound, rateConverged, type ConvergenceCertificate } from './convergence.ts';
+export { convergenceTarget, rateBound, type ConvergenceCertificate } from './convergence.ts';
 export { logOf, type Params, type State } from './state.ts';
 export { DEFAULT_NEWTON, newtonMStep, type NewtonOptions, type StepDirection } from './mstep.ts';

@@ -5,7 +5,8 @@
  * "Runaway components"); the result says which they are, how far their scores spread and
  * which items they sit on.
  */
-import { quadraticNorm } from '../math/linalg.ts';
+import { norm2, quadraticNorm } from '../math/linalg.ts';
+import { mixtureLogProbabilities } from './mixture.ts';
 
 /** Spread of the scores (√(θᵀSθ), nats) above which a component is reported as runaway. */
 export const RUNAWAY_SPREAD = 25;
@@ -41,23 +42,12 @@ export function runawayComponents(features: ArrayLike<number>, p: number, L: num
   const out: RunawayComponent[] = [];
   for (let k = 0; k < K; k++) {
     const spread = quadraticNorm(covariance, theta, L, k * L);
-    const scores = new Float64Array(p);
-    let max = -Infinity;
-    for (let j = 0; j < p; j++) {
-      let s = 0;
-      for (let a = 0; a < L; a++) s += features[j * L + a] * theta[k * L + a];
-      scores[j] = s;
-      if (s > max) max = s;
-    }
-    let total = 0;
-    for (let j = 0; j < p; j++) total += Math.exp(scores[j] - max);
-    const order = topIndices(scores, RUNAWAY_TOP_ITEMS);
-    const items = order.map((j) => ({ item: j, probability: Math.exp(scores[j] - max) / total }));
+    // log σ_kj: the log-probabilities of a one-component mixture at θ_k
+    const logSigma = mixtureLogProbabilities(features, p, L, { alpha: Float64Array.of(1), theta: Float64Array.from({ length: L }, (_, a) => theta[k * L + a]) });
+    const items = topIndices(logSigma, RUNAWAY_TOP_ITEMS).map((j) => ({ item: j, probability: Math.exp(logSigma[j]) }));
     const mass = items.reduce((s, i) => s + i.probability, 0);
     if (!(spread > RUNAWAY_SPREAD) && !(mass >= RUNAWAY_MASS)) continue;
-    let norm = 0;
-    for (let a = 0; a < L; a++) norm += theta[k * L + a] ** 2;
-    out.push({ component: k, scoreSpread: spread, atomNorm: Math.sqrt(norm) * atomScale, items, mass });
+    out.push({ component: k, scoreSpread: spread, atomNorm: norm2(theta, L, k * L) * atomScale, items, mass });
   }
   return out;
 }
