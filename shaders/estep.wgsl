@@ -32,6 +32,8 @@
 //          w_j,(k,l) = n_j r_jk (δ_kl − r_jl) for k ≤ l, P.cols = K(K+1)/2 columns in
 //          the order (0,0), (0,1), …, (K−1,K−1); partials Σ_j w_j,(k,l). ell is not
 //          used. Grid (⌈rows/256⌉).
+//   scorePairs  the pair weights of the scores' outer products (src/inference/):
+//          w_j,(k,l) = n_j r_jk r_jl for k ≤ l, the same columns and partials as pairs.
 //   residual  the counts the mixture leaves unexplained (src/replace.ts):
 //          w_j = max(n_j − N π_j, 0), N = bitcast<f32>(P.total), one column (P.cols = 1);
 //          partials Σ_j w_j. ell is not used. Grid (⌈rows/256⌉).
@@ -168,6 +170,32 @@ fn pairs(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: 
   pairsRow(row0 + 64u);
   pairsRow(row0 + 128u);
   pairsRow(row0 + 192u);
+  reduceColumns(wg.x, li, row0, false);
+}
+
+fn scorePairsRow(row: u32) {
+  if (row >= P.rows) { return; }
+  let K = P.K;
+  let base = row * K;
+  let n = counts[P.rowStart + row];
+  let logPi = logPiAt(base);
+  var i = row * P.cols;
+  for (var k = 0u; k < K; k++) {
+    let nr = n * posterior(base, k, logPi);
+    for (var l = k; l < K; l++) {
+      w[i] = nr * posterior(base, l, logPi);
+      i++;
+    }
+  }
+}
+
+@compute @workgroup_size(64)
+fn scorePairs(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
+  let row0 = wg.x * WG + li;
+  scorePairsRow(row0);
+  scorePairsRow(row0 + 64u);
+  scorePairsRow(row0 + 128u);
+  scorePairsRow(row0 + 192u);
   reduceColumns(wg.x, li, row0, false);
 }
 

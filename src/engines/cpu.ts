@@ -15,6 +15,7 @@ import type {
   PairMoments,
   ResidualMoments,
 } from './engine.ts';
+import { checkPairWeights, type PairWeights } from './engine.ts';
 import { fail } from '../errors.ts';
 
 export function createCpuEngine(input: EngineInput): Engine {
@@ -144,7 +145,8 @@ class CpuEngine implements Engine {
     return out;
   }
 
-  async pairMoments(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<PairMoments> {
+  async pairMoments(logAlpha: Float64Array, theta: Float64Array, K: number, weights: PairWeights = 'information'): Promise<PairMoments> {
+    checkPairWeights(weights);
     this.counters.passes++;
     const { p, L } = this;
     const M = (K * (K + 1)) / 2;
@@ -161,7 +163,9 @@ class CpuEngine implements Engine {
       const logPi = this.logPi(j, logAlpha, theta, A, K, s, r);
       for (let k = 0; k < K; k++) r[k] = Math.exp(r[k] - logPi);
       let i = 0;
-      for (let k = 0; k < K; k++) for (let l = k; l < K; l++) w[i++] = nj * r[k] * ((k === l ? 1 : 0) - r[l]);
+      for (let k = 0; k < K; k++) {
+        for (let l = k; l < K; l++) w[i++] = weights === 'information' ? nj * r[k] * ((k === l ? 1 : 0) - r[l]) : nj * r[k] * r[l];
+      }
       const row = j * L;
       for (let m = 0; m < M; m++) {
         total[m] += w[m];

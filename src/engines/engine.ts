@@ -9,6 +9,7 @@
  * Parameters travel in float64 on the host side of the seam; a float32 backend
  * rounds them on upload. Θ is row-major K×L.
  */
+import { fail } from '../errors.ts';
 
 export interface EStepResult {
   /** ℓ = Σ_j n_j log π_j */
@@ -29,10 +30,13 @@ export interface SoftmaxStats {
 }
 
 /**
- * Moments of the features under the pair weights w_jkl = n_j r_jk (δ_kl − r_jl) of the
- * posteriors r at (log α, Θ), for the pairs k ≤ l in the order (0,0), (0,1), …, (0,K−1),
- * (1,1), …, (K−1,K−1): M = K(K+1)/2 pairs, index `pairIndex(k, l, K)`. They are what the
- * observed information of ℓ needs beyond the E-step (observed-newton.ts).
+ * Moments of the features under pair weights of the posteriors r at (log α, Θ), for the
+ * pairs k ≤ l in the order (0,0), (0,1), …, (0,K−1), (1,1), …, (K−1,K−1): M = K(K+1)/2
+ * pairs, index `pairIndex(k, l, K)`. The weights are (see `PairWeights`)
+ *   'information'  w_jkl = n_j r_jk (δ_kl − r_jl): what the observed information of ℓ
+ *                  needs beyond the E-step (em/observed-newton.ts);
+ *   'scores'       w_jkl = n_j r_jk r_jl: what the outer products of the per-draw scores
+ *                  need, Σ_j n_j s_j s_jᵀ (the sandwich's meat, src/inference/).
  */
 export interface PairMoments {
   /** Σ_j w_jkl (M) */
@@ -52,6 +56,14 @@ export interface ResidualMoments {
   total: number;
   /** Σ_j w_j x_j (L) */
   first: Float64Array;
+}
+
+/** Which pair weights `Engine.pairMoments` sums (see `PairMoments`). */
+export type PairWeights = 'information' | 'scores';
+
+/** Throws unless `weights` names pair weights (a caller in plain JavaScript can pass anything). */
+export function checkPairWeights(weights: unknown): asserts weights is PairWeights {
+  if (weights !== 'information' && weights !== 'scores') fail('options', `pair weights must be 'information' or 'scores', got ${String(weights)}`);
 }
 
 /** Position of the pair (k, l), k ≤ l, in `PairMoments`. */
@@ -112,10 +124,11 @@ export interface Engine {
   softmaxStats(theta: Float64Array, K: number, want: { mean: boolean; covariance: boolean }): Promise<SoftmaxStats>;
 
   /**
-   * Pair moments of the posteriors at (log α, Θ) (see `PairMoments`): one pass, cost pL²K²/4.
-   * Components with log α = −∞ are allowed (their pairs are 0).
+   * Pair moments of the posteriors at (log α, Θ) (see `PairMoments`) under the weights
+   * `weights` (default 'information'): one pass, cost pL²K²/4. Components with
+   * log α = −∞ are allowed (their pairs are 0).
    */
-  pairMoments(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<PairMoments>;
+  pairMoments(logAlpha: Float64Array, theta: Float64Array, K: number, weights?: PairWeights): Promise<PairMoments>;
 
   /**
    * Moments of the positive residual w_j = (n_j − N π_j)_+ at (log α, Θ): the counts the

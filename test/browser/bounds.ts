@@ -246,8 +246,10 @@ export interface PairBounds {
  *   total ≤ Σ_j |w|(2ρ_j + (K + 2)u + narrow·u),
  *   first_a ≤ Σ_j |w||x_a|(2ρ_j + (K + 2)u + (r + 1 + wide)u),
  *   second_ab ≤ Σ_j |w||x_a||x_b|(2ρ_j + (K + 2)u + (2r + 2 + wide)u)  (uncentred Gram).
+ * The score weights w_jkl = n_j r_jk r_jl are two f32 products of posteriors: the same
+ * bound holds with w in place (|δw| ≤ |w|(2ρ_j + 2u)).
  */
-export function pairBounds(inp: BoundInput, engine: Pick<Bounds, 'posterior' | 'posteriorRho'>): PairBounds {
+export function pairBounds(inp: BoundInput, engine: Pick<Bounds, 'posterior' | 'posteriorRho'>, weights: 'information' | 'scores' = 'information'): PairBounds {
   const { p, L, K, x, counts } = inp;
   const r = inp.roundedInputs ? 1 : 0;
   const wide = wideFactor(inp.sliceRows ?? p, inp.wideMerges ?? 0);
@@ -266,7 +268,7 @@ export function pairBounds(inp: BoundInput, engine: Pick<Bounds, 'posterior' | '
     let m = 0;
     for (let k = 0; k < K; k++) {
       for (let l = k; l < K; l++, m++) {
-        const w = n * post[k] * Math.abs((k === l ? 1 : 0) - post[l]);
+        const w = n * post[k] * (weights === 'information' ? Math.abs((k === l ? 1 : 0) - post[l]) : post[l]);
         total[m] += w * (base + narrow * U);
         for (let a = 0; a < L; a++) {
           const xa = Math.abs(x[j * L + a]);

@@ -84,12 +84,14 @@ async function compare(c: Case, gpu: Engine, cpu: Engine, pr: Problem) {
     }
   }
 
-  const gp = await gpu.pairMoments(pr.logAlpha, pr.theta, pr.K);
-  const rp = await cpu.pairMoments(pr.logAlpha, pr.theta, pr.K);
-  const pb = pairBounds(boundInput, bounds);
-  for (const key of ['total', 'first', 'second'] as const) {
-    const wp = worst(gp[key], rp[key], pb[key]);
-    expect(wp.ratio, `pairMoments.${key} ${JSON.stringify(wp)}`).toBeLessThanOrEqual(1);
+  for (const weights of ['information', 'scores'] as const) {
+    const gp = await gpu.pairMoments(pr.logAlpha, pr.theta, pr.K, weights);
+    const rp = await cpu.pairMoments(pr.logAlpha, pr.theta, pr.K, weights);
+    const pb = pairBounds(boundInput, bounds, weights);
+    for (const key of ['total', 'first', 'second'] as const) {
+      const wp = worst(gp[key], rp[key], pb[key]);
+      expect(wp.ratio, `pairMoments(${weights}).${key} ${JSON.stringify(wp)}`).toBeLessThanOrEqual(1);
+    }
   }
 
   const gr = await gpu.residualMoments(pr.logAlpha, pr.theta, pr.K);

@@ -6,7 +6,7 @@
  * small results; nothing of size p is read back. Calls run one at a time.
  */
 import { SoftmixError } from '../../errors.ts';
-import type { DeviceInfo, Engine, EngineCounters, EngineInput, EStepResult, LatentCountMoments, PairMoments, ProjectedMoments, ResidualMoments, SoftmaxStats } from '../engine.ts';
+import { checkPairWeights, type DeviceInfo, type Engine, type EngineCounters, type EngineInput, type EStepResult, type LatentCountMoments, type PairMoments, type PairWeights, type ProjectedMoments, type ResidualMoments, type SoftmaxStats } from '../engine.ts';
 import { acquireDevice, describeDevice, DeviceWatch, message } from './device.ts';
 import { planChunks, planSlices, type ChunkLimits, type Slice } from './chunks.ts';
 import { storageBuffer } from './kernel.ts';
@@ -122,9 +122,10 @@ class WebGpuEngine implements Engine {
     });
   }
 
-  pairMoments(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<PairMoments> {
+  pairMoments(logAlpha: Float64Array, theta: Float64Array, K: number, weights: PairWeights = 'information'): Promise<PairMoments> {
+    checkPairWeights(weights);
     return this.exclusive(async () => {
-      const plan = this.posteriorPlan('pairs', logAlpha, theta, K);
+      const plan = this.posteriorPlan(weights === 'information' ? 'pairs' : 'scorePairs', logAlpha, theta, K);
       return finishPairs(await this.run(plan), plan.layout, K, this.L);
     });
   }
@@ -137,7 +138,7 @@ class WebGpuEngine implements Engine {
   }
 
   /** Checks (log α, Θ), writes them into the plan of `mode` (estep, pairs or residual) for K, and counts the pass. */
-  private posteriorPlan(mode: 'estep' | 'pairs' | 'residual', logAlpha: Float64Array, theta: Float64Array, K: number): Plan<SoftmaxLayout> {
+  private posteriorPlan(mode: 'estep' | 'pairs' | 'scorePairs' | 'residual', logAlpha: Float64Array, theta: Float64Array, K: number): Plan<SoftmaxLayout> {
     this.checkUsable();
     this.checkTheta(theta, K);
     if (logAlpha.length !== K) throw new SoftmixError('shape', `logAlpha must hold K = ${K} values, got ${logAlpha.length}`);
@@ -253,8 +254,8 @@ class WebGpuEngine implements Engine {
   }
 
   private softmax(mode: SoftmaxMode, K: number): Plan<SoftmaxLayout> {
-    // mode 'pairs' keeps K(K+1)/2 weights per row in the scratch
-    const columns = mode === 'pairs' ? (K * (K + 1)) / 2 : K;
+    // the pair modes keep K(K+1)/2 weights per row in the scratch
+    const columns = mode === 'pairs' || mode === 'scorePairs' ? (K * (K + 1)) / 2 : K;
     return this.cached(`${mode}:${K}`, columns, (env, slices) => softmaxPlan(env, mode, K, slices, this.N));
   }
 

@@ -8,6 +8,7 @@ import columnTreeWgsl from '../../../shaders/column-tree.wgsl?raw';
 import pairAddWgsl from '../../../shaders/pair-add.wgsl?raw';
 import { getPipeline, type ShaderSource } from './pipelines.ts';
 import { ceilDiv, makeDispatch, type Dispatch } from './kernel.ts';
+import type { PairWeights } from '../engine.ts';
 
 export const estepShader: ShaderSource = { name: 'estep.wgsl', code: `${estepWgsl}\n${expLogWgsl}\n${columnTreeWgsl}\n${pairAddWgsl}` };
 /** Rows per workgroup = rows per partial. A weight partial is K floats (Σ_j w_jk); an ℓ partial is one hi + lo pair. */
@@ -34,11 +35,12 @@ export class EStepKernel {
     private readonly sigmaPipeline: GPUComputePipeline,
     private readonly pairsPipeline: GPUComputePipeline,
     private readonly residualPipeline: GPUComputePipeline,
+    private readonly scorePairsPipeline: GPUComputePipeline,
   ) {}
 
   static async load(device: GPUDevice): Promise<EStepKernel> {
-    const [e, s, p, r] = await Promise.all(['estep', 'sigma', 'pairs', 'residual'].map((entry) => getPipeline(device, estepShader, entry)));
-    return new EStepKernel(device, e, s, p, r);
+    const [e, s, p, r, q] = await Promise.all(['estep', 'sigma', 'pairs', 'residual', 'scorePairs'].map((entry) => getPipeline(device, estepShader, entry)));
+    return new EStepKernel(device, e, s, p, r, q);
   }
 
   static partialCount(rows: number): number {
@@ -73,14 +75,14 @@ export class EStepKernel {
   }
 
   /**
-   * Pair weights w_j,(k,l) = n_j r_jk (δ_kl − r_jl), k ≤ l, into w (rows × K(K+1)/2);
-   * partials Σ_j w_j,(k,l) (K(K+1)/2 floats each).
+   * Pair weights w_j,(k,l) = n_j r_jk (δ_kl − r_jl) ('information') or n_j r_jk r_jl
+   * ('scores'), k ≤ l, into w (rows × K(K+1)/2); partials Σ_j w_j,(k,l) (K(K+1)/2 floats each).
    */
-  pairs(a: EStepArgs & { counts: GPUBuffer; rowStart: number }): Dispatch {
+  pairs(a: EStepArgs & { counts: GPUBuffer; rowStart: number }, weights: PairWeights = 'information'): Dispatch {
     return makeDispatch(
       this.device,
-      'estep pairs',
-      this.pairsPipeline,
+      weights === 'information' ? 'estep pairs' : 'estep score pairs',
+      weights === 'information' ? this.pairsPipeline : this.scorePairsPipeline,
       [a.rowStart, a.rows, a.K, a.outOffset, (a.K * (a.K + 1)) / 2],
       { 1: a.s, 2: a.counts, 3: a.state, 4: a.w, 5: a.partials },
       [EStepKernel.partialCount(a.rows), 1, 1],

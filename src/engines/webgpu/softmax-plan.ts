@@ -15,6 +15,9 @@
  * pairs) and sums Σw and Σwx; phase 3 forms Σw xxᵀ uncentred (the pair weights change
  * sign and may sum to about 0, so there is no mean to centre at; the features are centred).
  *
+ * Mode 'scorePairs' (Engine.pairMoments with weights 'scores') is mode 'pairs' with the
+ * weights n_j r_jk r_jl (estep scorePairs).
+ *
  * Mode 'residual' (Engine.residualMoments) has one weight column, (n_j − N π_j)_+ (estep
  * residual), and stops after phase 2's Σw and Σwx.
  *
@@ -22,6 +25,7 @@
  * reduction, summed on the host in float64 (finish.ts).
  */
 import { SoftmixError } from '../../errors.ts';
+import type { PairWeights } from '../engine.ts';
 import type { Slice } from './chunks.ts';
 import { ceilDiv, type Dispatch } from './kernel.ts';
 import { Plan, sliceOffsets, type PlanEnv, type Section } from './plan.ts';
@@ -30,7 +34,7 @@ import { EStepKernel } from './estep.ts';
 import { WeightedSumKernel, WSUM_COLUMNS } from './weighted-sum.ts';
 import { packedSize } from './weighted-gram.ts';
 
-export type SoftmaxMode = 'estep' | 'logPartition' | 'mean' | 'covariance' | 'pairs' | 'residual';
+export type SoftmaxMode = 'estep' | 'logPartition' | 'mean' | 'covariance' | 'pairs' | 'scorePairs' | 'residual';
 
 export interface SoftmaxLayout {
   /** inputs written before every call: Θ (K × L, f32) and log α (K, f32) */
@@ -62,9 +66,10 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
   const multi = slices.length > 1;
   const T = packedSize(L);
   // weight columns of phases 2 and 3
-  const C = mode === 'pairs' ? (K * (K + 1)) / 2 : K;
+  const pairs = mode === 'pairs' || mode === 'scorePairs';
+  const C = pairs ? (K * (K + 1)) / 2 : K;
   const maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
-  if (ceilDiv(C * L, WSUM_COLUMNS) > maxGroups || ((mode === 'covariance' || mode === 'pairs') && ceilDiv(C * T, WSUM_COLUMNS) > maxGroups)) {
+  if (ceilDiv(C * L, WSUM_COLUMNS) > maxGroups || ((mode === 'covariance' || pairs) && ceilDiv(C * T, WSUM_COLUMNS) > maxGroups)) {
     throw new SoftmixError('backend', `K = ${K}, L = ${L} give more outputs than one WebGPU dispatch can cover`);
   }
   const theta = plan.buffer('theta', K * L * 4);
@@ -96,7 +101,7 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
   };
   if (mode === 'logPartition') return layout;
   const posterior: PosteriorArgs = { K, slices, state, narrowAt, wideAt, nNarrow, nWide, scores };
-  if (mode === 'pairs') return buildPairs(plan, layout, posterior);
+  if (pairs) return buildPairs(plan, layout, posterior, mode === 'pairs' ? 'information' : 'scores');
   if (mode === 'residual') return buildResidual(plan, layout, posterior, N);
 
   // Phase 2: weights (n r or σ), their sums, Σ w x.
@@ -170,14 +175,14 @@ function sumWeightColumns(plan: Plan<SoftmaxLayout>, layout: SoftmaxLayout, a: P
   layout.wsum = plan.mergeSums(`${label} weighted-sum`, w1, a.nWide, C * L).section;
 }
 
-/** Phases 2 and 3 of mode 'pairs': C = K(K+1)/2 pair-weight columns, their Σw, Σwx, Σwxxᵀ. */
-function buildPairs(plan: Plan<SoftmaxLayout>, layout: SoftmaxLayout, a: PosteriorArgs): SoftmaxLayout {
+/** Phases 2 and 3 of the pair modes: C = K(K+1)/2 pair-weight columns, their Σw, Σwx, Σwxxᵀ. */
+function buildPairs(plan: Plan<SoftmaxLayout>, layout: SoftmaxLayout, a: PosteriorArgs, weights: PairWeights): SoftmaxLayout {
   const { kernels, L, chunks, s, w } = plan.env;
   const { K, slices } = a;
   const C = (K * (K + 1)) / 2;
   const T = packedSize(L);
   const pairWeights: WriteWeights = (sl, partials, outOffset) =>
-    kernels.estep.pairs({ s, state: a.state, w, partials, rows: sl.rows, K, outOffset, counts: chunks[sl.chunk].counts, rowStart: sl.rowStart });
+    kernels.estep.pairs({ s, state: a.state, w, partials, rows: sl.rows, K, outOffset, counts: chunks[sl.chunk].counts, rowStart: sl.rowStart }, weights);
   sumWeightColumns(plan, layout, a, C, pairWeights, 'pair');
   const zeroCenter = plan.buffer('zero center', C * L * 4); // WebGPU buffers start zeroed
   const g1 = plan.buffer('pair weighted-gram partials', a.nWide * C * T * 4);
