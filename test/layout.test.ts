@@ -14,9 +14,10 @@ const MAY_IMPORT: Record<string, string[]> = {
   engines: ['math', 'errors.ts', '../shaders'],
   mom: ['engines', 'math', 'model', 'errors.ts'],
   em: ['engines', 'math', 'errors.ts'],
-  fit: ['em', 'mom', 'engines', 'model', 'math', 'errors.ts'],
-  browser: ['fit', 'em', 'model', 'io', 'errors.ts', '../app', '../scripts'],
-  cli: ['fit', 'em', 'model', 'io', 'browser', 'errors.ts', '../app'],
+  inference: ['engines', 'em', 'model', 'math', 'errors.ts'],
+  fit: ['inference', 'em', 'mom', 'engines', 'model', 'math', 'errors.ts'],
+  browser: ['fit', 'inference', 'em', 'model', 'io', 'errors.ts', '../app', '../scripts'],
+  cli: ['fit', 'inference', 'em', 'model', 'io', 'browser', 'errors.ts', '../app'],
 };
 
 const SRC = join(dirname(fileURLToPath(import.meta.url)), '..', 'src');
