@@ -14,17 +14,16 @@ const P_LOW = 0.02425;
 /** z with Φ(z) = q, for 0 < q < 1. */
 export function normalQuantile(q: number): number {
   if (!(q > 0 && q < 1)) throw new RangeError(`normalQuantile: q must lie in (0, 1), got ${q}`);
+  // the upper half by symmetry: 1 − q is exact there (Sterbenz), and Φ(z) − q near 1 is not
+  if (q > 0.5) return -normalQuantile(1 - q);
   let z: number;
   if (q < P_LOW) {
     const t = Math.sqrt(-2 * Math.log(q));
     z = (((((C[0] * t + C[1]) * t + C[2]) * t + C[3]) * t + C[4]) * t + C[5]) / ((((D[0] * t + D[1]) * t + D[2]) * t + D[3]) * t + 1);
-  } else if (q <= 1 - P_LOW) {
+  } else {
     const s = q - 0.5;
     const r = s * s;
     z = ((((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * s) / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1);
-  } else {
-    const t = Math.sqrt(-2 * Math.log1p(-q));
-    z = -(((((C[0] * t + C[1]) * t + C[2]) * t + C[3]) * t + C[4]) * t + C[5]) / ((((D[0] * t + D[1]) * t + D[2]) * t + D[3]) * t + 1);
   }
   // Halley's step on f(z) = Φ(z) − q, f' = φ(z), f'' = −z φ(z)
   const e = normalCdf(z) - q;
