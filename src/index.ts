@@ -1,5 +1,10 @@
 /** softmix: fit softmax mixtures (mixed multinomial logit) by EM, on WebGPU or the cpu. */
 export { fitSoftmaxMixture, type FitOptions, type FitResult, type StartRecord, type ExplicitInit } from './fit/fit.ts';
+export { standardErrorsOf, type StandardErrorsOptions } from './fit/standard-errors-of.ts';
+export type { InferenceParts } from './fit/inference.ts';
+export type { BootstrapSummary } from './fit/bootstrap.ts';
+export type { StandardErrors, StandardErrorsUnavailable, ConfidenceIntervals, ErrorsOf, UndeterminedComponent } from './inference/index.ts';
+export { normalQuantile, normalCdf } from './math/normal.ts';
 export { selectModel, type SelectOptions, type SelectProgress, type SelectionResult, type SelectionRow, type FoldScore } from './fit/select.ts';
 export { thinCounts, foldCounts, sampleBinomial, type ThinnedCounts } from './model/thinning.ts';
 export { simulate, type SimulateOptions, type SimulatedData } from './model/simulate.ts';

@@ -14,6 +14,8 @@ import { Climber } from './climber.ts';
 import { buildStarts, type InitKind } from './initialize.ts';
 import { checkOptions, checkOptionsObject, flattenTheta, type CheckedOptions, type FitOptions } from './options.ts';
 import { replaceComponents } from './replace.ts';
+import { parametricBootstrap } from './bootstrap.ts';
+import { inferenceAt } from './inference.ts';
 import { fitResult, type FitResult } from './result.ts';
 import { halvingSchedule, screenStarts } from './screening.ts';
 import { stationarity } from './stationarity.ts';
@@ -39,11 +41,15 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
   const t0 = now();
   const data = makeDataset(await countSamplesOnGpu(input, backend, options), { allowFractionalCounts: options.allowFractionalCounts });
   const o = checkOptions(options, data.p);
+  if (o.bootstrap > 0 && !Number.isSafeInteger(data.N)) {
+    throw new SoftmixError('options', `bootstrap draws whole counts from the fitted model, and these counts sum to N = ${data.N}, not a whole number: use bootstrap only with integer counts`);
+  }
   const design = designStats(data);
   // The fit runs on features scaled by design.scale (a power of two, 1 for ordinary data):
   // atoms θ' = θ/scale, and the ridge λ|θ|² is λ·scale²|θ'|² (model/data.ts designStats).
   const scaled: CheckedOptions = { ...o, ridge: scaledRidge(o.ridge, design.scale) };
   const engine = await createEngine(backend, { p: data.p, L: data.L, features: design.centred, counts: data.counts }, options, warnings);
+  let result: FitResult;
   try {
     const covarianceInvSqrt = inverseSqrt(design.covariance, data.L);
     const init = firstStart(options, o.K, data.L, design.scale);
@@ -59,7 +65,7 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
 
     // ∂ℓ/∂θ = ∂ℓ/∂θ' / scale
     const gradientNorm = (await stationarity(engine, final, o.K, scaled.ridge)) / design.scale;
-    return fitResult(engine, {
+    result = fitResult(engine, {
       o,
       N: data.N,
       final: { ...final, theta: final.theta.map((v) => v * design.scale) },
@@ -72,9 +78,16 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
       timings: { setupMs, emMs, t0, now },
       warnings,
     });
+    if (o.se) {
+      const inference = await inferenceAt(engine, result, o, scaled.ridge, design.scale);
+      Object.assign(result, { se: inference.se, ci: inference.ci });
+      result.warnings.push(...inference.warnings);
+    }
   } finally {
     engine.dispose();
   }
+  if (o.bootstrap > 0) result.bootstrap = await parametricBootstrap(data, result, options, o, fitSoftmaxMixture);
+  return result;
 }
 
 /** The first start as the options give it: 'mom' by default, or an explicit (α, Θ), checked, its atoms in the scaled units. */

@@ -74,6 +74,23 @@ export interface FitOptions {
    * swap is kept when EM from there ends higher. For data with many local maxima.
    */
   replaceRounds?: number;
+  /**
+   * standard errors and Wald intervals for α and Θ at the end (src/inference/; default
+   * false): from the observed information, with robust (sandwich) errors beside them
+   */
+  se?: boolean;
+  /** the intervals' coverage (default 0.95) */
+  level?: number;
+  /** also return the covariance of (α, Θ) (with `se`) */
+  covariance?: boolean;
+  /**
+   * refits on this many count vectors drawn from the fitted model (parametric bootstrap,
+   * src/fit/bootstrap.ts; default 0, off), each started at the fit: bootstrap SDs and
+   * percentile intervals. Seeded by `seed`.
+   */
+  bootstrap?: number;
+  /** called after every bootstrap refit */
+  onBootstrap?: (info: { done: number; total: number; failed: number }) => void;
   /** WebGPU: force row chunks of at most this many support points */
   maxChunkRows?: number;
   device?: GPUDevice;
@@ -93,7 +110,14 @@ export interface CheckedOptions {
   stepDirection: StepDirection;
   hessianEvery: number;
   replaceRounds: number;
+  se: boolean;
+  level: number;
+  covariance: boolean;
+  bootstrap: number;
 }
+
+/** Most bootstrap refits a fit takes (each is a whole fit). */
+export const MAX_BOOTSTRAP = 100_000;
 
 /**
  * Most restarts a fit takes. Every start is built and held before screening begins, so
@@ -137,10 +161,12 @@ function choiceOption<T extends string>(o: Options, name: string, choices: reado
 
 /** Options that are only passed on (flags, callbacks, handles): their type, when given. */
 function checkPassedOn(o: Options): void {
-  for (const name of ['accelerate', 'localNewton', 'allowFractionalCounts', 'fallbackToCpu']) {
+  for (const name of ['accelerate', 'localNewton', 'allowFractionalCounts', 'fallbackToCpu', 'se', 'covariance']) {
     if (given(o[name]) && typeof o[name] !== 'boolean') fail('options', `${name} must be true or false, got ${describeValue(o[name])}`);
   }
-  if (given(o.onIteration) && typeof o.onIteration !== 'function') fail('options', `onIteration must be a function, got ${describeValue(o.onIteration)}`);
+  for (const name of ['onIteration', 'onBootstrap']) {
+    if (given(o[name]) && typeof o[name] !== 'function') fail('options', `${name} must be a function, got ${describeValue(o[name])}`);
+  }
   const signal = o.signal as { aborted?: unknown } | undefined;
   if (given(signal) && (typeof signal !== 'object' || typeof signal!.aborted !== 'boolean')) {
     fail('options', `signal must be an AbortSignal, got ${describeValue(signal)}`);
@@ -197,6 +223,7 @@ export function checkOptions(options: FitOptions, p: number): CheckedOptions {
   checkExplicitInit(o.init);
   choiceOption(o, 'backend', ['cpu', 'webgpu', 'auto'] as const);
   choiceOption(o, 'acceleration', ['squarem', 'anderson'] as const);
+  if (o.covariance === true && o.se !== true) fail('options', 'covariance: true needs se: true (the covariance comes with the standard errors)');
   return {
     K,
     restarts: integerOption(o, 'restarts', 4, 0, MAX_RESTARTS),
@@ -210,7 +237,18 @@ export function checkOptions(options: FitOptions, p: number): CheckedOptions {
     stepDirection: choiceOption(o, 'stepDirection', ['newton', 'design'] as const, 'newton')!,
     hessianEvery: integerOption(o, 'hessianEvery', 1, 1),
     replaceRounds: integerOption(o, 'replaceRounds', 0, 0),
+    se: o.se === true,
+    level: levelOption(o),
+    covariance: o.covariance === true,
+    bootstrap: integerOption(o, 'bootstrap', 0, 0, MAX_BOOTSTRAP),
   };
+}
+
+/** The intervals' level: strictly between 0 and 1 (0.95 by default). */
+function levelOption(o: Options): number {
+  const v = given(o.level) ? o.level : 0.95;
+  if (typeof v !== 'number' || !(v > 0 && v < 1)) fail('options', `level must be a number strictly between 0 and 1 (0.95 for 95% intervals), got ${describeValue(o.level)}`);
+  return v;
 }
 
 export function flattenTheta(theta: ExplicitInit['theta']): number[] {

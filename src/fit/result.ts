@@ -9,6 +9,8 @@ import type { RunawayComponent } from '../model/runaway.ts';
 import { sortByWeight } from '../model/mixture.ts';
 import { informationCriteria } from '../model/metrics.ts';
 import type { StartKind } from '../model/starts.ts';
+import type { ConfidenceIntervals, StandardErrors, StandardErrorsUnavailable } from '../inference/index.ts';
+import type { BootstrapSummary } from './bootstrap.ts';
 import type { CheckedOptions } from './options.ts';
 import type { InitOutcome } from './initialize.ts';
 import type { ReplacementOutcome, ReplacementTrial } from './replace.ts';
@@ -89,6 +91,15 @@ export interface FitResult {
     perIteration: { passes: number; dispatches: number; bytesRead: number };
   };
   device: DeviceInfo;
+  /**
+   * standard errors (FitOptions.se; null when not asked for), in the components' order:
+   * from the observed information, robust (sandwich) ones beside them, or why there are none
+   */
+  se: StandardErrors | StandardErrorsUnavailable | null;
+  /** Wald intervals at FitOptions.level from `se` (null without standard errors) */
+  ci: ConfidenceIntervals | null;
+  /** the parametric bootstrap (FitOptions.bootstrap > 0; null when off) */
+  bootstrap: BootstrapSummary | null;
   warnings: string[];
 }
 
@@ -173,6 +184,9 @@ export function fitResult(engine: Engine, parts: FitParts): FitResult {
       },
     },
     device: engine.device,
+    se: null,
+    ci: null,
+    bootstrap: null,
     warnings,
   };
 }
