@@ -77,6 +77,35 @@ describe('the softmix command', () => {
     expect(bad.stderr).toMatch(/replaceRounds must be an integer ≥ 0, got -1/);
   });
 
+  it('--se and --bootstrap put errors and intervals in the JSON and a table on stderr', async () => {
+    const common = ['fit', '--features', join(dir, 'features.npy'), '--counts', join(dir, 'counts.npy'), '--K', '3', '--backend', 'cpu'];
+    const { stdout, stderr } = await softmix(...common, '--se', '--covariance', '--level', '0.9', '--bootstrap', '12');
+    const fit = JSON.parse(stdout);
+    expect(fit.se.available).toBe(true);
+    expect(fit.se.theta.length).toBe(3);
+    expect(fit.se.theta[0].length).toBe(5);
+    expect(fit.se.covariance.parameters.length).toBe(3 + 15);
+    expect(fit.ci.level).toBe(0.9);
+    expect(fit.bootstrap.B).toBe(12);
+    expect(fit.bootstrap.sd.theta[2].length).toBe(5);
+    // one row per weight and atom coordinate, the interval around the estimate
+    expect(stderr).toMatch(/parameter +estimate +SE +90% Wald +robust SE +bootstrap SD +90% percentile/);
+    const row = stderr.split('\n').find((l) => l.startsWith('θ[1][2]'))!;
+    expect(row).toContain(fit.se.theta[1][2].toPrecision(4));
+    expect(stderr).toMatch(/bootstrap: 12 refits \(seed 1\), 0 failed/);
+    const quiet = await softmix(...common, '--quiet');
+    expect(JSON.parse(quiet.stdout).se).toBeNull();
+    for (const [args, message] of [
+      [['--se', '--level', '1'], /level must be a number strictly between 0 and 1/],
+      [['--covariance'], /covariance: true needs se: true/],
+      [['--bootstrap', '-1'], /--bootstrap must be ≥ 0/],
+    ] as const) {
+      const bad = await softmix(...common, '--quiet', ...args).then(() => null, (e) => e);
+      expect(bad?.code).toBe(2);
+      expect(bad.stderr).toMatch(message);
+    }
+  });
+
   it('fit reads CSV and an explicit --init file, and --out writes the JSON', async () => {
     const x = parseNpy(readFileSync(join(dir, 'features.npy')));
     const rows: string[] = ['f1,f2,f3,f4,f5'];

@@ -10,13 +10,14 @@ import type { IterationInfo } from '../em/index.ts';
 export interface BrowserJob {
   p: number;
   L: number;
-  options: Omit<FitOptions, 'signal' | 'onIteration' | 'device'>;
+  options: Omit<FitOptions, 'signal' | 'onIteration' | 'onBootstrap' | 'device'>;
 }
 
 declare global {
   interface Window {
     softmixRunJob?: (job: BrowserJob) => Promise<FitResult>;
     softmixProgress?: (info: IterationInfo & { start: number; phase: string }) => void;
+    softmixBootstrap?: (info: { done: number; total: number; failed: number }) => void;
   }
 }
 
@@ -42,6 +43,7 @@ window.softmixRunJob = async (job: BrowserJob) => {
         void window.softmixProgress(info);
       }
     },
+    onBootstrap: (info) => void window.softmixBootstrap?.(info),
   });
 };
 document.getElementById('status')!.textContent = 'softmix harness: ready';

@@ -14,6 +14,8 @@ import type { IterationInfo } from '../em/index.ts';
 
 export interface BrowserRunIO {
   onProgress?: (info: IterationInfo & { start: number; phase: string }) => void;
+  /** after every bootstrap refit */
+  onBootstrap?: (info: { done: number; total: number; failed: number }) => void;
   /** progress lines before the fit (starting Chromium) */
   onStatus?: (line: string) => void;
   /** forwarded page console lines (debugging) */
@@ -27,7 +29,7 @@ function bytesOf(view: ArrayBufferView): Buffer {
 export async function runFitInBrowser(data: Dataset, options: FitOptions, io: BrowserRunIO = {}): Promise<FitResult> {
   const token = newJobToken();
   const arrays = { features: bytesOf(data.features), counts: bytesOf(data.counts) };
-  const { signal: _s, onIteration: _o, device: _d, ...plainOptions } = options;
+  const { signal: _s, onIteration: _o, onBootstrap: _b, device: _d, ...plainOptions } = options;
   const job: BrowserJob = { p: data.p, L: data.L, options: plainOptions };
 
   const session = await openPage(`/app/harness.html?job=${token}`, {
@@ -39,6 +41,7 @@ export async function runFitInBrowser(data: Dataset, options: FitOptions, io: Br
   try {
     const { page } = session;
     if (io.onProgress) await page.exposeFunction('softmixProgress', io.onProgress);
+    if (io.onBootstrap) await page.exposeFunction('softmixBootstrap', io.onBootstrap);
     const outcome = await page.evaluate(async (j) => {
       try {
         return { ok: true as const, fit: await window.softmixRunJob!(j) };

@@ -14,9 +14,10 @@ import { loadData } from './load.ts';
 import { addSelectCommand } from './select-command.ts';
 import { SoftmixError } from '../errors.ts';
 import { compareWithTruth, type TruthJson } from '../model/truth.ts';
-import { makeProgress } from './progress.ts';
+import { makeBootstrapProgress, makeProgress } from './progress.ts';
 import { formatPageReport } from './format.ts';
-import { int, list, num, MAX_RESTARTS } from './parse.ts';
+import { formatStandardErrors } from './format-se.ts';
+import { int, list, num, MAX_BOOTSTRAP, MAX_RESTARTS } from './parse.ts';
 import { prepareOutputDirectory, prepareOutputFile, readJsonFile, readTruthFile } from './paths.ts';
 import { configureUsageErrors, reportError } from './exit.ts';
 import { runDemoPage } from '../browser/run-page.ts';
@@ -82,6 +83,10 @@ command('fit', 'fit a softmax mixture; prints the fit as JSON')
   .option('--newton-steps <n>', 'Newton steps per M-step at most (1: ECM-style; 20: exact M-step)', int('--newton-steps'), 1)
   .addOption(new Option('--step-direction <d>', 'M-step direction: exact Hessian, or the design covariance as preconditioner').choices(['newton', 'design']).default('newton'))
   .option('--replace-rounds <n>', 'rounds of component replacement after convergence (escapes local maxima; each round costs up to K more EM runs)', int('--replace-rounds'), 0)
+  .option('--se', 'standard errors and Wald intervals for α and θ (observed information, with robust sandwich errors beside): in the JSON, and a table on stderr')
+  .option('--level <q>', 'the intervals\' level, strictly between 0 and 1', num('--level'), 0.95)
+  .option('--covariance', 'with --se: also put the covariance of (α, θ) in the JSON')
+  .option('--bootstrap <B>', `parametric bootstrap: refit B count vectors drawn from the fitted model, each started at the fit (bootstrap SDs and percentile intervals; seeded by --seed); at most ${MAX_BOOTSTRAP}`, int('--bootstrap', { min: 0, max: MAX_BOOTSTRAP }), 0)
   .option('--allow-fractional-counts', 'accept non-integer counts (weights)')
   .option('--truth <file>', 'truth.json from simulate: adds parameter errors to the output')
   .option('--out <file>', 'write the JSON here instead of stdout')
@@ -97,6 +102,7 @@ command('fit', 'fit a softmax mixture; prints the fit as JSON')
     if (truth) checkTruthShape(truth, fitOptions.K, data.L);
 
     const fit = await runFit(data, fitOptions, !o.quiet);
+    if ((fit.se || fit.bootstrap) && !o.quiet) console.error(formatStandardErrors(fit));
     const out: Record<string, unknown> = { ...fit };
     if (truth) out.error = compareWithTruth(fit, truth);
     const json = JSON.stringify(out, null, 2) + '\n';
@@ -153,16 +159,21 @@ function fitOptionsOf(o: Record<string, any>): FitOptions {
     maxNewtonSteps: o.newtonSteps,
     stepDirection: o.stepDirection,
     replaceRounds: o.replaceRounds,
+    se: !!o.se,
+    level: o.level,
+    covariance: !!o.covariance,
+    bootstrap: o.bootstrap,
   };
 }
 
 /** The fit, here (cpu, auto) or in headless Chromium (webgpu), with progress on stderr. */
 async function runFit(data: Dataset, options: FitOptions, verbose: boolean): Promise<FitResult> {
   const progress = makeProgress(verbose);
+  const onBootstrap = makeBootstrapProgress(verbose);
   const fit =
     options.backend === 'webgpu'
-      ? await runFitInBrowser(data, options, { onProgress: progress, onStatus: (line) => verbose && console.error(`softmix: ${line}`) })
-      : await fitSoftmaxMixture(data, { ...options, onIteration: progress });
+      ? await runFitInBrowser(data, options, { onProgress: progress, onBootstrap, onStatus: (line) => verbose && console.error(`softmix: ${line}`) })
+      : await fitSoftmaxMixture(data, { ...options, onIteration: progress, onBootstrap });
   progress.done?.();
   return fit;
 }

@@ -7,7 +7,7 @@
 import { InvalidArgumentError } from 'commander';
 
 /** The most restarts a fit takes (1000): the library's bound, checked here before any work. */
-export { MAX_RESTARTS } from '../fit/options.ts';
+export { MAX_BOOTSTRAP, MAX_RESTARTS } from '../fit/options.ts';
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 

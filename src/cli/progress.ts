@@ -26,3 +26,17 @@ export function makeProgress(enabled: boolean, stream: NodeJS.WriteStream = proc
   };
   return sink;
 }
+
+/** Bootstrap refits on stderr: after the first second, at most a line every half second, with the time left at the rate so far. */
+export function makeBootstrapProgress(enabled: boolean, stream: NodeJS.WriteStream = process.stderr): (info: { done: number; total: number; failed: number }) => void {
+  const t0 = Date.now();
+  let last = 0;
+  return ({ done, total, failed }) => {
+    const t = Date.now();
+    if (!enabled || (done < total && (t - t0 < 1000 || t - last < 500))) return;
+    last = t;
+    const elapsed = (t - t0) / 1000;
+    const left = done < total ? `, about ${((elapsed / done) * (total - done)).toFixed(0)} s left` : '';
+    stream.write(`softmix: bootstrap ${done}/${total} refits${failed > 0 ? ` (${failed} failed)` : ''}  (${elapsed.toFixed(1)} s${left})\n`);
+  };
+}

@@ -38,14 +38,7 @@ type Refit = (data: { features: Float64Array; p: number; L: number; counts: Floa
 
 export async function parametricBootstrap(data: Dataset, fit: FitResult, options: FitOptions, o: CheckedOptions, refit: Refit): Promise<BootstrapSummary> {
   const t0 = Date.now();
-  const { p, L, K } = fit;
-  const pi = mixtureProbabilities(data.features, p, L, { alpha: Float64Array.from(fit.alpha), theta: Float64Array.from(fit.theta.flat()) });
-  const rng = new Rng(o.seed);
-  const reference = { alpha: fit.alpha, theta: fit.theta.flat() };
-  const draws: { alpha: number[]; theta: number[] }[] = [];
-  let failed = 0;
-  let notConverged = 0;
-  let eSteps = 0;
+  const { K, L } = fit;
   const refitOptions: FitOptions = {
     ...options,
     backend: fit.backend,
@@ -58,28 +51,24 @@ export async function parametricBootstrap(data: Dataset, fit: FitResult, options
     onIteration: undefined,
     onBootstrap: undefined,
   };
-  for (let b = 0; b < o.bootstrap; b++) {
-    const counts = sampleMultinomial(rng, data.N, pi);
-    try {
-      const r = await refit({ features: data.features, p, L, counts }, refitOptions);
-      const { permutation } = matchComponents({ alpha: r.alpha, theta: r.theta.flat() }, reference, K, L);
-      draws.push({
-        alpha: Array.from(permutation, (s) => r.alpha[s]),
-        theta: Array.from(permutation, (s) => r.theta[s]).flat(),
-      });
-      if (!r.converged) notConverged++;
-      eSteps += r.eSteps;
-    } catch (err) {
-      // a lost device or a cancelled fit ends the bootstrap; a refit that fails on its data does not
-      if (!(err instanceof SoftmixError) || err.code === 'device-lost' || err.code === 'cancelled') throw err;
-      failed++;
-    }
-    options.onBootstrap?.({ done: b + 1, total: o.bootstrap, failed });
+  // one device for every refit on WebGPU, rather than one requested and destroyed per refit
+  let shared: GPUDevice | null = null;
+  if (fit.backend === 'webgpu' && !options.device) {
+    const { acquireDevice } = await import('../engines/webgpu/device.ts');
+    shared = (await acquireDevice()).device;
+    refitOptions.device = shared;
   }
+  let outcome: Refits;
+  try {
+    outcome = await refitAll(data, fit, o.bootstrap, new Rng(o.seed), refitOptions, refit, options.onBootstrap);
+  } finally {
+    shared?.destroy();
+  }
+  const { draws, failed } = outcome;
   if (draws.length < 2) {
     throw new SoftmixError('samples', `the bootstrap needs at least 2 refits that end, and ${failed} of ${o.bootstrap} failed`);
   }
-  const summary = (get: (d: (typeof draws)[number]) => number) => {
+  const summary = (get: (d: Draw) => number) => {
     const values = draws.map(get).sort((a, b) => a - b);
     return { sd: standardDeviation(values), ci: [quantile(values, 0.5 - o.level / 2), quantile(values, 0.5 + o.level / 2)] as [number, number] };
   };
@@ -90,12 +79,51 @@ export async function parametricBootstrap(data: Dataset, fit: FitResult, options
     seed: o.seed,
     level: o.level,
     failed,
-    notConverged,
+    notConverged: outcome.notConverged,
     sd: { alpha: alpha.map((s) => s.sd), theta: theta.map((row) => row.map((s) => s.sd)) },
     ci: { alpha: alpha.map((s) => s.ci), theta: theta.map((row) => row.map((s) => s.ci)) },
-    eSteps,
+    eSteps: outcome.eSteps,
     timeMs: Date.now() - t0,
   };
+}
+
+/** One refit's estimate, its components in the fit's order. */
+interface Draw {
+  alpha: number[];
+  theta: number[];
+}
+
+interface Refits {
+  draws: Draw[];
+  failed: number;
+  notConverged: number;
+  eSteps: number;
+}
+
+async function refitAll(data: Dataset, fit: FitResult, B: number, rng: Rng, refitOptions: FitOptions, refit: Refit, onBootstrap: FitOptions['onBootstrap']): Promise<Refits> {
+  const { p, L, K } = fit;
+  const pi = mixtureProbabilities(data.features, p, L, { alpha: Float64Array.from(fit.alpha), theta: Float64Array.from(fit.theta.flat()) });
+  const reference = { alpha: fit.alpha, theta: fit.theta.flat() };
+  const out: Refits = { draws: [], failed: 0, notConverged: 0, eSteps: 0 };
+  for (let b = 0; b < B; b++) {
+    const counts = sampleMultinomial(rng, data.N, pi);
+    try {
+      const r = await refit({ features: data.features, p, L, counts }, refitOptions);
+      const { permutation } = matchComponents({ alpha: r.alpha, theta: r.theta.flat() }, reference, K, L);
+      out.draws.push({
+        alpha: Array.from(permutation, (s) => r.alpha[s]),
+        theta: Array.from(permutation, (s) => r.theta[s]).flat(),
+      });
+      if (!r.converged) out.notConverged++;
+      out.eSteps += r.eSteps;
+    } catch (err) {
+      // a lost device or a cancelled fit ends the bootstrap; a refit that fails on its data does not
+      if (!(err instanceof SoftmixError) || err.code === 'device-lost' || err.code === 'cancelled') throw err;
+      out.failed++;
+    }
+    onBootstrap?.({ done: b + 1, total: B, failed: out.failed });
+  }
+  return out;
 }
 
 function standardDeviation(values: number[]): number {

@@ -10,6 +10,7 @@ import { inverseSqrt, randomStart } from '../../src/model/starts.ts';
 import { SoftmixError } from '../../src/errors.ts';
 import { matchComponents } from '../../src/model/metrics.ts';
 import { runawayCase } from '../fixtures/runaway-case.ts';
+import { standardErrorsOf } from '../../src/fit/standard-errors-of.ts';
 
 describe('full EM on WebGPU', () => {
   it('reaches the cpu fit from the same start: ℓ to 1e-5 relative, atoms to 1e-3; ℓ monotone', async () => {
@@ -123,6 +124,29 @@ describe('full EM on WebGPU', () => {
     // only determined up to where its gains fall below the rounding of ℓ, so it is not compared
     expect(Math.abs(gpu.logLik - cpu.logLik)).toBeLessThan(1e-5 * Math.abs(cpu.logLik));
     expect(Math.abs(gpu.alpha[0] - cpu.alpha[0])).toBeLessThan(1e-3);
+  });
+
+  it('standard errors on WebGPU are those of the cpu at the same fit (issue 16)', async () => {
+    const sim = simulate({ p: 2000, L: 4, K: 3, N: 1e5, thetaNorm: 1.5, alpha: [0.5, 0.3, 0.2], seed: 1 });
+    const data = { features: sim.features, p: sim.p, L: 4, counts: sim.counts };
+    const gpu = await fitSoftmaxMixture(data, { K: 3, backend: 'webgpu', seed: 1, se: true, covariance: true });
+    const cpu = await standardErrorsOf(data, gpu, { backend: 'cpu', covariance: true });
+    if (!gpu.se?.available || !cpu.se.available) throw new Error('no standard errors');
+    expect(gpu.se.undetermined).toEqual([]);
+    // The information's entries are float32 sums over p = 2000 items (compensated: ~1e-7
+    // relative), inverted on the host; the inverse amplifies that by the condition number
+    // of the unit-diagonal information (≈ its largest inflation², below 10 here), and the
+    // square root halves it: 1e-4 relative is a wide margin, a wrong term is far outside it.
+    const rel = (a: number | null, b: number | null) => Math.abs(a! / b! - 1);
+    for (let k = 0; k < 3; k++) {
+      expect(rel(gpu.se.alpha[k], cpu.se.alpha[k])).toBeLessThan(1e-4);
+      expect(rel(gpu.se.robust.alpha[k], cpu.se.robust.alpha[k])).toBeLessThan(1e-4);
+      for (let l = 0; l < 4; l++) {
+        expect(rel(gpu.se.theta[k][l], cpu.se.theta[k][l])).toBeLessThan(1e-4);
+        expect(rel(gpu.se.robust.theta[k][l], cpu.se.robust.theta[k][l])).toBeLessThan(1e-4);
+      }
+    }
+    expect(Math.max(...gpu.se.inflation.map((f) => f!))).toBeLessThan(Math.sqrt(10));
   });
 
   it('counts raw samples on the GPU and fits them like the counts', async () => {
