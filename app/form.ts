@@ -57,6 +57,7 @@ export function readFitSettings(): FitSettings {
     tol: value('fit-tol'),
     maxIter: value('fit-maxIter'),
     seed: value('fit-seed'),
+    se: byId<HTMLSelectElement>('fit-se').value === '1',
   };
 }
 

@@ -31,6 +31,8 @@ export interface FitSettings {
   tol: number;
   maxIter: number;
   seed: number;
+  /** standard errors and 95% Wald intervals at the end (src/inference/) */
+  se: boolean;
 }
 
 export type DataSpec =
@@ -91,6 +93,8 @@ export interface ReportComponent {
   weight: number;
   /** |θ_k| */
   norm: number;
+  /** standard errors (observed information) when the fit has them; null where the component is not determined */
+  errors?: { weight: number | null; weightCi: [number, number] | null; norm: number | null; atom: (number | null)[] };
   items: ReportItem[];
 }
 
@@ -114,12 +118,14 @@ export interface PageReport {
   /** component replacement, when it ran: trials, how many were kept, what they gained in ℓ_λ */
   replacement?: { trials: number; kept: number; gain: number; stopReason: string };
   components: ReportComponent[];
+  /** whether the components carry errors, and why not when they do not */
+  standardErrors: { available: boolean; reason?: string; level?: number } | null;
   /** ℓ/N on the fitted counts; on the held-out counts (books); at the true parameters (simulations) */
   logLikPerSample: { train: number; heldout?: number; truth?: number };
   /** against the truth, when it is known (compareWithTruth) */
   error?: { thetaError: number; alphaError: number; w1: number; permutation: number[] };
   truth?: TruthJson;
   /** milliseconds per phase */
-  timings: { loadMs: number; setupMs: number; initMs: number; emMs: number; finishMs: number; reportMs: number; totalMs: number; perIterationMs: number };
+  timings: { loadMs: number; setupMs: number; initMs: number; emMs: number; seMs: number; finishMs: number; reportMs: number; totalMs: number; perIterationMs: number };
   warnings: string[];
 }

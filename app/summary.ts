@@ -31,10 +31,12 @@ function replacementSummary(fit: FitResult): PageReport['replacement'] {
 export function summarise(data: LoadedData, fit: FitResult, loadMs: number, fitWallMs: number): PageReport {
   const t0 = performance.now();
   const label = (j: number) => data.labels?.[j] || `#${j}`;
+  const se = fit.se?.available ? fit.se : null;
   const components = characteristicItems(data.features, data.p, data.L, data.counts, fit.alpha, fit.theta, TOP_ITEMS).map((c) => ({
     component: c.k + 1,
     weight: fit.alpha[c.k],
     norm: Math.hypot(...fit.theta[c.k]),
+    errors: se ? { weight: se.alpha[c.k], weightCi: fit.ci?.alpha[c.k] ?? null, norm: se.atomNorm[c.k], atom: se.theta[c.k] } : undefined,
     items: c.items.map((i) => ({ index: i.index, label: label(i.index), count: data.counts[i.index], score: i.score, lift: i.lift })),
   }));
 
@@ -70,6 +72,7 @@ export function summarise(data: LoadedData, fit: FitResult, loadMs: number, fitW
     runaway: fit.runaway.map((r) => ({ component: r.component + 1, scoreSpread: r.scoreSpread, mass: r.mass, items: r.items.map((i) => label(i.item)) })),
     replacement: replacementSummary(fit),
     components,
+    standardErrors: fit.se ? (fit.se.available ? { available: true, level: fit.ci?.level } : { available: false, reason: fit.se.reason }) : null,
     logLikPerSample,
     error,
     truth: data.truth,
@@ -78,8 +81,9 @@ export function summarise(data: LoadedData, fit: FitResult, loadMs: number, fitW
       setupMs: t.setupMs,
       initMs: t.initMs ?? 0,
       emMs: t.emMs,
+      seMs: t.seMs,
       // after EM: the stationarity check, sorting, releasing the engine
-      finishMs: Math.max(0, t.totalMs - t.setupMs - (t.initMs ?? 0) - t.emMs),
+      finishMs: Math.max(0, t.totalMs - t.setupMs - (t.initMs ?? 0) - t.emMs - t.seMs),
       reportMs,
       totalMs: loadMs + fitWallMs + reportMs,
       perIterationMs: t.perIterationMs,

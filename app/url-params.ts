@@ -1,7 +1,7 @@
 /**
  * URL parameters, so that programs can drive the page:
  *   ?dataset=books|sim&K=6&restarts=4&replaceRounds=0&init=mom|subspace|random&step=newton|design&backend=auto|webgpu|cpu
- *    &ridge=0.0001&tol=1e-8&maxIter=1000&seed=1
+ *    &ridge=0.0001&tol=1e-8&maxIter=1000&seed=1&se=1|0
  *    &p=1000&L=4&N=2e5&theta=1.5&simK=3   (simulation; simK defaults to K)
  *    &run=1                                (start a run on load)
  * Each parameter fills its form field (marked as set, so data-set suggestions leave it alone).
@@ -22,6 +22,7 @@ const FIELDS: Record<string, string[]> = {
   tol: ['fit-tol'],
   maxIter: ['fit-maxIter'],
   seed: ['fit-seed', 'sim-seed'],
+  se: ['fit-se'],
   p: ['sim-p'],
   L: ['sim-L'],
   N: ['sim-N'],

@@ -7,6 +7,7 @@
  */
 import { fitSoftmaxMixture } from '../src/fit/fit.ts';
 import { selectModel } from '../src/fit/select.ts';
+import { standardErrorsOf } from '../src/fit/standard-errors-of.ts';
 import { loadData, type LoadedData } from './load-data.ts';
 import { summarise } from './summary.ts';
 import type { ErrorInfo, FromWorker, Job, ProgressPoint, ToWorker } from './protocol.ts';
@@ -63,7 +64,8 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
 /** K = 1..Kmax (at most p) at the form's ridge, one split seeded by the fit's seed; the other settings go to every fit. */
 async function select(msg: Extract<ToWorker, { type: 'select' }>): Promise<void> {
   const { data, loadMs } = await load(msg);
-  const { K: _K, ridge, ...fit } = msg.fit;
+  // the candidates need no errors: only the chosen K's refit gets them, below
+  const { K: _K, ridge, se, ...fit } = msg.fit;
   const Kmax = Math.min(msg.Kmax, data.p);
   const tFit = performance.now();
   const { refit, ...selection } = await selectModel(
@@ -81,6 +83,11 @@ async function select(msg: Extract<ToWorker, { type: 'select' }>): Promise<void>
       },
     },
   );
+  if (se) {
+    post({ type: 'status', text: 'standard errors of the chosen fit…' });
+    const errors = await standardErrorsOf({ features: data.features, p: data.p, L: data.L, counts: data.counts }, refit, { backend: refit.backend });
+    Object.assign(refit, { se: errors.se, ci: errors.ci, warnings: [...refit.warnings, ...errors.warnings] });
+  }
   const fitWallMs = performance.now() - tFit;
   post({ type: 'status', text: 'summarising…' });
   post({ type: 'select-done', selection, fit: refit, report: summarise(data, refit, loadMs, fitWallMs) });

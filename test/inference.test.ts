@@ -181,6 +181,14 @@ describe('standard errors of a well-conditioned fit (cpu)', () => {
     expect(se.covariance!.parameters.slice(0, 3)).toEqual(['alpha[0]', 'alpha[1]', 'theta[0][0]']);
     expect(Math.sqrt(se.covariance!.observed[3][3])).toBeCloseTo(se.theta[0][1]!, 14);
     expect(se.covariance!.observed[0][1]).toBeCloseTo(-(se.alpha[0]! ** 2), 14);
+    // the norm's error: the delta method on the atom's block, g = θ/|θ|
+    for (let k = 0; k < 2; k++) {
+      const t = fit.theta[k];
+      const n = Math.hypot(...t);
+      let v = 0;
+      for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) v += (t[a] / n) * (t[b] / n) * se.covariance!.observed[2 + 2 * k + a][2 + 2 * k + b];
+      expect(se.atomNorm[k]).toBeCloseTo(Math.sqrt(v), 14);
+    }
   });
 
   it('standardErrorsOf a fit made without se gives the same errors', async () => {

@@ -1,12 +1,15 @@
-/** Component weights as bars (fitted α̂_k, one colour per component), the matched true α as hollow markers when known. */
+/**
+ * Component weights as bars (fitted α̂_k, one colour per component), their Wald intervals as
+ * error bars when the fit has standard errors, the matched true α as hollow markers when known.
+ */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { colour, chartWidth } from './palette.ts';
 
-export function weightsChart(container: HTMLElement, alpha: number[], trueAlpha?: (number | null)[]): uPlot {
+export function weightsChart(container: HTMLElement, alpha: number[], trueAlpha?: (number | null)[], intervals?: ([number, number] | null)[]): uPlot {
   const K = alpha.length;
   const ks = Array.from({ length: K }, (_, k) => k + 1);
-  const top = Math.max(...alpha, ...(trueAlpha ?? []).map((a) => a ?? 0));
+  const top = Math.max(...alpha, ...(trueAlpha ?? []).map((a) => a ?? 0), ...(intervals ?? []).map((v) => v?.[1] ?? 0));
   const bars = uPlot.paths.bars!({
     size: [0.6, 70],
     disp: { fill: { unit: 3, values: (_u, _s, i0, i1) => ks.slice(i0, i1 + 1).map((k) => colour(k - 1)) } },
@@ -39,7 +42,24 @@ export function weightsChart(container: HTMLElement, alpha: number[], trueAlpha?
             ctx.fillStyle = '#374151';
             ctx.textAlign = 'center';
             ctx.textBaseline = 'bottom';
-            alpha.forEach((a, k) => ctx.fillText(a.toFixed(3), u.valToPos(k + 1, 'x', true), u.valToPos(a, 'y', true) - 3 * devicePixelRatio));
+            const px = devicePixelRatio;
+            alpha.forEach((a, k) => {
+              const x = u.valToPos(k + 1, 'x', true);
+              const ci = intervals?.[k];
+              // the label sits above the bar or its interval, whichever is higher
+              const top = ci ? Math.max(a, ci[1]) : a;
+              ctx.fillText(a.toFixed(3), x, u.valToPos(top, 'y', true) - 3 * px);
+              if (!ci) return;
+              const [y0, y1] = [u.valToPos(Math.max(ci[0], 0), 'y', true), u.valToPos(ci[1], 'y', true)];
+              ctx.strokeStyle = '#111827';
+              ctx.lineWidth = 1.5 * px;
+              ctx.beginPath();
+              for (const [xa, ya, xb, yb] of [[x, y0, x, y1], [x - 5 * px, y0, x + 5 * px, y0], [x - 5 * px, y1, x + 5 * px, y1]]) {
+                ctx.moveTo(xa, ya);
+                ctx.lineTo(xb, yb);
+              }
+              ctx.stroke();
+            });
             ctx.restore();
           },
         ],

@@ -32,12 +32,27 @@ function summary(fit: FitResult, report: PageReport): HTMLElement {
   const rep = report.replacement;
   if (rep) entries.push(['component replacement', `${rep.kept} of ${rep.trials} trials kept, +${rep.gain.toFixed(1)} nats`]);
   for (const r of report.runaway) entries.push([`component ${r.component} runs away`, `spread ${r.scoreSpread.toFixed(0)} nats, ${(100 * r.mass).toFixed(0)}% on ${r.items.join(', ')}`]);
+  const se = report.standardErrors;
+  if (se) entries.push(['standard errors', se.available ? `observed information, ${+(100 * (se.level ?? 0.95)).toFixed(1)}% Wald intervals` : se.reason ?? 'not available']);
   if (report.error) entries.push(['max |θ̂ − θ| (truth)', num(report.error.thetaError, 4)]);
   entries.push(['time', ms(report.timings.totalMs)]);
   return el('dl', { class: 'summary' }, ...entries.map(([k, v]) => el('div', {}, el('dt', {}, k), el('dd', {}, v))));
 }
 
-function componentCards(report: PageReport): HTMLElement {
+/** " ± se" to the precision of the error's two leading digits; "" without an error */
+function pm(se: number | null | undefined): string {
+  if (se === undefined) return '';
+  return se === null ? ' ± —' : ` ± ${se.toPrecision(2)}`;
+}
+
+/** The atom's coordinates with their errors, folded away (L can be in the hundreds). */
+function atomErrors(c: PageReport['components'][number], atom: number[]): HTMLElement {
+  const rows = atom.map((t, l) => el('li', {}, `θ${l} = ${t.toPrecision(4)}${pm(c.errors!.atom[l])}`));
+  const missing = c.errors!.atom.every((s) => s === null);
+  return el('details', { class: 'atom-errors' }, el('summary', {}, missing ? 'atom: no standard errors (see warnings)' : `atom ± standard errors (${atom.length} coordinates)`), el('ol', { start: 0 }, ...rows));
+}
+
+function componentCards(report: PageReport, theta: number[][]): HTMLElement {
   const what = report.dataset === 'books' ? 'words' : 'items';
   return el(
     'div',
@@ -46,7 +61,7 @@ function componentCards(report: PageReport): HTMLElement {
       el(
         'div',
         { class: 'component', 'data-component': c.component, style: `--c: ${colour(c.component - 1)}` },
-        el('h4', {}, `Component ${c.component} · α̂ = ${c.weight.toFixed(3)} · |θ| = ${c.norm.toFixed(2)}`),
+        el('h4', {}, `Component ${c.component} · α̂ = ${c.weight.toFixed(3)}${pm(c.errors?.weight)} · |θ| = ${c.norm.toFixed(2)}${pm(c.errors?.norm)}`),
         c.items.length
           ? el(
               'ol',
@@ -56,6 +71,7 @@ function componentCards(report: PageReport): HTMLElement {
               ),
             )
           : el('p', { class: 'muted' }, `no ${what}`),
+        c.errors ? atomErrors(c, theta[c.component - 1]) : null,
       ),
     ),
   );
@@ -76,7 +92,16 @@ export function renderResults(root: HTMLElement, fit: FitResult, report: PageRep
     el(
       'div',
       { class: 'two' },
-      el('figure', {}, weightsBox, el('figcaption', {}, `Weights α̂_k of the ${fit.K} components (sorted)${truth ? '; rings: the true weight of the matched component' : ''}.`)),
+      el(
+        'figure',
+        {},
+        weightsBox,
+        el(
+          'figcaption',
+          {},
+          `Weights α̂_k of the ${fit.K} components (sorted)${fit.ci ? `; bars: ${+(100 * fit.ci.level).toFixed(1)}% Wald intervals` : ''}${truth ? '; rings: the true weight of the matched component' : ''}.`,
+        ),
+      ),
       el(
         'figure',
         {},
@@ -92,7 +117,7 @@ export function renderResults(root: HTMLElement, fit: FitResult, report: PageRep
     report.error ? el('div', {}, el('h3', {}, 'Error against the truth'), errorTable(report.error)) : null,
     el('h3', {}, `Characteristic ${what} per component`),
     el('p', { class: 'caption' }, `Highest n_j·r_jk·log(r_jk/α_k): expected count of the ${what.slice(0, -1)} in the component times its log-lift; ×lift = σ_j(θ_k)/π_j.`),
-    componentCards(report),
+    componentCards(report, fit.theta),
     el(
       'div',
       { class: 'two' },
@@ -106,7 +131,7 @@ export function renderResults(root: HTMLElement, fit: FitResult, report: PageRep
 
   const trueAlpha = truth ? fit.alpha.map((_, s) => { const k = report.error!.permutation.indexOf(s); return k >= 0 ? truth.alpha[k] : null; }) : undefined;
   const charts: uPlot[] = [
-    weightsChart(weightsBox, fit.alpha, trueAlpha),
+    weightsChart(weightsBox, fit.alpha, trueAlpha, fit.ci?.alpha),
     atomsChart(
       atomsBox,
       {

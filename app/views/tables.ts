@@ -24,6 +24,7 @@ export function timingsTable(report: PageReport, fit: FitResult): HTMLTableEleme
       [`starting points (${fit.init}${fit.starts.length > 1 ? ` + ${fit.starts.length - 1} more` : ''})`, ms(t.initMs)],
       [`EM: ${fit.starts.length} start${fit.starts.length > 1 ? 's' : ''}, ${fit.iterations} iterations of the best`, ms(t.emMs)],
       ['— per EM iteration', ms(t.perIterationMs)],
+      ...(fit.se ? [['standard errors: information, inverse', ms(t.seMs)]] : []),
       ['stationarity check, sorting, release', ms(t.finishMs)],
       ['report: characteristic items, ℓ/N, error', ms(t.reportMs)],
       ['total in the worker', ms(t.totalMs)],

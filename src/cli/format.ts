@@ -5,8 +5,12 @@ export function formatPageReport(r: import('../../app/protocol.ts').PageReport):
   lines.push(`K = ${r.K} components, p = ${r.p} items, L = ${r.L} features, N = ${r.N}; backend ${r.backend} on ${r.device}`);
   lines.push('');
   for (const c of r.components) {
-    lines.push(`component ${c.component}  weight ${c.weight.toFixed(3)}  |θ| ${c.norm.toFixed(2)}`);
+    const pm = (se: number | null | undefined) => (se === undefined ? '' : se === null ? ' ± —' : ` ± ${se.toPrecision(2)}`);
+    lines.push(`component ${c.component}  weight ${c.weight.toFixed(3)}${pm(c.errors?.weight)}  |θ| ${c.norm.toFixed(2)}${pm(c.errors?.norm)}`);
     lines.push(`   ${c.items.map((i) => i.label).join(', ')}`);
+  }
+  if (r.standardErrors) {
+    lines.push(r.standardErrors.available ? '(± one standard error, from the observed information; per-coordinate errors in report.json)' : `no standard errors: ${r.standardErrors.reason}`);
   }
   lines.push('');
   const ll = r.logLikPerSample;
@@ -25,7 +29,7 @@ export function formatPageReport(r: import('../../app/protocol.ts').PageReport):
   }
   const t = r.timings;
   lines.push(
-    `time: load ${t.loadMs.toFixed(0)} ms, setup ${t.setupMs.toFixed(0)} ms, starts ${t.initMs.toFixed(0)} ms, EM ${(t.emMs / 1000).toFixed(1)} s ` +
+    `time: load ${t.loadMs.toFixed(0)} ms, setup ${t.setupMs.toFixed(0)} ms, starts ${t.initMs.toFixed(0)} ms, EM ${(t.emMs / 1000).toFixed(1)} s${t.seMs > 0 ? `, standard errors ${t.seMs.toFixed(0)} ms` : ''} ` +
       `(${t.perIterationMs.toFixed(0)} ms per iteration), report ${t.reportMs.toFixed(0)} ms, total ${(t.totalMs / 1000).toFixed(1)} s`,
   );
   if (r.error) lines.push(`against the truth: max |θ̂ − θ| = ${r.error.thetaError.toFixed(4)}, max |α̂ − α| = ${r.error.alphaError.toFixed(4)}`);

@@ -79,9 +79,12 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
       warnings,
     });
     if (o.se) {
+      const tSe = now();
       const inference = await inferenceAt(engine, result, o, scaled.ridge, design.scale);
       Object.assign(result, { se: inference.se, ci: inference.ci });
       result.warnings.push(...inference.warnings);
+      result.timings.seMs = now() - tSe;
+      result.timings.totalMs = now() - t0;
     }
   } finally {
     engine.dispose();

@@ -74,7 +74,8 @@ export interface FitResult {
   trace: number[];
   /** component replacement (replaceRounds > 0): every trial, and why the search ended; null when off */
   replacement: { objectiveBefore: number; trials: ReplacementTrial[]; stopReason: ReplacementOutcome['stopReason'] } | null;
-  timings: { setupMs: number; initMs: number; emMs: number; totalMs: number; perIterationMs: number };
+  /** seMs: the standard errors (with `se`), inside totalMs; the bootstrap's time is its own */
+  timings: { setupMs: number; initMs: number; emMs: number; seMs: number; totalMs: number; perIterationMs: number };
   /**
    * device work over the whole fit (starting points, screening, EM, the final check), and
    * per EM iteration averaged over every start's iterations
@@ -170,7 +171,7 @@ export function fitResult(engine: Engine, parts: FitParts): FitResult {
     starts: records,
     trace: final.trace,
     replacement: parts.replacement,
-    timings: { setupMs, initMs: parts.initOutcome.timeMs, emMs, totalMs: parts.timings.now() - parts.timings.t0, perIterationMs: itersAll > 0 ? emMs / itersAll : 0 },
+    timings: { setupMs, initMs: parts.initOutcome.timeMs, emMs, seMs: 0, totalMs: parts.timings.now() - parts.timings.t0, perIterationMs: itersAll > 0 ? emMs / itersAll : 0 },
     stats: {
       ...engine.counters,
       newtonSteps: final.newtonSteps,

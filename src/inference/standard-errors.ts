@@ -36,6 +36,8 @@ export interface StandardErrors {
   theta: (number | null)[][];
   /** sandwich errors A⁻¹BA⁻¹, B from the per-draw scores: valid when the model is misspecified */
   robust: ErrorsOf;
+  /** per component, the error of the atom's norm |θ_k| (delta method on its covariance block); null when undetermined */
+  atomNorm: (number | null)[];
   /**
    * per component, the most its errors are inflated by correlation with the other
    * parameters: √ of the largest variance inflation of its coordinates (1: none); null when undetermined
@@ -125,7 +127,15 @@ export async function standardErrors(inp: InferenceInput): Promise<StandardError
     for (let i = 0; i < n; i++) if (componentOf[i] === k && cov.determined[i]) most = Math.max(most, cov.inflation[i]);
     return most > 0 ? Math.sqrt(most) : null;
   });
-  const out: StandardErrors = { available: true, method: 'observed-information', ...errorsOf(observed), robust: errorsOf(robust), inflation, undetermined };
+  const out: StandardErrors = {
+    available: true,
+    method: 'observed-information',
+    ...errorsOf(observed),
+    robust: errorsOf(robust),
+    atomNorm: Array.from({ length: K }, (_, k) => (hasError(K + k * L) ? normError(observed, theta.subarray(k * L, (k + 1) * L), K + k * L, K + K * L) : null)),
+    inflation,
+    undetermined,
+  };
   if (inp.covariance) out.covariance = { parameters: parameterNames(K, L), observed: rows(observed, K + K * L), robust: rows(robust, K + K * L) };
   return out;
 }
@@ -147,6 +157,15 @@ export function parameterNames(K: number, L: number): string[] {
   const names = Array.from({ length: K }, (_, k) => `alpha[${k}]`);
   for (let k = 0; k < K; k++) for (let l = 0; l < L; l++) names.push(`theta[${k}][${l}]`);
   return names;
+}
+
+/** √(gᵀ V g) with g = θ/|θ| over the block of V from `first` (θ in either units: g has none); 0 at θ = 0, where |θ| is not differentiable, is left out as null */
+function normError(V: Float64Array, theta: Float64Array, first: number, m: number): number | null {
+  const norm = Math.hypot(...theta);
+  if (!(norm > 0)) return null;
+  let v = 0;
+  for (let a = 0; a < theta.length; a++) for (let b = 0; b < theta.length; b++) v += theta[a] * theta[b] * V[(first + a) * m + first + b];
+  return Math.sqrt(Math.max(v, 0)) / norm;
 }
 
 /** ∂(α, Θ)/∂φ: (K + KL) × (K − 1 + KL), row-major. */

@@ -109,6 +109,23 @@ describe('the demo page', () => {
     const variances = atomErrorVariance(sim.features, SIM.p, SIM.L, sim.truth.alpha, sim.truth.theta, SIM.N);
     const bound = 5 * Math.sqrt(Math.max(...variances));
     expect(report.error!.thetaError).toBeLessThan(bound);
+    // Standard errors are on by default: shown as ± on every card, with each atom's
+    // coordinates folded away. Their squares summed over an atom estimate tr Cov(θ̂_k), the
+    // same quantity the Fisher information at the truth gives above, by an independent
+    // computation at the estimate rather than the truth: the two differ by O(|θ̂ − θ|) in
+    // relative terms, a few percent here; 25% would catch a wrong factor or a missing term.
+    expect(report.standardErrors).toEqual({ available: true, level: 0.95 });
+    if (!fit.se?.available) throw new Error('the page fit has no standard errors');
+    for (let k = 0; k < SIM.K; k++) {
+      const s = report.error!.permutation[k];
+      const trace = fit.se.theta[s].reduce((t: number, e) => t + e! ** 2, 0);
+      expect(trace / variances[k]).toBeGreaterThan(0.75);
+      expect(trace / variances[k]).toBeLessThan(1.25);
+      expect(report.components[s].errors!.weight).toBe(fit.se.alpha[s]);
+    }
+    const headings = await page.locator('#results .component h4').allTextContents();
+    for (const h of headings) expect(h).toMatch(/α̂ = 0\.\d{3} ± \d\.\d+(e-\d+)? · \|θ\| = \d\.\d{2} ± \d/);
+    expect(await page.locator('#results details.atom-errors').count()).toBe(SIM.K);
     // The fit is at least as likely as the truth on the data it was fitted to (it is the MLE).
     expect(report.logLikPerSample.train).toBeGreaterThan(report.logLikPerSample.truth! - 1e-6);
 
