@@ -145,7 +145,7 @@ describe('standard errors where the information is singular', () => {
     expect(se.alpha.every((s) => s !== null && s > 0 && s < 0.01)).toBe(true);
     expect(se.theta[0].every((s) => s !== null && s > 0 && s < 0.1)).toBe(true);
     expect(fit.ci!.theta[1]).toEqual([null, null]);
-    expect(fit.warnings.some((w) => w.includes('index 1') && w.includes('no standard errors'))).toBe(true);
+    expect(fit.warnings.some((w) => w.startsWith('standard errors: the component at index 1') && w.includes('its atom has none'))).toBe(true);
   });
 });
 

@@ -37,7 +37,7 @@ export async function inferenceAt(engine: Engine, result: FitResult, o: CheckedO
   for (const u of se.undetermined) {
     const name = `the component at index ${u.component} (α = ${result.alpha[u.component].toPrecision(3)})`;
     if (u.reason === 'runaway') {
-      warnings.push(`${name} runs away: its atom has no finite maximiser, so it has no standard errors (its weight's error is given, with the atom held where the fit left it)`);
+      warnings.push(`standard errors: ${name} runs away (above), so its atom has none; its weight's error is conditional on the atom where the fit holds it`);
     } else {
       const partners = u.with.length > 0 ? ` it shares with ${u.with.map((k) => `index ${k}`).join(', ')} (components that nearly coincide trade off)` : '';
       warnings.push(`${name} is not determined by the data: the information is singular (or not positive) along a direction${partners}; no standard errors for it`);
