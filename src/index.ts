@@ -9,7 +9,9 @@ export { selectModel, type SelectOptions, type SelectProgress, type SelectionRes
 export { thinCounts, foldCounts, sampleBinomial, type ThinnedCounts } from './model/thinning.ts';
 export { simulate, type SimulateOptions, type SimulatedData } from './model/simulate.ts';
 export { makeDataset, samplesToCounts, type DatasetInput, type Dataset } from './model/data.ts';
-export { mixtureProbabilities, mixtureLogProbabilities, logLikelihood, type MixtureParams } from './model/mixture.ts';
+export { mixtureProbabilities, mixtureLogProbabilities, logLikelihood, type MixtureParams, type MixtureParamsInput } from './model/mixture.ts';
+export { FittedModel, MAX_DRAWS, type FitLike, type FeaturesInput, type ModelScore, type SampleOptions, type ScoreOptions } from './fit/fitted-model.ts';
+export { MODEL_FORMAT, MODEL_VERSION, type ModelJson, type ModelStandardErrors, type TrainingSummary } from './fit/model-json.ts';
 export { SoftmixError, type SoftmixErrorCode } from './errors.ts';
 export { Rng } from './math/rng.ts';
 export type { BackendChoice } from './engines/create.ts';

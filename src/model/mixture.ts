@@ -1,10 +1,16 @@
 /**
  * The mixture itself (MATH.md §1): validation of parameters, probabilities π_j,
  * the log-likelihood, all in float64 on the host. Used by the simulator, by metrics
- * (held-out ℓ, TV) and by tests; the fit's passes over p go through a Backend.
+ * (held-out ℓ, TV), by FittedModel and by tests; the fit's passes over p go through a
+ * Backend. The public functions check what they are given (mixture-input.ts);
+ * logProbabilitiesOf and logSoftmaxTable are for inputs already checked.
  */
 import { fail } from '../errors.ts';
 import { logSumExp } from '../math/linalg.ts';
+import { describeValue } from './data.ts';
+import { checkFlatFeatures, checkMixtureParams, type MixtureParamsInput } from './mixture-input.ts';
+
+export type { MixtureParamsInput } from './mixture-input.ts';
 
 export interface MixtureParams {
   /** weights α_k > 0, Σ = 1 (K) */
@@ -49,28 +55,63 @@ export function logSoftmaxTable(features: ArrayLike<number>, p: number, L: numbe
   return s;
 }
 
-/** log π_j = logsumexp_k (log α_k + log σ_j(θ_k)), length p. */
-export function mixtureLogProbabilities(features: ArrayLike<number>, p: number, L: number, params: MixtureParams): Float64Array {
-  const K = params.alpha.length;
-  const table = logSoftmaxTable(features, p, L, params.theta, K);
+/**
+ * log π_j = logsumexp_k (log α_k + log σ_j(θ_k)), length p. Checks its inputs (features p×L
+ * flat, α on the simplex, θ flat K×L or K rows of L): a wrong shape is an error, not NaN.
+ */
+export function mixtureLogProbabilities(features: ArrayLike<number>, p: number, L: number, params: MixtureParamsInput): Float64Array {
+  const x = checkFlatFeatures(features, p, L, 'mixtureLogProbabilities');
+  const { alpha, theta } = checkMixtureParams(params, L, 'mixtureLogProbabilities');
+  return logProbabilitiesOf(x, p, L, alpha, theta);
+}
+
+/** π_j, length p (checks its inputs as mixtureLogProbabilities does). */
+export function mixtureProbabilities(features: ArrayLike<number>, p: number, L: number, params: MixtureParamsInput): Float64Array {
+  const x = checkFlatFeatures(features, p, L, 'mixtureProbabilities');
+  const { alpha, theta } = checkMixtureParams(params, L, 'mixtureProbabilities');
+  return logProbabilitiesOf(x, p, L, alpha, theta).map(Math.exp);
+}
+
+/**
+ * log π_j for inputs already checked (finite features p×L, α on the simplex, θ flat K×L).
+ * With finite scores every log π_j is finite (log-sum-exp never underflows to −∞), so a
+ * non-finite one means x_j·θ_k overflowed float64: an error, not a silent −Infinity or NaN.
+ */
+export function logProbabilitiesOf(features: ArrayLike<number>, p: number, L: number, alpha: Float64Array, theta: Float64Array): Float64Array {
+  const K = alpha.length;
+  const table = logSoftmaxTable(features, p, L, theta, K);
   const out = new Float64Array(p);
   const terms = new Float64Array(K);
   for (let j = 0; j < p; j++) {
-    for (let k = 0; k < K; k++) terms[k] = Math.log(params.alpha[k]) + table[j * K + k];
+    for (let k = 0; k < K; k++) terms[k] = Math.log(alpha[k]) + table[j * K + k];
     out[j] = logSumExp(terms);
+    if (!Number.isFinite(out[j])) {
+      fail('not-finite', `log π_${j} = ${out[j]}: the scores x_${j}·θ_k overflow float64 (the features or the atoms are too large in magnitude)`);
+    }
   }
   return out;
 }
 
-/** π_j, length p. */
-export function mixtureProbabilities(features: ArrayLike<number>, p: number, L: number, params: MixtureParams): Float64Array {
-  return mixtureLogProbabilities(features, p, L, params).map(Math.exp);
-}
-
-/** ℓ = Σ_j n_j log π_j (terms with n_j = 0 contribute 0 even where π_j = 0). */
+/**
+ * ℓ = Σ_j n_j log π_j (terms with n_j = 0 contribute 0 even where π_j = 0). Counts must be
+ * finite and ≥ 0 (fractions allowed: weights); a draw on an item of probability 0 is an
+ * error naming the item, not ℓ = −Infinity.
+ */
 export function logLikelihood(counts: ArrayLike<number>, logPi: ArrayLike<number>): number {
+  if (!counts || typeof counts.length !== 'number') fail('shape', 'logLikelihood: counts must be an array of p numbers');
+  if (!logPi || typeof logPi.length !== 'number') fail('shape', 'logLikelihood: logPi must be an array of p numbers (from mixtureLogProbabilities)');
+  if (counts.length !== logPi.length) fail('shape', `logLikelihood: counts has length ${counts.length} but logPi has ${logPi.length}: both are one value per item`);
   let total = 0;
-  for (let j = 0; j < counts.length; j++) if (counts[j] > 0) total += counts[j] * logPi[j];
+  for (let j = 0; j < counts.length; j++) {
+    const n = counts[j];
+    const lp = logPi[j];
+    if (typeof n !== 'number' || !Number.isFinite(n)) fail('counts', `logLikelihood: counts[${j}] is ${describeValue(n)}, not a finite number`);
+    if (n < 0) fail('counts', `logLikelihood: counts[${j}] = ${n} is negative`);
+    if (typeof lp !== 'number' || Number.isNaN(lp) || lp === Infinity) fail('not-finite', `logLikelihood: logPi[${j}] is ${describeValue(lp)}, not a log-probability`);
+    if (n === 0) continue;
+    if (lp === -Infinity) fail('counts', `logLikelihood: item ${j} has ${n} draws but probability 0 under the model (log π_${j} = −∞)`);
+    total += n * lp;
+  }
   return total;
 }
 
