@@ -17,7 +17,8 @@ const MAY_IMPORT: Record<string, string[]> = {
   inference: ['engines', 'em', 'model', 'math', 'errors.ts'],
   fit: ['inference', 'em', 'mom', 'engines', 'model', 'math', 'errors.ts'],
   browser: ['fit', 'inference', 'em', 'model', 'io', 'errors.ts', '../app', '../scripts'],
-  cli: ['fit', 'inference', 'em', 'model', 'io', 'browser', 'errors.ts', '../app'],
+  node: ['io', 'errors.ts'],
+  cli: ['fit', 'inference', 'em', 'model', 'io', 'browser', 'node', 'errors.ts', '../app'],
 };
 
 const SRC = join(dirname(fileURLToPath(import.meta.url)), '..', 'src');

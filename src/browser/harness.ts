@@ -10,7 +10,7 @@ import type { IterationInfo } from '../em/index.ts';
 export interface BrowserJob {
   p: number;
   L: number;
-  options: Omit<FitOptions, 'signal' | 'onIteration' | 'onBootstrap' | 'device'>;
+  options: Omit<FitOptions, 'signal' | 'onIteration' | 'onBootstrap' | 'device' | 'gpu'>;
 }
 
 declare global {

@@ -29,7 +29,7 @@ function bytesOf(view: ArrayBufferView): Buffer {
 export async function runFitInBrowser(data: Dataset, options: FitOptions, io: BrowserRunIO = {}): Promise<FitResult> {
   const token = newJobToken();
   const arrays = { features: bytesOf(data.features), counts: bytesOf(data.counts) };
-  const { signal: _s, onIteration: _o, onBootstrap: _b, device: _d, ...plainOptions } = options;
+  const { signal: _s, onIteration: _o, onBootstrap: _b, device: _d, gpu: _g, ...plainOptions } = options;
   const job: BrowserJob = { p: data.p, L: data.L, options: plainOptions };
 
   const session = await openPage(`/app/harness.html?job=${token}`, {
@@ -54,7 +54,7 @@ export async function runFitInBrowser(data: Dataset, options: FitOptions, io: Br
       if (outcome.name === 'SoftmixError' && outcome.code) throw new SoftmixError(outcome.code as never, outcome.message);
       throw new SoftmixError('backend', `the fit failed in Chromium: ${outcome.message}`);
     }
-    return outcome.fit;
+    return { ...outcome.fit, device: { ...outcome.fit.device, runtime: `Chromium ${session.chromiumVersion}` } };
   } finally {
     await session.close();
   }

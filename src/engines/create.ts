@@ -1,7 +1,8 @@
 /**
  * Picks and builds the Engine for a fit: `cpu`, `webgpu`, or `auto` (WebGPU when an
  * adapter exists, else cpu with a warning). The WebGPU code is imported lazily so
- * that Node (the CLI's cpu path) never loads shader sources.
+ * that Node (the CLI's cpu path) never loads shader sources. A `gpu` (or `device`) in the
+ * options replaces navigator.gpu, which is how Node's Dawn runtime (src/node/) plugs in.
  */
 import type { Engine, EngineInput } from './engine.ts';
 import { createCpuEngine } from './cpu.ts';
@@ -14,9 +15,13 @@ export interface EngineOptions {
   maxChunkRows?: number;
   /** an existing GPUDevice to use */
   device?: GPUDevice;
+  /** the WebGPU entry point to acquire a device from (default navigator.gpu; in Node, Dawn's) */
+  gpu?: GPU;
 }
 
-export function webGpuAvailable(): boolean {
+/** WebGPU can be tried: a device or GPU is given, or navigator.gpu exists. */
+export function webGpuAvailable(options: { gpu?: GPU; device?: GPUDevice } = {}): boolean {
+  if (options.device || options.gpu) return true;
   return typeof navigator !== 'undefined' && !!(navigator as Navigator & { gpu?: GPU }).gpu;
 }
 
@@ -27,14 +32,14 @@ export async function createEngine(
   warnings: string[],
 ): Promise<Engine> {
   if (choice === 'cpu') return createCpuEngine(input);
-  if (!webGpuAvailable()) {
+  if (!webGpuAvailable(options)) {
     if (choice === 'auto') {
       warnings.push('WebGPU is not available here (no navigator.gpu): fitted on the cpu backend instead');
       return createCpuEngine(input);
     }
     throw new SoftmixError(
       'backend',
-      'backend "webgpu" needs WebGPU (navigator.gpu), which this environment lacks. In Node use the softmix CLI with --backend webgpu (it runs the fit in headless Chromium), or choose backend "cpu" or "auto".',
+      'backend "webgpu" needs WebGPU (navigator.gpu), which this environment lacks. In Node pass gpu: await dawnGpu() (softmix\'s Node entry; npm install webgpu), or use the softmix CLI with --backend webgpu, or choose backend "cpu" or "auto".',
     );
   }
   try {

@@ -104,6 +104,11 @@ export interface DeviceInfo {
   vendor?: string;
   architecture?: string;
   limits?: Record<string, number>;
+  /**
+   * Which WebGPU implementation ran the fit, where the caller knows it: the CLI sets
+   * "Dawn (Node)" or "Chromium <version>"; absent otherwise.
+   */
+  runtime?: string;
 }
 
 export interface Engine {

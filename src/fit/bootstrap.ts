@@ -55,7 +55,7 @@ export async function parametricBootstrap(data: Dataset, fit: FitResult, options
   let shared: GPUDevice | null = null;
   if (fit.backend === 'webgpu' && !options.device) {
     const { acquireDevice } = await import('../engines/webgpu/device.ts');
-    shared = (await acquireDevice()).device;
+    shared = (await acquireDevice({ gpu: options.gpu })).device;
     refitOptions.device = shared;
   }
   let outcome: Refits;

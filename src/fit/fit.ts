@@ -154,9 +154,9 @@ async function replace(
  * on the host by makeDataset.
  */
 async function countSamplesOnGpu(input: DatasetInput, backend: BackendChoice, options: FitOptions): Promise<DatasetInput> {
-  if (!input || !(input.samples instanceof Uint32Array) || input.counts != null || backend === 'cpu' || !webGpuAvailable()) return input;
+  if (!input || !(input.samples instanceof Uint32Array) || input.counts != null || backend === 'cpu' || !webGpuAvailable(options)) return input;
   if (!Number.isInteger(input.p) || input.p < 1) return input; // makeDataset names the problem
   const { countSamples } = await import('../engines/webgpu/engine.ts');
-  const counts = await countSamples(input.samples, input.p, { device: options.device });
+  const counts = await countSamples(input.samples, input.p, { device: options.device, gpu: options.gpu });
   return { features: input.features, p: input.p, L: input.L, counts };
 }

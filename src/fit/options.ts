@@ -94,6 +94,11 @@ export interface FitOptions {
   /** WebGPU: force row chunks of at most this many support points */
   maxChunkRows?: number;
   device?: GPUDevice;
+  /**
+   * WebGPU: the entry point to acquire devices from instead of navigator.gpu — in Node,
+   * `await dawnGpu()` (src/node/dawn.ts). Nothing global is read or changed when it is given.
+   */
+  gpu?: GPU;
   signal?: AbortSignal;
   onIteration?: (info: IterationInfo & { start: number; phase: 'screen' | 'final' | 'replace' }) => void;
 }
@@ -174,6 +179,10 @@ function checkPassedOn(o: Options): void {
   const device = o.device as { createBuffer?: unknown } | undefined;
   if (given(device) && (typeof device !== 'object' || typeof device!.createBuffer !== 'function')) {
     fail('options', `device must be a GPUDevice, got ${describeValue(device)}`);
+  }
+  const gpu = o.gpu as { requestAdapter?: unknown } | undefined;
+  if (given(gpu) && (typeof gpu !== 'object' || typeof gpu!.requestAdapter !== 'function')) {
+    fail('options', `gpu must be a GPU object (navigator.gpu, or dawnGpu() in Node), got ${describeValue(gpu)}`);
   }
   if (given(o.maxChunkRows)) integerOption(o, 'maxChunkRows', undefined, 1);
 }

@@ -19,6 +19,8 @@ export interface StandardErrorsOptions {
   covariance?: boolean;
   allowFractionalCounts?: boolean;
   device?: GPUDevice;
+  /** WebGPU: acquire the device from this GPU instead of navigator.gpu (FitOptions.gpu) */
+  gpu?: GPU;
 }
 
 export async function standardErrorsOf(data: DatasetInput, fit: FitResult, options: StandardErrorsOptions = {}): Promise<InferenceParts> {

@@ -5,41 +5,18 @@
 import { describe, it, expect } from 'vitest';
 import { simulate } from '../../src/model/simulate.ts';
 import { fitSoftmaxMixture } from '../../src/fit/fit.ts';
-import { makeDataset, designStats } from '../../src/model/data.ts';
-import { inverseSqrt, randomStart } from '../../src/model/starts.ts';
 import { SoftmixError } from '../../src/errors.ts';
 import { matchComponents } from '../../src/model/metrics.ts';
 import { runawayCase } from '../fixtures/runaway-case.ts';
+import { expectSameFitAsCpu, sameStartCase } from '../fixtures/same-fit.ts';
 import { standardErrorsOf } from '../../src/fit/standard-errors-of.ts';
 
 describe('full EM on WebGPU', () => {
   it('reaches the cpu fit from the same start: ℓ to 1e-5 relative, atoms to 1e-3; ℓ monotone', async () => {
-    const sim = simulate({ p: 5000, L: 16, K: 4, N: 1e6, thetaNorm: 1.5, seed: 4 });
-    const data = { features: sim.features, p: sim.p, L: sim.L, counts: sim.counts };
-    const design = designStats(makeDataset(data));
-    const start = randomStart(4, 16, inverseSqrt(design.covariance, 16), 77);
-    // tol 1e-10: at 1e-9 the cpu fit itself still sits ~1e-3 from the maximum in θ
-    // (measured against a 1e-14 fit), which would leave no room for float32.
-    const common = { K: 4, init: { alpha: start.alpha, theta: start.theta }, restarts: 0, tol: 1e-10, maxIter: 400 };
+    const { data, options: common } = sameStartCase();
     const cpu = await fitSoftmaxMixture(data, { ...common, backend: 'cpu' });
     const gpu = await fitSoftmaxMixture(data, { ...common, backend: 'webgpu' });
-    expect(gpu.backend).toBe('webgpu');
-    expect(gpu.device.backend).toBe('webgpu');
-    expect(cpu.converged).toBe(true);
-    expect(gpu.converged).toBe(true);
-    // Both stop near the same maximum; the GPU's ℓ carries a float32 error of ~1e-8
-    // relative (compensated sums, see test/browser/bounds.ts).
-    expect(Math.abs(gpu.logLik - cpu.logLik)).toBeLessThan(1e-5 * Math.abs(cpu.logLik));
-    // Components are sorted by α, and these α are all ≈ 1/4: match them before comparing.
-    const m = matchComponents({ alpha: gpu.alpha, theta: gpu.theta.flat() }, { alpha: cpu.alpha, theta: cpu.theta.flat() }, 4, 16);
-    expect(m.alphaError).toBeLessThan(1e-3);
-    let worst = 0;
-    for (let k = 0; k < 4; k++) for (let l = 0; l < 16; l++) worst = Math.max(worst, Math.abs(gpu.theta[m.permutation[k]][l] - cpu.theta[k][l]));
-    expect(worst).toBeLessThan(1e-3);
-    // EM's guarantee on the GPU path: no decrease beyond a few float32 ulps of ℓ.
-    const slack = 16 * 2 ** -24 * Math.abs(gpu.logLik);
-    for (let t = 1; t < gpu.trace.length; t++) expect(gpu.trace[t]).toBeGreaterThanOrEqual(gpu.trace[t - 1] - slack);
-    expect(gpu.warnings).toEqual([]);
+    expectSameFitAsCpu(gpu, cpu, 4, 16);
     // Per pass only small results come back: at most 256 partials (the host's share of
     // each reduction, summed there in float64) of the largest result, K Hessians of
     // L(L+1)/2 plus K·L means and K log-partitions, in 8-byte pairs — independent of p.

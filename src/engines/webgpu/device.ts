@@ -33,10 +33,24 @@ export interface AcquiredDevice {
   adapterInfo?: GPUAdapterInfo;
 }
 
+export interface AcquireOptions {
+  /**
+   * The WebGPU entry point to ask (default navigator.gpu): e.g. Dawn's in Node
+   * (src/node/dawn.ts). Used as given; no global is read or written.
+   */
+  gpu?: GPU;
+}
+
+/** The GPU to use: the one given, else navigator.gpu (undefined when neither exists). */
+export function gpuOf(gpu?: GPU): GPU | undefined {
+  if (gpu) return gpu;
+  return typeof navigator === 'undefined' ? undefined : (navigator as Navigator & { gpu?: GPU }).gpu;
+}
+
 /** Requests an adapter and a device with the adapter's limits. Fails with SoftmixError('backend'). */
-export async function acquireDevice(): Promise<AcquiredDevice> {
-  const gpu = typeof navigator === 'undefined' ? undefined : navigator.gpu;
-  if (!gpu) throw new SoftmixError('backend', 'WebGPU is not available here (navigator.gpu is missing); use the cpu backend');
+export async function acquireDevice(options: AcquireOptions = {}): Promise<AcquiredDevice> {
+  const gpu = gpuOf(options.gpu);
+  if (!gpu) throw new SoftmixError('backend', 'WebGPU is not available here (navigator.gpu is missing): pass a GPU object (in Node: gpu from dawnGpu() of softmix\'s Node entry), or use the cpu backend');
   let adapter: GPUAdapter | null;
   try {
     adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });

@@ -6,6 +6,7 @@
  * small results; nothing of size p is read back. Calls run one at a time.
  */
 import { SoftmixError } from '../../errors.ts';
+import { MapMode } from './flags.ts';
 import { checkPairWeights, type DeviceInfo, type Engine, type EngineCounters, type EngineInput, type EStepResult, type LatentCountMoments, type PairMoments, type PairWeights, type ProjectedMoments, type ResidualMoments, type SoftmaxStats } from '../engine.ts';
 import { acquireDevice, describeDevice, DeviceWatch, message } from './device.ts';
 import { planChunks, planSlices, type ChunkLimits, type Slice } from './chunks.ts';
@@ -28,6 +29,8 @@ export { countSamples, type CountSamplesOptions } from './histogram.ts';
 export interface WebGpuEngineOptions {
   /** Use this device (the caller keeps it); otherwise one is acquired and destroyed by dispose(). */
   device?: GPUDevice;
+  /** Acquire the device from this GPU (e.g. Dawn's in Node) instead of navigator.gpu. */
+  gpu?: GPU;
   /** Force row chunks of X of at most this many rows (tests exercise the cross-chunk merges with it). */
   maxChunkRows?: number;
   /** Testing knob: leave at most this many partials of each reduction for the host (forces device merge levels). */
@@ -44,7 +47,7 @@ export async function createWebGpuEngine(input: EngineInput, options: WebGpuEngi
   if (!Number.isInteger(p) || p < 1 || !Number.isInteger(L) || L < 1) throw new SoftmixError('shape', `p and L must be positive integers, got p = ${p}, L = ${L}`);
   if (features.length !== p * L) throw new SoftmixError('shape', `features must hold p·L = ${p * L} values, got ${features.length}`);
   if (counts.length !== p) throw new SoftmixError('shape', `counts must hold p = ${p} values, got ${counts.length}`);
-  const acquired = options.device ? null : await acquireDevice();
+  const acquired = options.device ? null : await acquireDevice({ gpu: options.gpu });
   const device = options.device ?? acquired!.device;
   const watch = new DeviceWatch(device);
   try {
@@ -301,7 +304,7 @@ class WebGpuEngine implements Engine {
     plan.encode(encoder);
     gpu.queue.submit([encoder.finish()]);
     const scopes = Promise.all([gpu.popErrorScope(), gpu.popErrorScope()]);
-    const mapped = plan.staging.mapAsync(GPUMapMode.READ);
+    const mapped = plan.staging.mapAsync(MapMode.READ);
     scopes.catch(() => undefined);
     mapped.catch(() => undefined);
     let isMapped = false;

@@ -4,6 +4,7 @@
  */
 import histogramWgsl from '../../../shaders/histogram.wgsl?raw';
 import { SoftmixError } from '../../errors.ts';
+import { BufferUsage, MapMode } from './flags.ts';
 import { getPipeline, type ShaderSource } from './pipelines.ts';
 import { ceilDiv, makeDispatch, storageBuffer, type Dispatch } from './kernel.ts';
 import { acquireDevice, DeviceWatch, message } from './device.ts';
@@ -15,6 +16,8 @@ export const HISTOGRAM_GROUP = 256;
 export interface CountSamplesOptions {
   /** use this device (else one is acquired and destroyed afterwards) */
   device?: GPUDevice;
+  /** acquire the device from this GPU instead of navigator.gpu */
+  gpu?: GPU;
   /** testing knob: fewer samples per dispatch (each segment is uploaded and dispatched in turn) */
   maxSamplesPerDispatch?: number;
   /** testing knob: a smaller workgroup-grid row, to exercise the 2-D grid */
@@ -57,7 +60,7 @@ export class HistogramKernel {
 export async function countSamples(samples: Uint32Array, p: number, options: CountSamplesOptions = {}): Promise<Float64Array> {
   if (!(samples instanceof Uint32Array)) throw new SoftmixError('samples', 'samples must be a Uint32Array of indices');
   if (!Number.isInteger(p) || p < 1 || p > 0xffffffff) throw new SoftmixError('shape', `p must be an integer in [1, 2^32), got ${p}`);
-  const acquired = options.device ? null : await acquireDevice();
+  const acquired = options.device ? null : await acquireDevice({ gpu: options.gpu });
   const device = options.device ?? acquired!.device;
   const watch = new DeviceWatch(device);
   const owned: GPUBuffer[] = [];
@@ -78,7 +81,7 @@ export async function countSamples(samples: Uint32Array, p: number, options: Cou
     const counts = make('counts', p * 4);
     const status = make('status', 8);
     const upload = make('samples', segment * 4);
-    const staging = device.createBuffer({ label: 'softmix histogram readback', size: Math.ceil((p * 4 + 8) / 16) * 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const staging = device.createBuffer({ label: 'softmix histogram readback', size: Math.ceil((p * 4 + 8) / 16) * 16, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
     owned.push(staging);
     device.queue.writeBuffer(status, 0, new Uint32Array([0, 0xffffffff]));
 
@@ -102,7 +105,7 @@ export async function countSamples(samples: Uint32Array, p: number, options: Cou
     enc.copyBufferToBuffer(status, 0, staging, p * 4, 8);
     device.queue.submit([enc.finish()]);
     const scopes = Promise.all([device.popErrorScope(), device.popErrorScope()]);
-    const mapped = staging.mapAsync(GPUMapMode.READ);
+    const mapped = staging.mapAsync(MapMode.READ);
     mapped.catch(() => {});
     scopes.catch(() => {});
     const errors = await watch.race(scopes);

@@ -4,6 +4,7 @@
  * and replayed on every call, so the per-call cost is encoding only.
  */
 import { SoftmixError } from '../../errors.ts';
+import { BufferUsage } from './flags.ts';
 
 export interface Dispatch {
   label: string;
@@ -35,7 +36,7 @@ export function makeDispatch(
   const uniform = device.createBuffer({
     label: `${label} params`,
     size: words * 4,
-    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    usage: BufferUsage.UNIFORM | BufferUsage.COPY_DST,
     mappedAtCreation: true,
   });
   const view = new Uint32Array(uniform.getMappedRange());
@@ -85,7 +86,7 @@ export function storageBuffer(device: GPUDevice, label: string, bytes: number, e
   return device.createBuffer({
     label,
     size: Math.max(16, Math.ceil(bytes / 16) * 16),
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST | extraUsage,
+    usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST | extraUsage,
   });
 }
 

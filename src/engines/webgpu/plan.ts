@@ -6,6 +6,7 @@
  * softmax-plan.ts (E-step, softmax statistics) and moment-plan.ts (latent moments).
  */
 import { SoftmixError } from '../../errors.ts';
+import { BufferUsage } from './flags.ts';
 import type { ChunkLimits } from './chunks.ts';
 import { bindingBytes } from './chunks.ts';
 import { ceilDiv, destroyDispatches, encodeDispatches, storageBuffer, type Dispatch } from './kernel.ts';
@@ -96,7 +97,7 @@ export class Plan<Layout> {
       this.staging = env.device.createBuffer({
         label: `softmix ${label} readback`,
         size: Math.max(16, Math.ceil((this.floats * 4) / 16) * 16),
-        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+        usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
       });
       this.owned.push(this.staging);
     } catch (e) {
