@@ -1,8 +1,8 @@
 /**
  * What the softmix command does with bad input (issue 17): every problem with the options,
  * the output paths or the input files is found before any fit and before Chromium starts,
- * printed as one "softmix: …" line, with exit status 2 for usage errors and 1 for data
- * and fit errors (src/cli/exit.ts).
+ * printed as one "softmix: …" line (a usage error's ends in a pointer to --help), with exit
+ * status 2 for usage errors and 1 for data and fit errors (src/cli/exit.ts).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -114,7 +114,8 @@ describe('softmix: bad input fails fast, with a message and a documented exit st
 
   it('--backend webgpu checks the data and the options in Node before starting Chromium', async () => {
     // With no Chromium at all, a check that ran after the browser start would never be reached.
-    const noChromium = { CHROMIUM_PATH: '/nonexistent/chromium' };
+    // SOFTMIX_WEBGPU=chromium: by default --backend webgpu would run through Dawn, no browser needed
+    const noChromium = { CHROMIUM_PATH: '/nonexistent/chromium', SOFTMIX_WEBGPU: 'chromium' };
     const [badK, badCounts, good] = await Promise.all([
       softmix(['fit', ...data, '--K', '500', '--backend', 'webgpu'], noChromium),
       softmix(['fit', '--features', features, '--counts', join(dir, 'negative.csv'), '--K', '2', '--backend', 'webgpu'], noChromium),
@@ -129,7 +130,7 @@ describe('softmix: bad input fails fast, with a message and a documented exit st
   });
 
   it('a browser that fails to launch is a message naming the path and what to do; progress says Chromium is starting', async () => {
-    const broken = { CHROMIUM_PATH: '/bin/false' };
+    const broken = { CHROMIUM_PATH: '/bin/false', SOFTMIX_WEBGPU: 'chromium' };
     const [loud, quiet] = await Promise.all([
       softmix(['fit', ...data, '--K', '2', '--backend', 'webgpu'], broken, 60_000),
       softmix(fit('--backend', 'webgpu'), broken, 60_000),
@@ -142,17 +143,24 @@ describe('softmix: bad input fails fast, with a message and a documented exit st
     expect(quiet.stderr).not.toMatch(/starting headless Chromium/);
   }, 90_000);
 
-  it('exit status: 2 and one line plus a --help pointer for usage errors, 1 for data errors; --help documents it', async () => {
-    const [unknown, missing, neither, dataError, help] = await Promise.all([
+  it('exit status: 2 and one line ending in a --help pointer for usage errors, 1 for data errors; --help documents it', async () => {
+    const [unknown, typo, badValue, missing, neither, unknownCommand, dataError, help] = await Promise.all([
       softmix(fit('--bogus')),
+      softmix(fit('--bootsrap', '3')),
+      softmix(fit('--tol', 'abc')),
       softmix(['fit', '--K', '2']),
       softmix(['fit', '--features', features, '--K', '2']),
+      softmix(['fitt']),
       softmix(['fit', '--features', join(dir, 'missing.npy'), '--counts', counts, '--K', '2']),
       softmix(['fit', '--help']),
     ]);
-    expectCleanFailure(unknown, 2, /^softmix: unknown option '--bogus'\nsee softmix fit --help\n$/);
-    expectCleanFailure(missing, 2, /^softmix: required option '--features <file>' not specified\nsee softmix fit --help\n$/);
-    expectCleanFailure(neither, 2, /^softmix: give exactly one of --counts or --samples\nsee softmix fit --help\n$/);
+    expectCleanFailure(unknown, 2, /^softmix: unknown option '--bogus' \(see softmix fit --help\)\n$/);
+    // commander's suggestion comes on a line of its own: folded into the one line
+    expectCleanFailure(typo, 2, /^softmix: unknown option '--bootsrap' \(Did you mean --bootstrap\?\) \(see softmix fit --help\)\n$/);
+    expectCleanFailure(badValue, 2, /^softmix: option '--tol <tol>' argument 'abc' is invalid\. --tol must be a decimal number .*got "abc" \(see softmix fit --help\)\n$/);
+    expectCleanFailure(missing, 2, /^softmix: required option '--features <file>' not specified \(see softmix fit --help\)\n$/);
+    expectCleanFailure(neither, 2, /^softmix: give exactly one of --counts or --samples \(see softmix fit --help\)\n$/);
+    expectCleanFailure(unknownCommand, 2, /^softmix: unknown command 'fitt' \(Did you mean fit\?\) \(see softmix --help\)\n$/);
     expectCleanFailure(dataError, 1, /^softmix: cannot read .*missing\.npy/);
     expect(dataError.stderr).not.toMatch(/--help/);
     expect(help.code).toBe(0);

@@ -1,34 +1,48 @@
 /**
- * The `softmix` command (Node). `simulate` writes a data set, `fit` fits one and prints
- * JSON, `select` chooses K by count splitting (select-command.ts), `demo` is the main job. With --backend webgpu the fit runs in headless Chromium
- * (see src/browser/run-in-browser.ts); everything else runs here in Node.
+ * The `softmix` command (Node). `simulate` writes a data set (simulate-command.ts), `fit`
+ * fits one and prints JSON, `select` chooses K by count splitting (select-command.ts),
+ * `score` and `predict` apply a fitted model to items (model-commands.ts), `demo` is the
+ * main job. With --backend webgpu the fit runs here through Dawn or in headless Chromium
+ * (webgpu-backend.ts decides); everything else runs here in Node.
  */
 import { Command, Option } from 'commander';
 import { join } from 'node:path';
-import { simulate } from '../model/simulate.ts';
 import { fitSoftmaxMixture, type FitOptions, type FitResult } from '../fit/fit.ts';
 import { checkOptions } from '../fit/options.ts';
 import { makeDataset, type Dataset } from '../model/data.ts';
-import { writeFile, writeNpy } from '../io/files.ts';
+import { writeFile } from '../io/files.ts';
+import { packageVersion } from '../io/package-root.ts';
 import { loadData } from './load.ts';
 import { addSelectCommand } from './select-command.ts';
+import { addSimulateCommand } from './simulate-command.ts';
+import { addModelCommands } from './model-commands.ts';
 import { SoftmixError } from '../errors.ts';
 import { compareWithTruth, type TruthJson } from '../model/truth.ts';
 import { makeBootstrapProgress, makeProgress } from './progress.ts';
 import { formatPageReport } from './format.ts';
 import { formatStandardErrors } from './format-se.ts';
-import { int, list, num, MAX_BOOTSTRAP, MAX_RESTARTS } from './parse.ts';
+import { int, num, MAX_BOOTSTRAP, MAX_RESTARTS } from './parse.ts';
 import { prepareOutputDirectory, prepareOutputFile, readJsonFile, readTruthFile } from './paths.ts';
 import { configureUsageErrors, reportError } from './exit.ts';
 import { runDemoPage } from '../browser/run-page.ts';
-import { runFitInBrowser } from '../browser/run-in-browser.ts';
+import { runWebGpuFit } from './webgpu-backend.ts';
 
 const restartsOption = (description: string, fallback?: number) =>
   new Option('--restarts <R>', `${description}; at most ${MAX_RESTARTS}`).argParser(int('--restarts', { min: 0, max: MAX_RESTARTS })).default(fallback);
 
 const program = configureUsageErrors(new Command(), '')
   .name('softmix')
-  .description('Fit softmax mixtures (mixed multinomial logit) by EM, on WebGPU or the cpu.');
+  .description('Fit softmax mixtures (mixed multinomial logit) by EM, on WebGPU or the cpu.')
+  .version(versionText(), '-V, --version', 'print the version of softmix');
+
+/** The version in softmix's package.json, found from this module (src/cli/ or the bundle in dist/). */
+function versionText(): string {
+  try {
+    return packageVersion();
+  } catch (err) {
+    return `unknown (${(err as Error).message})`;
+  }
+}
 
 /** The command that is running, for the "see softmix <cmd> --help" line of a usage error. */
 let running = '';
@@ -38,31 +52,7 @@ program.hook('preAction', (_program, action) => {
 
 const command = (name: string, description: string) => configureUsageErrors(program.command(name), name).description(description);
 
-command('simulate', 'simulate the paper\'s random design (MATH.md §7) and write features.npy, counts.npy, truth.json')
-  .requiredOption('--p <p>', 'number of support points (items)', int('--p', { min: 1 }))
-  .requiredOption('--L <L>', 'feature dimension', int('--L', { min: 1 }))
-  .requiredOption('--K <K>', 'number of components', int('--K', { min: 1 }))
-  .requiredOption('--N <N>', 'number of draws', int('--N', { min: 1 }))
-  .option('--theta-norm <r>', '|θ_k| of the random atoms', num('--theta-norm'), 1.5)
-  .option('--alpha <list>', 'weights, comma-separated (default uniform)', list('--alpha'))
-  .option('--seed <seed>', 'seed of the generator', int('--seed'), 1)
-  .option('--samples', 'also write the raw draws to samples.npy')
-  .requiredOption('--out <dir>', 'output directory')
-  .action((o) => {
-    prepareOutputDirectory('--out', o.out, 'features.npy');
-    const sim = simulate({ p: o.p, L: o.L, K: o.K, N: o.N, thetaNorm: o.thetaNorm, alpha: o.alpha, seed: o.seed, keepSamples: !!o.samples });
-    writeFile(join(o.out, 'features.npy'), writeNpy(sim.features, [sim.p, sim.L], 'float32'));
-    const counts = sim.N < 2 ** 31 ? Int32Array.from(sim.counts) : sim.counts;
-    writeFile(join(o.out, 'counts.npy'), writeNpy(counts, [sim.p], counts instanceof Int32Array ? 'int32' : 'float64'));
-    if (sim.samples) writeFile(join(o.out, 'samples.npy'), writeNpy(sim.samples, [sim.N], 'uint32'));
-    const truth = {
-      p: sim.p, L: sim.L, K: sim.K, N: sim.N, seed: sim.seed,
-      alpha: Array.from(sim.truth.alpha),
-      theta: Array.from({ length: sim.K }, (_, k) => Array.from(sim.truth.theta.subarray(k * sim.L, (k + 1) * sim.L))),
-    };
-    writeFile(join(o.out, 'truth.json'), JSON.stringify(truth, null, 2) + '\n');
-    console.error(`softmix: wrote ${o.out}/features.npy (${sim.p}×${sim.L} float32), counts.npy (N = ${sim.N})${sim.samples ? ', samples.npy' : ''}, truth.json`);
-  });
+addSimulateCommand(command);
 
 command('fit', 'fit a softmax mixture; prints the fit as JSON')
   .requiredOption('--features <file>', 'features p×L (.npy or .csv)')
@@ -111,6 +101,7 @@ command('fit', 'fit a softmax mixture; prints the fit as JSON')
   });
 
 addSelectCommand(command);
+addModelCommands(command);
 
 command('demo', 'the main job: fit the books data (K = 6) on WebGPU in the demo page in headless Chromium; prints a report, writes out/report.json and out/report.png')
   .addOption(new Option('--dataset <name>', 'books, or a simulation').choices(['books', 'sim']).default('books'))
@@ -166,13 +157,13 @@ function fitOptionsOf(o: Record<string, any>): FitOptions {
   };
 }
 
-/** The fit, here (cpu, auto) or in headless Chromium (webgpu), with progress on stderr. */
+/** The fit, here (cpu, auto; webgpu through Dawn) or in headless Chromium (webgpu without Dawn), with progress on stderr. */
 async function runFit(data: Dataset, options: FitOptions, verbose: boolean): Promise<FitResult> {
   const progress = makeProgress(verbose);
   const onBootstrap = makeBootstrapProgress(verbose);
   const fit =
     options.backend === 'webgpu'
-      ? await runFitInBrowser(data, options, { onProgress: progress, onBootstrap, onStatus: (line) => verbose && console.error(`softmix: ${line}`) })
+      ? await runWebGpuFit(data, options, { onProgress: progress, onBootstrap, onStatus: (line) => verbose && console.error(`softmix: ${line}`) })
       : await fitSoftmaxMixture(data, { ...options, onIteration: progress, onBootstrap });
   progress.done?.();
   return fit;

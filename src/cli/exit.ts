@@ -4,8 +4,10 @@
  *   1  the data or the fit failed: a SoftmixError other than 'options' (file-format, shape,
  *      not-finite, counts, samples, rank-deficient, backend, device-lost, cancelled,
  *      internal), or an unexpected error (printed with its stack: a bug)
- *   2  usage: a bad or missing option (commander's errors and SoftmixError 'options'),
- *      printed as one line and a pointer to the command's --help, not the whole help
+ *   2  usage: an unknown, missing or bad option, or an output path that cannot be written
+ *      (commander's errors and SoftmixError 'options'), printed as one line that ends
+ *      in a pointer to the command's --help, not the whole help
+ * `--help` and `--version` exit 0. Documented for users in src/cli/README.md and README.md.
  */
 import { CommanderError, type Command } from 'commander';
 import { SoftmixError } from '../errors.ts';
@@ -18,19 +20,25 @@ Exit status:
   0  success
   1  the data or the fit failed (unreadable or malformed file, bad shape or counts,
      rank-deficient features, WebGPU/Chromium problem, lost device, …)
-  2  usage error: a bad or missing option (the message says which)`;
+  2  usage error: an unknown, missing or bad option, or an output path that
+     cannot be written (one line on stderr says which)`;
 
 const helpPointer = (command: string) => `see softmix${command ? ` ${command}` : ''} --help`;
 
+/** Commander's messages can run to two lines ("unknown option …\n(Did you mean …?)"): one line for a log or a script. */
+const oneLine = (text: string) => text.trim().split(/\s*\n\s*/).join(' ');
+
+/** A usage error as it is printed: one "softmix: …" line ending in the --help pointer. */
+export const usageLine = (message: string, command: string) => `softmix: ${oneLine(message)} (${helpPointer(command)})\n`;
+
 /**
- * Makes commander throw instead of exiting (it would exit 1), print its errors as
- * "softmix: …" lines, and point at the command's --help instead of printing all of it.
+ * Makes commander throw instead of exiting (it would exit 1), and print its errors as one
+ * "softmix: … (see softmix <cmd> --help)" line instead of the whole help.
  */
 export function configureUsageErrors(cmd: Command, name: string): Command {
   return cmd
     .exitOverride()
-    .showHelpAfterError(helpPointer(name))
-    .configureOutput({ outputError: (text, write) => write(`softmix: ${text.replace(/^error: /, '')}`) })
+    .configureOutput({ outputError: (text, write) => write(usageLine(text.replace(/^error: /, ''), name)) })
     .addHelpText('after', EXIT_CODES_HELP);
 }
 
@@ -38,9 +46,11 @@ export function configureUsageErrors(cmd: Command, name: string): Command {
 export function reportError(err: unknown, command: string): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT_USAGE; // already printed by commander
   if (err instanceof SoftmixError) {
-    console.error(`softmix: ${err.message}`);
-    if (err.code !== 'options') return EXIT_FAILED;
-    console.error(helpPointer(command));
+    if (err.code !== 'options') {
+      console.error(`softmix: ${err.message}`);
+      return EXIT_FAILED;
+    }
+    process.stderr.write(usageLine(err.message, command));
     return EXIT_USAGE;
   }
   console.error('softmix: unexpected error (a bug: please report it with the command line)');
