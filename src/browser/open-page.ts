@@ -6,11 +6,14 @@
  */
 import type { Browser, Page } from 'playwright';
 import { SoftmixError } from '../errors.ts';
-import { startPageServer, type PageJob } from './page-server.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot, startPageServer, type PageJob } from './page-server.ts';
+import { startStaticHarnessServer } from './static-server.ts';
 // @ts-expect-error plain ESM helpers shared with the test config
 import { chromiumArgs } from '../../scripts/chromium.mjs';
 // @ts-expect-error plain ESM helpers shared with the test config
-import { ensureChromium } from '../../scripts/ensure-chromium.mjs';
+import { findChromium } from '../../scripts/chromium.mjs';
 
 export { projectRoot } from './page-server.ts';
 
@@ -40,17 +43,45 @@ export interface OpenPageOptions {
 
 const CHROMIUM_HINT = 'Set CHROMIUM_PATH to a working Chromium or Chrome executable, or unset it to use the system one (Debian: apt-get install chromium).';
 
-/** The Chromium executable, or a 'backend' error saying what to do (ensureChromium throws plain Errors). */
+/**
+ * The Chromium executable, or a 'backend' error saying what to do. Only found, never
+ * installed: installing a browser is the repository's scripts' business
+ * (scripts/ensure-chromium.mjs, run by npm start and npm test), not the CLI's.
+ */
 function findExecutable(): string {
-  try {
-    return ensureChromium({ quiet: false });
-  } catch (err) {
-    throw new SoftmixError('backend', `no usable Chromium for the WebGPU backend: ${(err as Error).message}`);
+  const found: string | null = findChromium();
+  if (found) return found;
+  const env = process.env.CHROMIUM_PATH;
+  throw new SoftmixError(
+    'backend',
+    env
+      ? `no usable Chromium for the WebGPU backend: CHROMIUM_PATH=${env} does not exist. ${CHROMIUM_HINT}`
+      : `no usable Chromium for the WebGPU backend (looked for /usr/bin/chromium and friends). ${CHROMIUM_HINT}`,
+  );
+}
+
+type Playwright = typeof import('playwright');
+
+/**
+ * Playwright drives the browser. It is an optional install for the CLI: playwright-core
+ * (no browser download) or playwright, whichever is there.
+ */
+async function loadPlaywright(): Promise<Playwright> {
+  for (const name of ['playwright-core', 'playwright']) {
+    try {
+      return (await import(/* @vite-ignore */ name)) as Playwright;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    }
   }
+  throw new SoftmixError(
+    'backend',
+    'the WebGPU backend in Chromium needs Playwright to drive the browser: npm install playwright-core (or install webgpu to fit on WebGPU in Node through Dawn)',
+  );
 }
 
 async function launchChromium(executablePath: string): Promise<Browser> {
-  const { chromium } = await import('playwright');
+  const { chromium } = await loadPlaywright();
   try {
     return await chromium.launch({ executablePath, headless: true, args: chromiumArgs(), timeout: 60_000 });
   } catch (err) {
@@ -60,9 +91,19 @@ async function launchChromium(executablePath: string): Promise<Browser> {
   }
 }
 
+/**
+ * A clone serves the page from its sources through Vite; an installed package has neither,
+ * and serves the CLI's harness prebuilt (dist/harness) with a plain server.
+ */
+async function startServer(path: string, options: OpenPageOptions): Promise<{ origin: string; close(): Promise<void> }> {
+  if (existsSync(join(projectRoot, 'src'))) return startPageServer({ page: path, job: options.job, optimize: options.optimize });
+  if (!path.startsWith('/app/harness.html')) throw new SoftmixError('backend', `the page ${path.split('?')[0]} runs only from a clone of the softmix repository`);
+  return startStaticHarnessServer(join(projectRoot, 'dist', 'harness'), options.job);
+}
+
 export async function openPage(path: string, options: OpenPageOptions): Promise<PageSession> {
   const executablePath = findExecutable();
-  const served = await startPageServer({ page: path, job: options.job, optimize: options.optimize });
+  const served = await startServer(path, options);
   let browser: Browser | null = null;
   const close = async () => {
     await browser?.close().catch(() => {});

@@ -14,13 +14,13 @@
  *     and Vite's Host check stays on (a DNS-rebinding page sends a foreign Host header).
  */
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { dirname, posix, resolve } from 'node:path';
+import { posix, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Plugin, ViteDevServer } from 'vite';
 import { SoftmixError } from '../errors.ts';
+import { packageRoot } from '../io/package-root.ts';
 
-export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const projectRoot = packageRoot();
 
 /**
  * What every page loads: its module graph, the shaders it imports, and Vite's client
@@ -48,7 +48,7 @@ export function newJobToken(): string {
 }
 
 /** The URL path a page asks for, decoded; null when it is malformed or not in normal form (../, //). */
-function cleanPathname(url: string): string | null {
+export function cleanPathname(url: string): string | null {
   // "//x" would parse as a host name, leaving the path "/"
   if (!url.startsWith('/') || url.startsWith('//')) return null;
   let pathname: string;
@@ -91,7 +91,7 @@ export interface PageJob {
   arrays: Record<string, Buffer>;
 }
 
-const jobPrefix = (token: string) => `/__softmix/job/${token}/`;
+export const jobPrefix = (token: string) => `/__softmix/job/${token}/`;
 
 /** Serves the job's arrays at /__softmix/job/<token>/<name>, and nothing at any other token. */
 function jobDataPlugin({ token, arrays }: PageJob): Plugin {
