@@ -55,6 +55,18 @@ describe('the packed package, installed', () => {
     const version = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')).version;
     const { stdout: out } = await run('npx', ['--no-install', 'softmix', '--version'], { cwd: dir });
     expect(out.trim()).toBe(version);
+    // with neither optional part installed, --backend webgpu names what to install, and starts nothing
+    await run('npx', ['--no-install', 'softmix', 'simulate', '--p', '50', '--L', '2', '--K', '2', '--N', '1000', '--out', 'sim'], { cwd: dir });
+    const fitArgs = ['--no-install', 'softmix', 'fit', '--features', 'sim/features.npy', '--counts', 'sim/counts.npy', '--K', '2', '--backend', 'webgpu'];
+    for (const [runtime, hint] of [['dawn', /npm install webgpu/], ['chromium', /npm install playwright-core/]] as const) {
+      const failed = await run('npx', fitArgs, { cwd: dir, env: { ...process.env, SOFTMIX_WEBGPU: runtime } }).then(
+        () => null,
+        (e: { code: number; stderr: string }) => e,
+      );
+      expect(failed?.code, runtime).toBe(1);
+      expect(failed?.stderr, runtime).toMatch(hint);
+      expect(failed?.stderr, runtime).not.toMatch(/starting headless Chromium/);
+    }
   }, 180_000);
 
   it('the installed command fits on WebGPU in headless Chromium from its prebuilt harness page', async () => {

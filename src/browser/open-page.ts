@@ -80,8 +80,7 @@ async function loadPlaywright(): Promise<Playwright> {
   );
 }
 
-async function launchChromium(executablePath: string): Promise<Browser> {
-  const { chromium } = await loadPlaywright();
+async function launchChromium({ chromium }: Playwright, executablePath: string): Promise<Browser> {
   try {
     return await chromium.launch({ executablePath, headless: true, args: chromiumArgs(), timeout: 60_000 });
   } catch (err) {
@@ -110,8 +109,9 @@ export async function openPage(path: string, options: OpenPageOptions): Promise<
     await served.close().catch(() => {});
   };
   try {
+    const playwright = await loadPlaywright();
     options.onStatus?.('starting headless Chromium…');
-    browser = await launchChromium(executablePath);
+    browser = await launchChromium(playwright, executablePath);
     const page = await browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 900 } });
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
