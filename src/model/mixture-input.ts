@@ -18,13 +18,15 @@ export interface MixtureParamsInput {
 }
 
 /**
- * How far Σα may be from 1 and still be on the simplex. Normalised weights α_k = w_k / Σw
- * carry Σw's K − 1 roundings and their own, and adding them back up rounds K − 1 more times:
- * |Σα − 1| ≤ (2K − 1)·ε/2 to first order (ε = 2^−52). 4Kε leaves a margin of 4 over that
- * and still refuses weights typed to a few digits (0.33 + 0.33 + 0.33).
+ * How far Σα may be from 1 and still be on the simplex: K float32 roundings, with a margin
+ * of 4. Weights often pass through float32 on their way here — a WebGPU fit's α come from
+ * float32 partial sums (the books fit on the page: |Σα − 1| = 3.2e-8 at K = 6), a float32
+ * .npy — and each such weight carries a relative rounding of 2^−24, so |Σα − 1| ≤ K·2^−24
+ * to first order; float64's own roundings are far below that. 4K·2^−24 (1.4e-6 at K = 6)
+ * still refuses weights typed to a few digits (0.33 + 0.33 + 0.33 is 1e-2 short).
  */
 export function simplexTolerance(K: number): number {
-  return 4 * K * Number.EPSILON;
+  return 4 * K * 2 ** -24;
 }
 
 const isArrayLike = (v: unknown): v is ArrayLike<unknown> =>
@@ -102,7 +104,7 @@ export function checkSimplex(alpha: unknown, what: string, name = 'alpha'): Floa
   }
   const tol = simplexTolerance(a.length);
   if (!(Math.abs(total - 1) <= tol)) {
-    fail('options', `${what}: ${name} sums to ${total}, not 1 (|Σ − 1| = ${Math.abs(total - 1).toExponential(2)} > ${tol.toExponential(2)}, float64 rounding for K = ${a.length}): divide the weights by their sum`);
+    fail('options', `${what}: ${name} sums to ${total}, not 1 (|Σ − 1| = ${Math.abs(total - 1).toExponential(2)} > ${tol.toExponential(2)}, float32 rounding for K = ${a.length}): divide the weights by their sum`);
   }
   return a;
 }
