@@ -230,8 +230,8 @@ describe('FittedModel.fromJSON checks the file and names the field', () => {
     expect(m.toJSON()).toEqual(o);
     // weights on the simplex within float64 rounding load: 0.1 + 0.2 + 0.7 = 1.0000000000000002
     expect(FittedModel.fromJSON({ ...good(), K: 3, alpha: [0.1, 0.2, 0.7], theta: [[1, 0], [0, 1], [1, 1]] }).K).toBe(3);
-    // and weights that passed through float32, as a WebGPU fit's do: six weights rounded to float32
-    // (the books fit's α sum to 1 + 3.2e-8), within K·2^-24, load too; a few typed digits do not
+    // and weights that passed through float32 (a float32 file): six weights rounded to float32,
+    // within K·2^-24, load too; a few typed digits do not
     const w32 = Array.from(Float32Array.from([0.41, 0.27, 0.14, 0.09, 0.06, 0.03]));
     expect(Math.abs(w32.reduce((a, b) => a + b, 0) - 1)).toBeGreaterThan(4 * 6 * Number.EPSILON);
     const six = { ...good(), K: 6, alpha: w32, theta: w32.map(() => [1, 0]) };

@@ -29,6 +29,14 @@ describe('the α step of the penalised objective', () => {
     expect(Array.from(w.componentRidge)).toEqual([0, 0, 0, 0]);
   });
 
+  it('is on the simplex to float64 rounding when the weights miss N by float32 rounding (WebGPU sums)', () => {
+    // c from float32 passes sums to N only to ~1e-8: α = c/N would miss Σ = 1 by as much
+    const off = c.map((v, k) => v * (1 + (k % 2 ? 3e-8 : 2e-8)));
+    const w = penalisedWeights(off, theta, K, L, 0, N);
+    expect(Math.abs(w.alpha.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(4 * K * Number.EPSILON);
+    for (let k = 0; k < K; k++) expect(w.alpha[k]).toBeCloseTo(c[k] / N, 7);
+  });
+
   for (const ridge of [0.01, 0.3, 5]) {
     it(`satisfies the KKT conditions and beats every nearby point of the simplex (λ = ${ridge})`, () => {
       const { alpha, componentRidge } = penalisedWeights(c, theta, K, L, ridge, N);

@@ -46,7 +46,13 @@ export interface PenalisedWeights {
  */
 export function penalisedWeights(weights: Float64Array, theta: Float64Array, K: number, L: number, ridge: number, N: number): PenalisedWeights {
   const share = weights.map((c) => c / N);
-  if (ridge === 0) return { alpha: share, componentRidge: new Float64Array(K) };
+  if (ridge === 0) {
+    // α_k = c_k/Σc: Σc is N in exact arithmetic, but from float32 passes (WebGPU) only to
+    // ~1e-8 (3.2e-8 on the books), and dividing by the sum itself keeps α on the simplex to
+    // float64 rounding, as the ridge branch below does with its total.
+    const total = share.reduce((a, b) => a + b, 0);
+    return { alpha: share.map((a) => a / total), componentRidge: new Float64Array(K) };
+  }
   const b = new Float64Array(K);
   for (let k = 0; k < K; k++) b[k] = 0.5 * ridge * squaredNorm(theta, k, L);
   // h(ν) = Σ ĉ_k/(ν + b_k) is convex and decreasing where defined; h(ν) = 1 has its root in

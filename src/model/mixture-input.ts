@@ -19,9 +19,9 @@ export interface MixtureParamsInput {
 
 /**
  * How far Σα may be from 1 and still be on the simplex: K float32 roundings, with a margin
- * of 4. Weights often pass through float32 on their way here — a WebGPU fit's α come from
- * float32 partial sums (the books fit on the page: |Σα − 1| = 3.2e-8 at K = 6), a float32
- * .npy — and each such weight carries a relative rounding of 2^−24, so |Σα − 1| ≤ K·2^−24
+ * of 4. Weights often pass through float32 on their way here — a float32 .npy or CSV, a
+ * GPU's buffer, a model saved by another tool in single precision — and each such weight
+ * carries a relative rounding of 2^−24, so |Σα − 1| ≤ K·2^−24
  * to first order; float64's own roundings are far below that. 4K·2^−24 (1.4e-6 at K = 6)
  * still refuses weights typed to a few digits (0.33 + 0.33 + 0.33 is 1e-2 short).
  */
