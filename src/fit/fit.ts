@@ -12,7 +12,7 @@ import { runawayComponents } from '../model/runaway.ts';
 import { inverseSqrt, type StartPoint } from '../model/starts.ts';
 import { Climber } from './climber.ts';
 import { buildStarts, type InitKind } from './initialize.ts';
-import { checkOptions, checkOptionsObject, flattenTheta, type CheckedOptions, type FitOptions } from './options.ts';
+import { checkOptions, checkOptionsObject, type CheckedOptions, type FitOptions } from './options.ts';
 import { replaceComponents } from './replace.ts';
 import { parametricBootstrap } from './bootstrap.ts';
 import { inferenceAt } from './inference.ts';
@@ -96,7 +96,7 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
 /** The first start as the options give it: 'mom' by default, or an explicit (α, Θ), checked, its atoms in the scaled units. */
 function firstStart(options: FitOptions, K: number, L: number, scale: number): InitKind | StartPoint {
   if (!options.init || typeof options.init !== 'object') return options.init ?? 'mom';
-  const { alpha, theta } = checkParams(options.init.alpha, flattenTheta(options.init.theta), K, L, 'init');
+  const { alpha, theta } = checkParams(options.init.alpha, options.init.theta, K, L, 'init');
   return { kind: 'explicit', alpha, theta: theta.map((v) => v / scale) };
 }
 

@@ -9,9 +9,8 @@ import { SoftmixError } from '../errors.ts';
 import { Rng } from '../math/rng.ts';
 import { makeDataset } from '../model/data.ts';
 import { featureMatrix, type FeaturesInput } from '../model/mixture-input.ts';
-import { logLikelihood, logProbabilitiesOf } from '../model/mixture.ts';
+import { logLikelihood, logProbabilitiesOf, posteriorsOf } from '../model/mixture.ts';
 import { sampleMultinomial } from '../model/multinomial.ts';
-import { argmaxRows, posteriorsOf } from '../model/posteriors.ts';
 import { AliasSampler } from '../model/simulate.ts';
 import { modelJsonOf, parseModelJson, type ModelJson, type ModelParts, type ModelStandardErrors, type TrainingSummary } from './model-json.ts';
 import type { FitResult } from './result.ts';
@@ -47,6 +46,17 @@ export const MAX_DRAWS = 2 ** 30;
 
 /** The fields of a FitResult a model is built from (any object of its shape will do). */
 export type FitLike = Pick<FitResult, 'alpha' | 'theta'> & Partial<Pick<FitResult, 'K' | 'L' | 'p' | 'N' | 'logLik' | 'ridge' | 'se'>>;
+
+/** argmax_k r_jk per item (the first of equal ones). */
+export function argmaxRows(r: Float64Array, p: number, K: number): Int32Array {
+  const out = new Int32Array(p);
+  for (let j = 0; j < p; j++) {
+    let best = 0;
+    for (let k = 1; k < K; k++) if (r[j * K + k] > r[j * K + best]) best = k;
+    out[j] = best;
+  }
+  return out;
+}
 
 export class FittedModel {
   readonly K: number;

@@ -259,11 +259,3 @@ function levelOption(o: Options): number {
   if (typeof v !== 'number' || !(v > 0 && v < 1)) fail('options', `level must be a number strictly between 0 and 1 (0.95 for 95% intervals), got ${describeValue(o.level)}`);
   return v;
 }
-
-export function flattenTheta(theta: ExplicitInit['theta']): number[] {
-  const rows = Array.from(theta as ArrayLike<unknown>);
-  if (rows.length > 0 && typeof rows[0] === 'object' && rows[0] !== null) {
-    return (rows as ArrayLike<number>[]).flatMap((r) => Array.from(r));
-  }
-  return rows as number[];
-}

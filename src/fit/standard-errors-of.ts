@@ -35,7 +35,7 @@ export async function standardErrorsOf(data: DatasetInput, fit: FitResult, optio
   if (Math.abs(fit.N - dataset.N) > 1e-9 * dataset.N) {
     throw new SoftmixError('counts', `the fit was made from N = ${fit.N} draws and these counts sum to ${dataset.N}: pass the counts it was fitted to`);
   }
-  const { alpha, theta } = checkParams(fit.alpha, fit.theta.flat(), fit.K, fit.L, 'fit');
+  const { alpha, theta } = checkParams(fit.alpha, fit.theta, fit.K, fit.L, 'fit');
   const o = checkOptions({ K: fit.K, ridge: fit.ridge, se: true, level: options.level, covariance: options.covariance === true }, dataset.p);
   const design = designStats(dataset);
   const warnings: string[] = [];

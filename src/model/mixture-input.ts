@@ -44,6 +44,19 @@ function checkFiniteNumbers(values: ArrayLike<unknown>, name: (i: number) => str
   }
 }
 
+/** Rows of L finite numbers each (`name[i]` in messages) → a float64 copy, row-major. */
+function flatRows(rows: ArrayLike<unknown>, L: number, name: string, lengthWord: string): Float64Array {
+  const out = new Float64Array(rows.length * L);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    if (!isArrayLike(row)) fail('shape', `${name}[${i}] is ${describeValue(row)}, not a row of L = ${L} numbers`);
+    if (row.length !== L) fail('shape', `${name}[${i}] has ${row.length} values, ${lengthWord} L = ${L}`);
+    checkFiniteNumbers(row, (l) => `${name}[${i}][${l}]`);
+    for (let l = 0; l < L; l++) out[i * L + l] = row[l] as number;
+  }
+  return out;
+}
+
 /** A dimension (p, L, K) handed in by a caller: a positive integer. */
 export function checkDimension(what: string, name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail('shape', `${what}: ${name} must be a positive integer, got ${describeValue(v)}`);
@@ -74,18 +87,7 @@ export function featureMatrix(features: unknown, L: number, what: string): { val
   checkDimension(what, 'L', L);
   if (!isArrayLike(features)) fail('shape', `${what}: features must be p×L numbers (flat, row-major) or p rows of L numbers, got ${describeValue(features)}`);
   if (features.length === 0) fail('shape', `${what}: features is empty: there are no items`);
-  if (isArrayLike(features[0])) {
-    const p = features.length;
-    const values = new Float64Array(p * L);
-    for (let j = 0; j < p; j++) {
-      const row = features[j];
-      if (!isArrayLike(row)) fail('shape', `${what}: features[${j}] is ${describeValue(row)}, not a row of L = ${L} numbers`);
-      if (row.length !== L) fail('shape', `${what}: features[${j}] has ${row.length} values, the model has L = ${L}`);
-      checkFiniteNumbers(row, (l) => `${what}: features[${j}][${l}]`);
-      for (let l = 0; l < L; l++) values[j * L + l] = row[l] as number;
-    }
-    return { values, p };
-  }
+  if (isArrayLike(features[0])) return { values: flatRows(features, L, `${what}: features`, 'the model has'), p: features.length };
   if (features.length % L !== 0) fail('shape', `${what}: features has ${features.length} values, not a multiple of L = ${L} (p×L numbers, row-major)`);
   const p = features.length / L;
   checkFiniteNumbers(features, (i) => `${what}: features[${i}] (row ${Math.floor(i / L)}, column ${i % L})`);
@@ -114,15 +116,7 @@ export function checkAtoms(theta: unknown, K: number, L: number, what: string): 
   if (!isArrayLike(theta)) fail('shape', `${what}: theta must be K×L numbers (flat, row-major) or K rows of L numbers, got ${describeValue(theta)}`);
   if (theta.length > 0 && isArrayLike(theta[0])) {
     if (theta.length !== K) fail('shape', `${what}: theta has ${theta.length} rows, alpha has K = ${K} weights`);
-    const out = new Float64Array(K * L);
-    for (let k = 0; k < K; k++) {
-      const row = theta[k];
-      if (!isArrayLike(row)) fail('shape', `${what}: theta[${k}] is ${describeValue(row)}, not a row of L = ${L} numbers`);
-      if (row.length !== L) fail('shape', `${what}: theta[${k}] has ${row.length} values, expected L = ${L}`);
-      checkFiniteNumbers(row, (l) => `${what}: theta[${k}][${l}]`);
-      for (let l = 0; l < L; l++) out[k * L + l] = row[l] as number;
-    }
-    return out;
+    return flatRows(theta, L, `${what}: theta`, 'expected');
   }
   if (theta.length !== K * L) fail('shape', `${what}: theta has ${theta.length} values, expected K×L = ${K}×${L} = ${K * L}`);
   checkFiniteNumbers(theta, (i) => `${what}: theta[${i}] (component ${Math.floor(i / L)}, coordinate ${i % L})`);

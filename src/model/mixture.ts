@@ -8,7 +8,7 @@
 import { fail } from '../errors.ts';
 import { logSumExp } from '../math/linalg.ts';
 import { describeValue } from './data.ts';
-import { checkFlatFeatures, checkMixtureParams, type MixtureParamsInput } from './mixture-input.ts';
+import { checkAtoms, checkFlatFeatures, checkMixtureParams, type MixtureParamsInput } from './mixture-input.ts';
 
 export type { MixtureParamsInput } from './mixture-input.ts';
 
@@ -19,12 +19,14 @@ export interface MixtureParams {
   theta: Float64Array;
 }
 
-/** Checks shapes and values of (α, Θ) against K and L; returns float64 copies with α renormalised to sum 1. */
-export function checkParams(alpha: ArrayLike<number>, theta: ArrayLike<number>, K: number, L: number, what = 'parameters'): MixtureParams {
+/**
+ * Checks shapes and values of (α, Θ) against K and L; returns float64 copies with α
+ * renormalised to sum 1 (a start or a design may give weights in any scale, unlike a fitted
+ * model: mixture-input.ts's checkSimplex). Θ flat K×L or K rows of L (checkAtoms).
+ */
+export function checkParams(alpha: ArrayLike<number>, theta: MixtureParamsInput['theta'], K: number, L: number, what = 'parameters'): MixtureParams {
   if (alpha.length !== K) fail('shape', `${what}: alpha has length ${alpha.length}, expected K = ${K}`);
-  if (theta.length !== K * L) fail('shape', `${what}: theta has ${theta.length} values, expected K×L = ${K}×${L} = ${K * L}`);
   const a = Float64Array.from(alpha);
-  const t = Float64Array.from(theta);
   let total = 0;
   for (let k = 0; k < K; k++) {
     if (!Number.isFinite(a[k]) || a[k] < 0) fail('not-finite', `${what}: alpha[${k}] = ${a[k]} must be finite and ≥ 0`);
@@ -32,8 +34,7 @@ export function checkParams(alpha: ArrayLike<number>, theta: ArrayLike<number>, 
   }
   if (!(total > 0)) fail('options', `${what}: alpha sums to 0`);
   for (let k = 0; k < K; k++) a[k] /= total;
-  for (let i = 0; i < t.length; i++) if (!Number.isFinite(t[i])) fail('not-finite', `${what}: theta[${i}] = ${t[i]} is not finite`);
-  return { alpha: a, theta: t };
+  return { alpha: a, theta: checkAtoms(theta, K, L, what) };
 }
 
 /** log σ_j(θ_k) for all j, k: p×K row-major. */
@@ -73,23 +74,45 @@ export function mixtureProbabilities(features: ArrayLike<number>, p: number, L: 
 }
 
 /**
- * log π_j for inputs already checked (finite features p×L, α on the simplex, θ flat K×L).
- * With finite scores every log π_j is finite (log-sum-exp never underflows to −∞), so a
- * non-finite one means x_j·θ_k overflowed float64: an error, not a silent −Infinity or NaN.
+ * log π_j and the per-item posteriors r_jk = α_k σ_j(θ_k) / π_j (MATH.md §2's
+ * responsibilities without the counts), for inputs already checked (finite features p×L, α on
+ * the simplex, θ flat K×L). The log terms v_k = log α_k + log σ_j(θ_k) are shifted by their
+ * largest, so items far in a softmax's tail (π_j below the smallest double) still get rows
+ * that sum to 1. With finite scores every log π_j is finite, so a non-finite one means
+ * x_j·θ_k overflowed float64: an error, not a silent −Infinity or NaN.
  */
-export function logProbabilitiesOf(features: ArrayLike<number>, p: number, L: number, alpha: Float64Array, theta: Float64Array): Float64Array {
+export interface Posteriors {
+  /** log π_j, length p */
+  logPi: Float64Array;
+  /** r_jk, p×K row-major; each row sums to 1 */
+  r: Float64Array;
+}
+
+export function posteriorsOf(features: ArrayLike<number>, p: number, L: number, alpha: Float64Array, theta: Float64Array): Posteriors {
   const K = alpha.length;
-  const table = logSoftmaxTable(features, p, L, theta, K);
-  const out = new Float64Array(p);
-  const terms = new Float64Array(K);
+  const joint = logSoftmaxTable(features, p, L, theta, K);
+  const logPi = new Float64Array(p);
   for (let j = 0; j < p; j++) {
-    for (let k = 0; k < K; k++) terms[k] = Math.log(alpha[k]) + table[j * K + k];
-    out[j] = logSumExp(terms);
-    if (!Number.isFinite(out[j])) {
-      fail('not-finite', `log π_${j} = ${out[j]}: the scores x_${j}·θ_k overflow float64 (the features or the atoms are too large in magnitude)`);
+    let max = -Infinity;
+    for (let k = 0; k < K; k++) {
+      const v = (joint[j * K + k] += Math.log(alpha[k]));
+      if (v > max) max = v;
     }
+    let sum = 0;
+    for (let k = 0; k < K; k++) sum += joint[j * K + k] = Math.exp(joint[j * K + k] - max);
+    logPi[j] = max + Math.log(sum);
+    // finite features and atoms give finite scores, hence a finite log π_j, unless x_j·θ_k overflowed
+    if (!Number.isFinite(logPi[j])) fail('not-finite', `log π_${j} = ${logPi[j]}: the scores x_${j}·θ_k overflow float64 (the features or the atoms are too large in magnitude)`);
+    // divided by their sum, not exp(· − log π_j): the row then sums to 1 within K ulps however
+    // small π_j is, where exp(v − log π_j) would carry log π_j's own rounding, |log π_j|·ε
+    for (let k = 0; k < K; k++) joint[j * K + k] /= sum;
   }
-  return out;
+  return { logPi, r: joint };
+}
+
+/** log π_j for inputs already checked, as posteriorsOf computes it. */
+export function logProbabilitiesOf(features: ArrayLike<number>, p: number, L: number, alpha: Float64Array, theta: Float64Array): Float64Array {
+  return posteriorsOf(features, p, L, alpha, theta).logPi;
 }
 
 /**
