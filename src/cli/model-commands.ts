@@ -12,6 +12,7 @@ import { formatCsvMatrix } from '../io/csv.ts';
 import { SoftmixError } from '../errors.ts';
 import { prepareOutputFile } from './paths.ts';
 import { readFeaturesFor, readModelFile } from './model-file.ts';
+import { argmaxRows } from '../fit/fitted-model.ts';
 
 const MODEL_HELP = 'the fitted model: the JSON of softmix fit (--out), or a saved softmix-model';
 
@@ -46,7 +47,7 @@ export function addModelCommands(command: (name: string, description: string) =>
       const model = readModelFile('--fit', o.fit);
       const x = readFeaturesFor(model, o.features, `--fit ${o.fit}`);
       const r = model.posteriors(x.values);
-      const component = model.predict(x.values);
+      const component = argmaxRows(r, x.rows, model.K); // model.predict would compute r again
       const { K } = model;
       const p = x.rows;
       if (kind === 'npy') return writeFile(o.out, writeNpy(r, [p, K], 'float64'));
