@@ -50,6 +50,7 @@ export function readFitSettings(): FitSettings {
     K: value('fit-K'),
     init: byId<HTMLSelectElement>('fit-init').value as FitSettings['init'],
     restarts: value('fit-restarts'),
+    search: byId<HTMLSelectElement>('fit-search').value as FitSettings['search'],
     replaceRounds: value('fit-replaceRounds'),
     stepDirection: byId<HTMLSelectElement>('fit-step').value as FitSettings['stepDirection'],
     backend: byId<HTMLSelectElement>('fit-backend').value as BackendChoice,

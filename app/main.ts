@@ -124,7 +124,8 @@ function start(kind: 'run' | 'select' = 'run'): void {
       else if (msg.type === 'progress') {
         chart?.add(msg.points);
         const last = msg.points[msg.points.length - 1];
-        status.textContent = `${{ screen: 'screening', final: 'fitting', replace: 'trying a component replacement' }[last.phase]}: start ${last.start + 1}, iteration ${last.iteration}, ℓ/N = ${last.logLikPerSample.toFixed(6)}`;
+        const where = last.phase === 'grow' ? `growing, ${last.components} components` : `${{ screen: 'screening', final: 'fitting', replace: 'trying a component replacement' }[last.phase]}: start ${last.start + 1}`;
+        status.textContent = `${where}, iteration ${last.iteration}, ℓ/N = ${last.logLikPerSample.toFixed(6)}`;
       }
     },
     onDone: (fitResult, report, sweep) => {

@@ -3,6 +3,7 @@ import type { BackendChoice } from '../src/engines/create.ts';
 import type { FitResult } from '../src/fit/fit.ts';
 import type { TruthJson } from '../src/model/truth.ts';
 import type { InitKind } from '../src/fit/initialize.ts';
+import type { SearchKind } from '../src/fit/search.ts';
 import type { StepDirection } from '../src/em/mstep.ts';
 import type { SelectionResult, SelectionRow } from '../src/fit/select.ts';
 
@@ -22,6 +23,8 @@ export interface FitSettings {
   /** the first start: method of moments, subspace, or seeded random */
   init: InitKind;
   restarts: number;
+  /** how widely to search for the best maximum (src/fit/search.ts) */
+  search: SearchKind;
   /** rounds of component replacement after convergence (0: off; src/fit/replace.ts) */
   replaceRounds: number;
   /** the M-step direction: exact Newton (a pL²K Hessian pass) or the design covariance as preconditioner */
@@ -53,7 +56,9 @@ export type ToWorker = Job | { type: 'cancel' };
 
 export interface ProgressPoint {
   start: number;
-  phase: 'screen' | 'final' | 'replace';
+  phase: 'screen' | 'final' | 'replace' | 'grow';
+  /** phase 'grow': the stage's number of components */
+  components?: number;
   iteration: number;
   logLikPerSample: number;
 }
@@ -117,6 +122,8 @@ export interface PageReport {
   runaway: { component: number; scoreSpread: number; mass: number; items: string[] }[];
   /** component replacement, when it ran: trials, how many were kept, what they gained in ℓ_λ */
   replacement?: { trials: number; kept: number; gain: number; stopReason: string };
+  /** what the search did and why (src/fit/search.ts): 'narrow', 'grown' or 'wide', the reason in words, the work it took */
+  search: { chosen: 'narrow' | 'grown' | 'wide'; reason: string; eSteps: number; stages?: { K: number; logLikPerSample: number }[] };
   components: ReportComponent[];
   /** whether the components carry errors, and why not when they do not */
   standardErrors: { available: boolean; reason?: string; level?: number } | null;

@@ -22,6 +22,14 @@ function perSample(data: LoadedData, counts: ArrayLike<number>, alpha: number[],
   return logLikelihood(counts, logPi) / N;
 }
 
+/** The search in a few words: which fit was kept, why, and the E-steps of every climb (starts and growth). */
+function searchSummary(fit: FitResult): PageReport['search'] {
+  const s = fit.search;
+  const eSteps = fit.starts.reduce((t, r) => t + r.eSteps, 0) + (s.growth?.stages.reduce((t, g) => t + g.eSteps, 0) ?? 0);
+  const stages = s.growth?.stages.map((g) => ({ K: g.K, logLikPerSample: g.objective / fit.N }));
+  return { chosen: s.grown ? 'grown' : s.widened ? 'wide' : 'narrow', reason: s.reason, eSteps, ...(stages ? { stages } : {}) };
+}
+
 function replacementSummary(fit: FitResult): PageReport['replacement'] {
   if (!fit.replacement) return undefined;
   const { trials, stopReason, objectiveBefore } = fit.replacement;
@@ -71,6 +79,7 @@ export function summarise(data: LoadedData, fit: FitResult, loadMs: number, fitW
     convergence: fit.convergence && { test: fit.convergence.test, remaining: fit.convergence.remaining, target: fit.convergence.target },
     runaway: fit.runaway.map((r) => ({ component: r.component + 1, scoreSpread: r.scoreSpread, mass: r.mass, items: r.items.map((i) => label(i.item)) })),
     replacement: replacementSummary(fit),
+    search: searchSummary(fit),
     components,
     standardErrors: fit.se ? (fit.se.available ? { available: true, level: fit.ci?.level } : { available: false, reason: fit.se.reason }) : null,
     logLikPerSample,

@@ -50,7 +50,7 @@ async function run(msg: Extract<ToWorker, { type: 'run' }>): Promise<void> {
       ...msg.fit,
       signal: controller.signal,
       onIteration: (i) => {
-        pending.push({ start: i.start, phase: i.phase, iteration: i.iteration, logLikPerSample: i.logLikPerSample });
+        pending.push({ start: i.start, phase: i.phase, components: i.components, iteration: i.iteration, logLikPerSample: i.logLikPerSample });
         if (performance.now() - last > FLUSH_MS) flush();
       },
     },

@@ -188,7 +188,7 @@ export async function fitStart(setting: Setting, i: number): Promise<{ alpha: Fl
   const data = makeDataset(setting.data);
   const design = designStats(data);
   const engine = createCpuEngine({ p: data.p, L: data.L, features: design.centred, counts: data.counts });
-  const outcome = await buildStarts(engine, setting.K, { covariance: design.covariance, covarianceInvSqrt: inverseSqrt(design.covariance, data.L) }, 'mom', 4, 1, []);
+  const outcome = await buildStarts(engine, setting.K, { covariance: design.covariance, covarianceInvSqrt: inverseSqrt(design.covariance, data.L), centred: design.centred, counts: data.counts }, 'mom', 4, 1, []);
   const start = outcome.starts[i];
   if (!start) throw new Error(`the default fit has ${outcome.starts.length} starts, no start ${i}`);
   return { alpha: start.alpha, theta: start.theta };

@@ -1,6 +1,7 @@
 /**
  * The live chart: ℓ/N against the EM iteration, one line per start (screening by successive
- * halving, then the best start continuing to convergence). Points arrive in batches from the worker and
+ * halving, then the best start continuing to convergence), and one for growth (src/fit/grow.ts:
+ * 1, 2, … K components, its stages end to end on the iteration axis). Points arrive in batches from the worker and
  * are drawn at most once per animation frame.
  */
 import uPlot from 'uplot';
@@ -14,14 +15,16 @@ export class ProgressChart {
   private readonly columns: (number | null)[][];
   private readonly rowOf = new Map<number, number>();
   private scheduled = false;
+  /** growth: the stage being drawn, the iterations of the stages before it, the last iteration seen */
+  private growth = { components: 0, offset: 0, last: 0 };
 
   constructor(private readonly container: HTMLElement, starts: number) {
     container.replaceChildren();
-    this.columns = Array.from({ length: starts }, () => []);
+    this.columns = Array.from({ length: starts + 1 }, () => []);
     const series: uPlot.Series[] = [
       { label: 'iteration' },
-      ...Array.from({ length: starts }, (_, s) => ({
-        label: starts > 1 ? `start ${s + 1}` : 'ℓ/N',
+      ...Array.from({ length: starts + 1 }, (_, s) => ({
+        label: s === starts ? 'growing (1…K components)' : starts > 1 ? `start ${s + 1}` : 'ℓ/N',
         stroke: colour(s),
         width: 1.6,
         spanGaps: true,
@@ -46,8 +49,9 @@ export class ProgressChart {
   }
 
   add(points: ProgressPoint[]): void {
-    for (const p of points) {
-      if (p.start >= this.columns.length) continue;
+    for (const point of points) {
+      const p = point.phase === 'grow' ? this.growthPoint(point) : point;
+      if (p.start >= this.columns.length - 1 && point.phase !== 'grow') continue;
       let row = this.rowOf.get(p.iteration);
       if (row === undefined) {
         // iterations arrive in order per start; keep x sorted by inserting where it belongs
@@ -68,6 +72,15 @@ export class ProgressChart {
         this.plot.setData([this.iterations, ...this.columns] as uPlot.AlignedData);
       });
     }
+  }
+
+  /** A growth point on the growth line: its stage's iterations after those of the stages before. */
+  private growthPoint(p: ProgressPoint): ProgressPoint {
+    if (p.components !== this.growth.components) {
+      this.growth = { components: p.components ?? 0, offset: this.growth.offset + this.growth.last, last: 0 };
+    }
+    this.growth.last = p.iteration;
+    return { ...p, start: this.columns.length - 1, iteration: this.growth.offset + p.iteration };
   }
 
   resize(): void {

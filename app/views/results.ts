@@ -29,6 +29,7 @@ function summary(fit: FitResult, report: PageReport): HTMLElement {
     ['gain still to come', report.convergence ? `≤ ${num(report.convergence.remaining, 2)} nats (${report.convergence.test} certificate; target tol·N = ${num(report.convergence.target, 2)})` : 'not certified'],
     ['|∇(ℓ/N)| at the end', num(fit.gradientNorm, 3)],
   );
+  entries.push(['search', `${report.search.chosen} fit kept (${report.search.eSteps} E-steps over every climb): ${report.search.reason}`]);
   const rep = report.replacement;
   if (rep) entries.push(['component replacement', `${rep.kept} of ${rep.trials} trials kept, +${rep.gain.toFixed(1)} nats`]);
   for (const r of report.runaway) entries.push([`component ${r.component} runs away`, `spread ${r.scoreSpread.toFixed(0)} nats, ${(100 * r.mass).toFixed(0)}% on ${r.items.join(', ')}`]);

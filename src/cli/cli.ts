@@ -59,9 +59,12 @@ command('fit', 'fit a softmax mixture; prints the fit as JSON')
   .option('--counts <file>', 'counts n_j, length p (.npy or .csv)')
   .option('--samples <file>', 'raw draws (item indices in [0, p)) instead of counts')
   .requiredOption('--K <K>', 'number of components', int('--K'))
-  .option('--init <init>', 'mom, subspace, random, or a JSON file with { alpha, theta }', 'mom')
-  .addOption(restartsOption('more starts: subspace starts (random ones with --init random)', 4))
+  .option('--init <init>', 'mom, subspace, random, cluster, or a JSON file with { alpha, theta }', 'mom')
+  .addOption(restartsOption('more starts: subspace starts (random or cluster ones with --init random|cluster)', 4))
   .option('--screen-iters <n>', 'EM iterations of screening (successive halving: the better half of the starts run on, twice as long, until one is left after this many)', int('--screen-iters'), 20)
+  .addOption(new Option('--search <kind>', 'auto: grow the fit one component at a time where an atom runs away; narrow: the screened starts only; wide: more starts screened longer after the fit; grow: always grow').choices(['auto', 'narrow', 'wide', 'grow']).default('auto'))
+  .option('--wide-starts <n>', 'with --search wide: starts added to the fit\'s own', int('--wide-starts', { min: 0, max: MAX_RESTARTS }), 8)
+  .option('--wide-iters <n>', 'with --search wide: EM iterations of the last rung of its screening', int('--wide-iters', { min: 1 }), 160)
   .addOption(new Option('--backend <backend>', 'where the passes over p run').choices(['cpu', 'webgpu', 'auto']).default('cpu'))
   .option('--tol <tol>', 'converged when the gain of ℓ still to come is certified below tol nats per draw (tol·N nats)', num('--tol'), 1e-8)
   .option('--max-iter <n>', 'EM iterations at most', int('--max-iter'), 1000)
@@ -108,6 +111,7 @@ command('demo', 'the main job: fit the books data (K = 6) on WebGPU in the demo 
   .addOption(new Option('--backend <backend>', 'where the passes over p run').choices(['webgpu', 'cpu', 'auto']).default('webgpu'))
   .option('--K <K>', 'components', int('--K', { min: 1 }), 6)
   .addOption(restartsOption('more starts'))
+  .addOption(new Option('--search <kind>', 'how widely to search (default auto; see softmix fit --help)').choices(['auto', 'narrow', 'wide', 'grow']))
   .option('--replace-rounds <n>', 'rounds of component replacement after convergence (default 0)', int('--replace-rounds', { min: 0 }))
   .option('--tol <tol>', 'converged when the gain of ℓ still to come is certified below tol nats per draw (tol·N nats)', num('--tol'))
   .option('--ridge <lambda>', 'ridge λ (default 0: runaway components are carried on and named)', num('--ridge'))
@@ -117,7 +121,7 @@ command('demo', 'the main job: fit the books data (K = 6) on WebGPU in the demo 
   .action(async (o) => {
     prepareOutputDirectory('--out', o.out, 'report.json');
     const params: Record<string, string | number> = { dataset: o.dataset, K: o.K, backend: o.backend, seed: o.seed };
-    for (const key of ['restarts', 'replaceRounds', 'tol', 'ridge'] as const) if (o[key] !== undefined) params[key] = o[key];
+    for (const key of ['restarts', 'search', 'replaceRounds', 'tol', 'ridge'] as const) if (o[key] !== undefined) params[key] = o[key];
     const t0 = Date.now();
     const run = await runDemoPage(params, {
       onStatus: (text) => {
@@ -134,9 +138,12 @@ command('demo', 'the main job: fit the books data (K = 6) on WebGPU in the demo 
 function fitOptionsOf(o: Record<string, any>): FitOptions {
   return {
     K: o.K,
-    init: ['mom', 'subspace', 'random'].includes(o.init) ? o.init : readInitFile(o.init),
+    init: ['mom', 'subspace', 'random', 'cluster'].includes(o.init) ? o.init : readInitFile(o.init),
     restarts: o.restarts,
     screenIters: o.screenIters,
+    search: o.search,
+    wideStarts: o.wideStarts,
+    wideIters: o.wideIters,
     backend: o.backend,
     tol: o.tol,
     maxIter: o.maxIter,

@@ -23,6 +23,10 @@ export function formatPageReport(r: import('../../app/protocol.ts').PageReport):
   for (const x of r.runaway) {
     lines.push(`component ${x.component} runs away (no finite atom; carried on): scores spread ${x.scoreSpread.toFixed(0)} nats, ${(100 * x.mass).toFixed(0)}% on ${x.items.join(', ')}`);
   }
+  if (r.search) {
+    const stages = r.search.stages ? ` (ℓ_λ/N by components: ${r.search.stages.map((g) => `${g.K}: ${g.logLikPerSample.toFixed(5)}`).join(', ')})` : '';
+    lines.push(`search: ${r.search.chosen} fit kept, ${r.search.eSteps} E-steps over every climb: ${r.search.reason}${stages}`);
+  }
   if (r.replacement) {
     const x = r.replacement;
     lines.push(`component replacement: ${x.kept} of ${x.trials} trials kept, objective +${x.gain.toFixed(1)} nats (ended: ${x.stopReason})`);

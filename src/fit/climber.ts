@@ -16,13 +16,15 @@ const now = () => (typeof performance !== 'undefined' ? performance.now() : Date
 
 export class Climber {
   readonly records: StartRecord[];
+  /** every start so far: the fit's own, then the wide search's */
+  private readonly starts: StartPoint[];
   private readonly emBase: Omit<EmOptions, 'maxIter'>;
 
   constructor(
     private readonly engine: Engine,
     private readonly K: number,
     private readonly designCovariance: Float64Array,
-    private readonly starts: StartPoint[],
+    starts: StartPoint[],
     private readonly o: CheckedOptions,
     private readonly options: FitOptions,
   ) {
@@ -41,16 +43,30 @@ export class Climber {
         hessianEvery: o.hessianEvery,
       },
     };
-    this.records = starts.map((start, i) => ({
-      index: i,
-      kind: start.kind,
-      seed: start.seed,
-      screenLogLik: null,
-      finalLogLik: null,
-      iterations: 0,
-      eSteps: 0,
-      timeMs: 0,
-    }));
+    this.starts = [...starts];
+    this.records = [];
+    this.addRecords(starts, 0);
+  }
+
+  /** More starts to climb (the wide search's): their indices follow the ones before. */
+  addStarts(more: StartPoint[]): void {
+    const first = this.starts.length;
+    this.starts.push(...more);
+    this.addRecords(more, first);
+  }
+
+  get L(): number {
+    return this.engine.L;
+  }
+
+  get startCount(): number {
+    return this.starts.length;
+  }
+
+  private addRecords(starts: StartPoint[], first: number): void {
+    for (const [i, start] of starts.entries()) {
+      this.records.push({ index: first + i, kind: start.kind, seed: start.seed, screenLogLik: null, finalLogLik: null, iterations: 0, eSteps: 0, timeMs: 0 });
+    }
   }
 
   /**

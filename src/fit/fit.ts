@@ -17,7 +17,7 @@ import { replaceComponents } from './replace.ts';
 import { parametricBootstrap } from './bootstrap.ts';
 import { inferenceAt } from './inference.ts';
 import { fitResult, type FitResult } from './result.ts';
-import { halvingSchedule, screenStarts } from './screening.ts';
+import { searchFit } from './search.ts';
 import { stationarity } from './stationarity.ts';
 
 export type { ExplicitInit, FitOptions } from './options.ts';
@@ -54,13 +54,15 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
     const covarianceInvSqrt = inverseSqrt(design.covariance, data.L);
     const init = firstStart(options, o.K, data.L, design.scale);
     const setupMs = now() - t0;
-    const initOutcome = await buildStarts(engine, o.K, { covariance: design.covariance, covarianceInvSqrt }, init, o.restarts, o.seed, warnings);
+    const initOutcome = await buildStarts(engine, o.K, { covariance: design.covariance, covarianceInvSqrt, centred: design.centred, counts: data.counts }, init, o.restarts, o.seed, warnings);
 
     const tEm = now();
     const climber = new Climber(engine, o.K, design.covariance, initOutcome.starts, scaled, options);
-    const screened = await screenAndContinue(climber, initOutcome.starts.length, scaled);
+    // runaway as the result will name it (model/runaway.ts): a score spread beyond 25 nats, or 99% on five items
+    const hasRunaway = (run: EmResult) => runawayComponents(design.centred, data.p, data.L, run.theta, o.K, design.covariance).length > 0;
+    const screened = await searchFit(engine, climber, initOutcome, scaled, design.covariance, options, hasRunaway);
     const { final, replacement } = o.replaceRounds > 0 ? await replace(engine, climber, screened, scaled, design.covariance, options) : { final: screened.final, replacement: null };
-    Object.assign(climber.records[screened.best], { finalLogLik: final.logLik, iterations: final.iterations, eSteps: final.eSteps });
+    if (screened.best >= 0) Object.assign(climber.records[screened.best], { finalLogLik: final.logLik, iterations: final.iterations, eSteps: final.eSteps });
     const emMs = now() - tEm;
 
     // ∂ℓ/∂θ = ∂ℓ/∂θ' / scale
@@ -73,6 +75,7 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
       init: typeof init === 'object' ? 'explicit' : init,
       initOutcome,
       replacement,
+      search: screened.search,
       gradientNorm,
       runawayOf: (theta) => runawayComponents(design.centred, data.p, data.L, theta.map((v) => v / design.scale), o.K, design.covariance, design.scale),
       timings: { setupMs, emMs, t0, now },
@@ -110,14 +113,6 @@ function scaledRidge(ridge: number, scale: number): number {
   return r;
 }
 
-/** Screening by successive halving (with more than one start), then the best start on to the end. */
-async function screenAndContinue(climber: Climber, starts: number, o: CheckedOptions): Promise<{ final: EmResult; best: number }> {
-  const screened = starts > 1 ? await screenStarts(starts, halvingSchedule(starts, o.screenIters), climber.advance) : null;
-  const best = screened?.best ?? 0;
-  let final = screened ? screened.runs[best] : await climber.advance(0, null, null);
-  if (final.stopReason === 'maxIter' && final.iterations < o.maxIter) final = await climber.advance(best, final, null);
-  return { final, best };
-}
 
 /** Component replacement after convergence (replace.ts): the fit it ends at, with every trial's work added. */
 async function replace(

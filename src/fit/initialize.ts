@@ -1,20 +1,24 @@
 /**
  * The list of EM starting points for a fit (MATH.md §5): the first start by `init`
  * ('mom' by default, falling back to a subspace start with the reason in `warnings`),
- * then `restarts` more — subspace starts, or random ones when init is 'random'.
+ * then `restarts` more — subspace starts, or random ones when init is 'random', or cluster
+ * starts (model/cluster-start.ts) when init is 'cluster'.
  */
 import type { Engine } from '../engines/engine.ts';
 import { momEstimate, subspaceStart, latentMoments, subspaceFromSecondMoment, type Subspace, type MomDiagnostics } from '../mom/index.ts';
 import { randomStart, type StartPoint } from '../model/starts.ts';
+import { clusterStart } from '../model/cluster-start.ts';
 import { Rng } from '../math/rng.ts';
 
-export type InitKind = 'mom' | 'subspace' | 'random';
+export type InitKind = 'mom' | 'subspace' | 'random' | 'cluster';
 
 export interface InitOutcome {
   starts: StartPoint[];
   /** host + device time spent on the starts (MoM, latent moments), ms */
   timeMs: number;
   mom?: { ok: boolean; reason?: string; notes?: string[]; diagnostics?: MomDiagnostics };
+  /** starts for the wide search (search.ts), on demand: subspace and random in turn, seeded */
+  more: (count: number) => Promise<StartPoint[]>;
 }
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -22,7 +26,7 @@ const now = () => (typeof performance !== 'undefined' ? performance.now() : Date
 export async function buildStarts(
   engine: Engine,
   K: number,
-  design: { covariance: Float64Array; covarianceInvSqrt: Float64Array },
+  design: { covariance: Float64Array; covarianceInvSqrt: Float64Array; centred: Float64Array; counts: ArrayLike<number> },
   init: InitKind | StartPoint,
   restarts: number,
   seed: number,
@@ -42,10 +46,14 @@ export async function buildStarts(
     return subspace;
   };
 
+  const cluster = (s: number) => clusterStart(design.centred, engine.p, L, design.counts, K, design.covariance, design.covarianceInvSqrt, s);
+
   if (typeof init === 'object') {
     starts.push(init);
   } else if (init === 'random') {
     starts.push(randomStart(K, L, design.covarianceInvSqrt, seeds.nextUint32()));
+  } else if (init === 'cluster') {
+    starts.push(cluster(seeds.nextUint32()));
   } else if (init === 'mom') {
     const m = await momEstimate(engine, K, design, { seed: seeds.nextUint32() });
     if (m.ok) {
@@ -65,8 +73,20 @@ export async function buildStarts(
     starts.push(
       init === 'random'
         ? randomStart(K, L, design.covarianceInvSqrt, seeds.nextUint32())
-        : subspaceStart(await getSubspace(), K, design.covarianceInvSqrt, seeds.nextUint32()),
+        : init === 'cluster'
+          ? cluster(seeds.nextUint32())
+          : subspaceStart(await getSubspace(), K, design.covarianceInvSqrt, seeds.nextUint32()),
     );
   }
-  return { starts, timeMs: now() - t0, mom };
+  // The wide search's starts draw on a stream of their own, so that the first starts are
+  // the same whether or not the search widens.
+  const moreSeeds = new Rng(seeds.nextUint32());
+  const more = async (count: number) => {
+    const out: StartPoint[] = [];
+    for (let i = 0; i < count; i++) {
+      out.push(i % 2 === 0 ? subspaceStart(await getSubspace(), K, design.covarianceInvSqrt, moreSeeds.nextUint32()) : randomStart(K, L, design.covarianceInvSqrt, moreSeeds.nextUint32()));
+    }
+    return out;
+  };
+  return { starts, timeMs: now() - t0, mom, more };
 }

@@ -7,6 +7,7 @@ import { describeValue } from '../model/data.ts';
 import type { BackendChoice } from '../engines/create.ts';
 import type { IterationInfo, StepDirection } from '../em/index.ts';
 import type { InitKind } from './initialize.ts';
+import type { SearchKind } from './search.ts';
 
 export interface ExplicitInit {
   alpha: ArrayLike<number>;
@@ -18,10 +19,11 @@ export interface FitOptions {
   K: number;
   /**
    * the first start: 'mom' (default; the method-of-moments estimate, falling back to a
-   * subspace start with the reason in warnings), 'subspace', 'random' (seeded), or explicit
+   * subspace start with the reason in warnings), 'subspace', 'random' (seeded), 'cluster'
+   * (count-weighted k-means of the items, model/cluster-start.ts), or explicit
    */
   init?: InitKind | ExplicitInit;
-  /** more starts (subspace starts; random ones when init is 'random'), screened with short EM runs; default 4 */
+  /** more starts (subspace starts; random or cluster ones when init is 'random' or 'cluster'), screened with short EM runs; default 4 */
   restarts?: number;
   /**
    * EM iterations of screening (default 20), by successive halving (src/fit/screening.ts): every
@@ -29,6 +31,16 @@ export interface FitOptions {
    * on over r = ⌈log₂ starts⌉ rungs, until the one left has had screenIters and continues
    */
   screenIters?: number;
+  /**
+   * how widely to search for the best maximum (src/fit/search.ts): 'auto' (default) widens
+   * the search when a screened start has a runaway atom, the mark of a design whose maxima
+   * differ by the faces the atoms run to; 'narrow' never widens, 'wide' always does
+   */
+  search?: SearchKind;
+  /** starts the wide search adds to the fit's own (default 8; subspace and random in turn) */
+  wideStarts?: number;
+  /** EM iterations of the wide search's last rung, where one start is left (default 160) */
+  wideIters?: number;
   backend?: BackendChoice;
   /**
    * nats per draw (default 1e-8): the fit has converged when the gain of ℓ_λ still to come
@@ -100,13 +112,17 @@ export interface FitOptions {
    */
   gpu?: GPU;
   signal?: AbortSignal;
-  onIteration?: (info: IterationInfo & { start: number; phase: 'screen' | 'final' | 'replace' }) => void;
+  /** phase 'grow': `components` is the stage's number of components (src/fit/grow.ts) */
+  onIteration?: (info: IterationInfo & { start: number; phase: 'screen' | 'final' | 'replace' | 'grow'; components?: number }) => void;
 }
 
 export interface CheckedOptions {
   K: number;
   restarts: number;
   screenIters: number;
+  search: SearchKind;
+  wideStarts: number;
+  wideIters: number;
   tol: number;
   maxIter: number;
   ridge: number;
@@ -189,9 +205,9 @@ function checkPassedOn(o: Options): void {
 
 /** An explicit init's arrays hold numbers only (checkParams then checks lengths and values). */
 function checkExplicitInit(init: unknown): void {
-  if (!given(init) || ['mom', 'subspace', 'random'].includes(init as string)) return;
+  if (!given(init) || ['mom', 'subspace', 'random', 'cluster'].includes(init as string)) return;
   if (typeof init !== 'object' || Array.isArray(init)) {
-    fail('options', `init must be "mom", "subspace", "random" or { alpha, theta }, got ${typeof init === 'string' ? JSON.stringify(init) : describeValue(init)}`);
+    fail('options', `init must be "mom", "subspace", "random", "cluster" or { alpha, theta }, got ${typeof init === 'string' ? JSON.stringify(init) : describeValue(init)}`);
   }
   const { alpha, theta } = init as { alpha?: unknown; theta?: unknown };
   checkNumbers(alpha, 'init.alpha');
@@ -237,6 +253,9 @@ export function checkOptions(options: FitOptions, p: number): CheckedOptions {
     K,
     restarts: integerOption(o, 'restarts', 4, 0, MAX_RESTARTS),
     screenIters: integerOption(o, 'screenIters', 20, 1),
+    search: choiceOption(o, 'search', ['auto', 'narrow', 'wide', 'grow'] as const, 'auto')!,
+    wideStarts: integerOption(o, 'wideStarts', 8, 0, MAX_RESTARTS),
+    wideIters: integerOption(o, 'wideIters', 160, 1),
     tol: numberOption(o, 'tol', 1e-8),
     maxIter: integerOption(o, 'maxIter', 1000, 0),
     ridge: numberOption(o, 'ridge', 0),

@@ -92,7 +92,12 @@ export async function replaceComponents(engine: Engine, K: number, fit: EmResult
  * its maximiser does not exist (the target on the hull's boundary: the residual sits on a
  * handful of items).
  */
-async function residualComponent(engine: Engine, K: number, fit: EmResult, o: ReplacementOptions): Promise<{ weight: number; theta: Float64Array } | null> {
+export async function residualComponent(
+  engine: Engine,
+  K: number,
+  fit: EmResult,
+  o: { ridge: number; designCovariance: Float64Array },
+): Promise<{ weight: number; theta: Float64Array } | null> {
   const residual = await engine.residualMoments(logOf(fit.alpha), fit.theta, K);
   if (!(residual.total > 0)) return null;
   const target = residual.first.map((v) => v / residual.total);

@@ -14,6 +14,7 @@ import type { BootstrapSummary } from './bootstrap.ts';
 import type { CheckedOptions } from './options.ts';
 import type { InitOutcome } from './initialize.ts';
 import type { ReplacementOutcome, ReplacementTrial } from './replace.ts';
+import type { SearchOutcome } from './search.ts';
 
 export interface StartRecord {
   index: number;
@@ -74,6 +75,8 @@ export interface FitResult {
   trace: number[];
   /** component replacement (replaceRounds > 0): every trial, and why the search ended; null when off */
   replacement: { objectiveBefore: number; trials: ReplacementTrial[]; stopReason: ReplacementOutcome['stopReason'] } | null;
+  /** how widely the starts were searched, and why (search.ts) */
+  search: SearchOutcome;
   /** seMs: the standard errors (with `se`), inside totalMs; the bootstrap's time is its own */
   timings: { setupMs: number; initMs: number; emMs: number; seMs: number; totalMs: number; perIterationMs: number };
   /**
@@ -113,6 +116,7 @@ export interface FitParts {
   init: string;
   initOutcome: InitOutcome;
   replacement: FitResult['replacement'];
+  search: SearchOutcome;
   gradientNorm: number;
   /** the runaway components of the sorted fit (atoms in the caller's units) */
   runawayOf: (thetaSorted: Float64Array) => RunawayComponent[];
@@ -171,6 +175,7 @@ export function fitResult(engine: Engine, parts: FitParts): FitResult {
     starts: records,
     trace: final.trace,
     replacement: parts.replacement,
+    search: parts.search,
     timings: { setupMs, initMs: parts.initOutcome.timeMs, emMs, seMs: 0, totalMs: parts.timings.now() - parts.timings.t0, perIterationMs: itersAll > 0 ? emMs / itersAll : 0 },
     stats: {
       ...engine.counters,

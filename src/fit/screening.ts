@@ -40,14 +40,16 @@ export interface Screened {
 /**
  * Runs the schedule. `advance(i, run, iterations)` takes start i from its run so far (null
  * before the first rung) until it has had `iterations` iterations in all, and returns the
- * run so far; a run that stopped (converged or collapsed) is not advanced again.
+ * run so far; a run that stopped (converged) is not advanced again. `earlier` are runs a
+ * previous screening left paused (the wide search, search.ts): they are resumed, not redone.
  */
 export async function screenStarts(
   starts: number,
   schedule: Rung[],
   advance: (i: number, run: EmResult | null, iterations: number) => Promise<EmResult>,
+  earlier: (EmResult | null)[] = [],
 ): Promise<Screened> {
-  const runs: (EmResult | null)[] = new Array(starts).fill(null);
+  const runs: (EmResult | null)[] = Array.from({ length: starts }, (_, i) => earlier[i] ?? null);
   let alive = [...runs.keys()];
   for (const rung of schedule) {
     for (const i of [...alive].sort((a, b) => a - b)) {

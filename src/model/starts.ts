@@ -7,7 +7,7 @@ import { Rng } from '../math/rng.ts';
 import { spectralFunction, symmetricEigen, matVec } from '../math/linalg.ts';
 import type { MixtureParams } from './mixture.ts';
 
-export type StartKind = 'random' | 'explicit' | 'mom' | 'subspace';
+export type StartKind = 'random' | 'explicit' | 'mom' | 'subspace' | 'cluster';
 
 export interface StartPoint extends MixtureParams {
   kind: StartKind;

@@ -1,0 +1,135 @@
+/**
+ * Cluster starts: a start that follows the counts rather than the features' Gaussian shape.
+ *
+ * MoM and subspace starts read the design through its moments, which describe a Gaussian
+ * cloud well and a word-embedding cloud poorly: there the mixture's components sit on a few
+ * heavy items (function words) or on clumps of the cloud (README, "Runaway components").
+ * A cluster start groups the items by a count-weighted k-means in standardised coordinates
+ * (k-means++ seeding, seeded, then Lloyd steps) and gives component k the weight of its
+ * cluster's counts and the atom θ_k = S⁻¹ m_k, where m_k is the cluster's count-weighted
+ * mean of the centred features: near θ = 0 the softmax's mean moves by S θ, so θ_k points
+ * its softmax towards its cluster. Different seeds give different clusterings, and so
+ * starts in different basins of ℓ.
+ *
+ * Not in MATH.md: a search heuristic (issue 13, item 4), chosen by held-out ℓ on the books.
+ */
+import { Rng } from '../math/rng.ts';
+import { matVec, solveLinear } from '../math/linalg.ts';
+import type { StartPoint } from './starts.ts';
+
+/** Lloyd steps after seeding: the clustering only has to be a start, not a converged k-means. */
+const LLOYD_STEPS = 10;
+
+/**
+ * `centred` p×L (centred features), `counts` n_j, S their covariance, S^{-1/2} for the
+ * standardised distances. The start's kind is 'cluster', its seed recorded.
+ */
+export function clusterStart(
+  centred: ArrayLike<number>,
+  p: number,
+  L: number,
+  counts: ArrayLike<number>,
+  K: number,
+  covariance: Float64Array,
+  covarianceInvSqrt: Float64Array,
+  seed: number,
+): StartPoint {
+  const rng = new Rng(seed);
+  const z = standardised(centred, p, L, covarianceInvSqrt);
+  const centres = seedCentres(z, p, L, counts, K, rng);
+  const assign = new Int32Array(p);
+  for (let step = 0; step <= LLOYD_STEPS; step++) {
+    assignNearest(z, p, L, centres, K, assign);
+    if (step < LLOYD_STEPS) updateCentres(z, p, L, counts, K, assign, centres);
+  }
+  // weights and count-weighted means of the clusters, in the centred coordinates
+  const mass = new Float64Array(K);
+  const mean = new Float64Array(K * L);
+  for (let j = 0; j < p; j++) {
+    const k = assign[j];
+    mass[k] += counts[j];
+    for (let a = 0; a < L; a++) mean[k * L + a] += counts[j] * centred[j * L + a];
+  }
+  const total = mass.reduce((s, v) => s + v, 0);
+  const alpha = new Float64Array(K);
+  const theta = new Float64Array(K * L);
+  for (let k = 0; k < K; k++) {
+    // an empty cluster (all of its items' counts zero) starts at θ = 0 with a small weight
+    alpha[k] = mass[k] > 0 ? mass[k] / total : 0;
+    if (mass[k] > 0) {
+      const m = mean.subarray(k * L, (k + 1) * L).map((v) => v / mass[k]);
+      const t = solveLinear(Float64Array.from(covariance), L, m);
+      if (t) theta.set(t, k * L);
+    }
+  }
+  const floor = 1 / (100 * K);
+  for (let k = 0; k < K; k++) alpha[k] = Math.max(alpha[k], floor);
+  const sum = alpha.reduce((s, v) => s + v, 0);
+  for (let k = 0; k < K; k++) alpha[k] /= sum;
+  return { kind: 'cluster', seed, alpha, theta };
+}
+
+function standardised(centred: ArrayLike<number>, p: number, L: number, invSqrt: Float64Array): Float64Array {
+  const z = new Float64Array(p * L);
+  for (let j = 0; j < p; j++) z.set(matVec(invSqrt, L, L, Array.prototype.slice.call(centred, j * L, (j + 1) * L)), j * L);
+  return z;
+}
+
+function distance2(z: Float64Array, j: number, centres: Float64Array, k: number, L: number): number {
+  let d = 0;
+  for (let a = 0; a < L; a++) {
+    const e = z[j * L + a] - centres[k * L + a];
+    d += e * e;
+  }
+  return d;
+}
+
+/** k-means++ seeding with the items weighted by their counts. */
+function seedCentres(z: Float64Array, p: number, L: number, counts: ArrayLike<number>, K: number, rng: Rng): Float64Array {
+  const centres = new Float64Array(K * L);
+  const nearest = new Float64Array(p).fill(Infinity);
+  const pick = (weights: (j: number) => number) => {
+    let total = 0;
+    for (let j = 0; j < p; j++) total += weights(j);
+    let u = rng.uniform() * total;
+    for (let j = 0; j < p; j++) {
+      u -= weights(j);
+      if (u <= 0 && weights(j) > 0) return j;
+    }
+    for (let j = p - 1; j >= 0; j--) if (weights(j) > 0) return j;
+    return rng.int(p);
+  };
+  for (let k = 0; k < K; k++) {
+    const j = k === 0 ? pick((i) => counts[i]) : pick((i) => counts[i] * nearest[i]);
+    centres.set(z.subarray(j * L, (j + 1) * L), k * L);
+    for (let i = 0; i < p; i++) nearest[i] = Math.min(nearest[i], distance2(z, i, centres, k, L));
+  }
+  return centres;
+}
+
+function assignNearest(z: Float64Array, p: number, L: number, centres: Float64Array, K: number, assign: Int32Array): void {
+  for (let j = 0; j < p; j++) {
+    let best = 0;
+    let bestD = Infinity;
+    for (let k = 0; k < K; k++) {
+      const d = distance2(z, j, centres, k, L);
+      if (d < bestD) {
+        bestD = d;
+        best = k;
+      }
+    }
+    assign[j] = best;
+  }
+}
+
+function updateCentres(z: Float64Array, p: number, L: number, counts: ArrayLike<number>, K: number, assign: Int32Array, centres: Float64Array): void {
+  const mass = new Float64Array(K);
+  const sums = new Float64Array(K * L);
+  for (let j = 0; j < p; j++) {
+    const k = assign[j];
+    mass[k] += counts[j];
+    for (let a = 0; a < L; a++) sums[k * L + a] += counts[j] * z[j * L + a];
+  }
+  // a cluster that lost all its mass keeps its centre
+  for (let k = 0; k < K; k++) if (mass[k] > 0) for (let a = 0; a < L; a++) centres[k * L + a] = sums[k * L + a] / mass[k];
+}
