@@ -48,8 +48,8 @@ export interface SearchOutcome {
   narrowObjective: number | null;
   /** ℓ_λ where the wide search's best start converged (null when it did not run); the higher one is the fit */
   wideObjective: number | null;
-  /** growth's stages (null when it did not run) */
-  growth: GrowthOutcome | null;
+  /** growth's stages and where it stopped (null when it did not run); the grown fit itself is the result when `grown` */
+  growth: Omit<GrowthOutcome, 'fit'> | null;
 }
 
 /**
@@ -88,7 +88,8 @@ export async function searchFit(
   const outcome: SearchOutcome = { kind: o.search, widened: false, grown: false, starts: 0, reason: '', narrowObjective: null, wideObjective: null, growth: null };
   const grow = async (): Promise<EmResult | null> => {
     const growth = await growFit(engine, o.K, { ridge: o.ridge, designCovariance: covariance, climb: (k, start) => climbStage(engine, k, start, covariance, o, options) });
-    outcome.growth = growth;
+    // the result keeps the stages only: a run holds its engine (resume state), which must not travel with the result
+    outcome.growth = { stages: growth.stages, stoppedAt: growth.stoppedAt };
     return growth.fit;
   };
   if (o.search === 'grow' && o.K > 1) {
