@@ -73,6 +73,17 @@ describe('softmix: bad input fails fast, with a message and a documented exit st
     expect((await softmix(fit('--restarts', '1001'))).code).toBe(2);
   });
 
+  it('takes --search and rejects an unknown one before any work', async () => {
+    const r = await softmix(fit('--search', 'broad'));
+    expectCleanFailure(r, 2, /--search.*broad.*(auto, narrow, wide, grow|Allowed choices)/);
+    const ok = await softmix(fit('--search', 'grow'));
+    expect(ok.code, ok.stderr).toBe(0);
+    const out = JSON.parse(ok.stdout);
+    expect(out.search.kind).toBe('grow');
+    expect(out.search.grown).toBe(true);
+    expect(out.search.growth.stages.map((g: { K: number }) => g.K)).toEqual([1, 2]);
+  });
+
   it('checks --out before fitting: under /proc, a directory, under a file, unwritable', async () => {
     // A bad --features as well: the --out message shows the check comes before any data is read.
     const withBadData = (out: string) => ['fit', '--features', join(dir, 'missing.npy'), '--counts', counts, '--K', '2', '--quiet', '--out', out];

@@ -147,7 +147,8 @@ export function fitResult(engine: Engine, parts: FitParts): FitResult {
   const theta: number[][] = [];
   for (let k = 0; k < K; k++) theta.push(Array.from(sorted.theta.subarray(k * L, k * L + L)));
   // the records hold every start's iterations, the continued start's in full
-  const itersAll = records.reduce((s, r) => s + r.iterations, 0);
+  // every EM iteration the fit ran: its starts' and growth's stages'
+  const itersAll = records.reduce((s, r) => s + r.iterations, 0) + (parts.search.growth?.stages.reduce((s, g) => s + g.iterations, 0) ?? 0);
   return {
     K,
     p,
