@@ -10,8 +10,8 @@
  * faces of the hull the components go to, and EM from K components at once settles them
  * all together, early, from a start that knows nothing of the counts. Growing places each
  * new component where the counts say the fit is short, with the others already in place.
- * On the books (K = 6) it ends at held-out ℓ/N −6.2130 against −6.2152 for the narrow
- * search and −6.2151 for the wide one, in half the wide search's E-steps
+ * On the books (K = 6) it ends at held-out ℓ/N −6.2104 against −6.2152 for the narrow
+ * search and −6.2151 for the wide one, in under half the wide search's E-steps
  * (bench/books-search.md). Not in MATH.md.
  */
 import type { Engine } from '../engines/engine.ts';
