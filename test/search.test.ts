@@ -116,7 +116,7 @@ describe('cluster starts (src/model/cluster-start.ts)', () => {
     const start = clusterStart(design.centred, p, L, counts, 3, design.covariance, inverseSqrt(design.covariance, L), 11);
     expect(start.kind).toBe('cluster');
     // count shares 0.6, 0.2, 0.2 in some order (each clump holds 100 items)
-    expect([...start.alpha].sort()).toEqual([0.2, 0.2, 0.6].map((v) => expect.closeTo(v, 12)));
+    expect([...start.alpha].sort((a, b) => a - b)).toEqual([0.2, 0.2, 0.6].map((v) => expect.closeTo(v, 12)));
     // the heaviest component's atom points its softmax at clump 0 (the negative first coordinate)
     const heavy = start.alpha.indexOf(Math.max(...start.alpha));
     expect(start.theta[heavy * L]).toBeLessThan(0);

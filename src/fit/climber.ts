@@ -55,10 +55,6 @@ export class Climber {
     this.addRecords(more, first);
   }
 
-  get L(): number {
-    return this.engine.L;
-  }
-
   get startCount(): number {
     return this.starts.length;
   }

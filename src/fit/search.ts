@@ -106,7 +106,7 @@ export async function searchFit(
   let run = screened ? screened.runs[best] : await climber.advance(0, null, step(null));
   let runaway: boolean;
   for (;;) {
-    runaway = hasRunaway(run);
+    runaway = watch && hasRunaway(run); // a pass over p on the host: only where 'auto' looks
     if (!isPaused(run, o) || (watch && runaway)) break;
     run = await climber.advance(best, run, step(run));
   }

@@ -43,13 +43,7 @@ export function clusterStart(
     if (step < LLOYD_STEPS) updateCentres(z, p, L, counts, K, assign, centres);
   }
   // weights and count-weighted means of the clusters, in the centred coordinates
-  const mass = new Float64Array(K);
-  const mean = new Float64Array(K * L);
-  for (let j = 0; j < p; j++) {
-    const k = assign[j];
-    mass[k] += counts[j];
-    for (let a = 0; a < L; a++) mean[k * L + a] += counts[j] * centred[j * L + a];
-  }
+  const { mass, mean } = clusterMeans(centred, p, L, counts, K, assign);
   const total = mass.reduce((s, v) => s + v, 0);
   const alpha = new Float64Array(K);
   const theta = new Float64Array(K * L);
@@ -57,8 +51,7 @@ export function clusterStart(
     // an empty cluster (all of its items' counts zero) starts at θ = 0 with a small weight
     alpha[k] = mass[k] > 0 ? mass[k] / total : 0;
     if (mass[k] > 0) {
-      const m = mean.subarray(k * L, (k + 1) * L).map((v) => v / mass[k]);
-      const t = solveLinear(Float64Array.from(covariance), L, m);
+      const t = solveLinear(Float64Array.from(covariance), L, mean.slice(k * L, (k + 1) * L));
       if (t) theta.set(t, k * L);
     }
   }
@@ -123,13 +116,20 @@ function assignNearest(z: Float64Array, p: number, L: number, centres: Float64Ar
 }
 
 function updateCentres(z: Float64Array, p: number, L: number, counts: ArrayLike<number>, K: number, assign: Int32Array, centres: Float64Array): void {
+  const { mass, mean } = clusterMeans(z, p, L, counts, K, assign);
+  // a cluster that lost all its mass keeps its centre
+  for (let k = 0; k < K; k++) if (mass[k] > 0) centres.set(mean.subarray(k * L, (k + 1) * L), k * L);
+}
+
+/** Each cluster's count mass and the count-weighted mean of `values` (p×L) over its items (0 where it has no mass). */
+function clusterMeans(values: ArrayLike<number>, p: number, L: number, counts: ArrayLike<number>, K: number, assign: Int32Array): { mass: Float64Array; mean: Float64Array } {
   const mass = new Float64Array(K);
-  const sums = new Float64Array(K * L);
+  const mean = new Float64Array(K * L);
   for (let j = 0; j < p; j++) {
     const k = assign[j];
     mass[k] += counts[j];
-    for (let a = 0; a < L; a++) sums[k * L + a] += counts[j] * z[j * L + a];
+    for (let a = 0; a < L; a++) mean[k * L + a] += counts[j] * values[j * L + a];
   }
-  // a cluster that lost all its mass keeps its centre
-  for (let k = 0; k < K; k++) if (mass[k] > 0) for (let a = 0; a < L; a++) centres[k * L + a] = sums[k * L + a] / mass[k];
+  for (let k = 0; k < K; k++) if (mass[k] > 0) for (let a = 0; a < L; a++) mean[k * L + a] /= mass[k];
+  return { mass, mean };
 }
