@@ -7,6 +7,7 @@ import { characteristicItems } from '../src/model/characteristic.ts';
 import { compareWithTruth } from '../src/model/truth.ts';
 import { logLikelihood, mixtureLogProbabilities } from '../src/model/mixture.ts';
 import type { FitResult } from '../src/fit/fit.ts';
+import { eStepsOverAllClimbs } from '../src/fit/result.ts';
 import type { LoadedData } from './load-data.ts';
 import type { PageReport } from './protocol.ts';
 
@@ -25,7 +26,7 @@ function perSample(data: LoadedData, counts: ArrayLike<number>, alpha: number[],
 /** The search in a few words: which fit was kept, why, and the E-steps of every climb (starts and growth). */
 function searchSummary(fit: FitResult): PageReport['search'] {
   const s = fit.search;
-  const eSteps = fit.starts.reduce((t, r) => t + r.eSteps, 0) + (s.growth?.stages.reduce((t, g) => t + g.eSteps, 0) ?? 0);
+  const eSteps = eStepsOverAllClimbs(fit);
   const stages = s.growth?.stages.map((g) => ({ K: g.K, logLikPerSample: g.objective / fit.N }));
   return { chosen: s.grown ? 'grown' : s.widened ? 'wide' : 'narrow', reason: s.reason, eSteps, ...(stages ? { stages } : {}) };
 }

@@ -18,6 +18,7 @@
 import { Command } from 'commander';
 import { loadBooks } from '../src/datasets/books-node.ts';
 import { fitSoftmaxMixture, type FitOptions, type FitResult } from '../src/fit/fit.ts';
+import { eStepsOverAllClimbs } from '../src/fit/result.ts';
 import { logLikelihood, mixtureLogProbabilities } from '../src/model/mixture.ts';
 
 const opts = new Command()
@@ -40,9 +41,6 @@ function scores(fit: FitResult, train: Float64Array, test: Float64Array) {
   return { train: logLikelihood(train, logPi) / total(train), test: logLikelihood(test, logPi) / total(test) };
 }
 
-/** E-steps over the whole fit: every start's climb (screening, the wide search, the continued ones) and replacement's trials */
-const allESteps = (fit: FitResult) =>
-  fit.starts.reduce((s, r) => s + r.eSteps, 0) + (fit.search.growth?.stages.reduce((s, g) => s + g.eSteps, 0) ?? 0) + (fit.replacement?.trials.reduce((s, t) => s + t.eSteps, 0) ?? 0);
 
 async function timed(options: FitOptions, counts: Float64Array) {
   const t0 = performance.now();
@@ -55,7 +53,7 @@ console.log('|---|---|---:|---:|---:|---:|---|---|---:|');
 for (const name of opts.settings.split(',')) {
   const s = SETTINGS[name];
   if (!s) throw new Error(`unknown setting ${name}; known: ${Object.keys(SETTINGS).join(', ')}`);
-  const row = (label: string, fit: FitResult, seconds: number, eSteps = allESteps(fit)) => {
+  const row = (label: string, fit: FitResult, seconds: number, eSteps = eStepsOverAllClimbs(fit)) => {
     const sc = scores(fit, s.train, s.test);
     const search = fit.search.widened ? `wide, ${fit.search.starts} starts` : fit.search.grown ? 'grown' : fit.search.growth ? 'narrow (grown lower)' : 'narrow';
     console.log(`| ${name} | ${label} | ${sc.train.toFixed(5)} | ${sc.test.toFixed(5)} | ${fit.runaway.length} | ${eSteps} | ${search} | ${fit.converged} (${fit.convergence?.test ?? fit.stopReason}) | ${seconds.toFixed(0)} |`);

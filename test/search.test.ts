@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { fitSoftmaxMixture } from '../src/fit/fit.ts';
+import { eStepsOverAllClimbs } from '../src/fit/result.ts';
 import { wideSchedule } from '../src/fit/search.ts';
 import { clusterStart } from '../src/model/cluster-start.ts';
 import { designStats, makeDataset } from '../src/model/data.ts';
@@ -46,6 +47,9 @@ describe('the wide search (src/fit/search.ts)', () => {
     // each added component raises the maximum
     for (let k = 1; k < 3; k++) expect(stages[k].objective).toBeGreaterThan(stages[k - 1].objective);
     expect(stages[2].objective).toBe(grown.objective);
+    // grown from scratch: its climbs are its stages, nothing else
+    expect(eStepsOverAllClimbs(grown)).toBe(stages.reduce((s, g) => s + g.eSteps, 0));
+    expect(eStepsOverAllClimbs(fit)).toBe(fit.starts.reduce((s, r) => s + r.eSteps, 0));
     within(grown, fit);
   });
 

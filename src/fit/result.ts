@@ -124,6 +124,17 @@ export interface FitParts {
   warnings: string[];
 }
 
+/**
+ * E-steps over every climb of a fit: every start's (the continued start's record includes
+ * replacement's trials) and growth's stages; a grown fit's own eSteps is its last stage's
+ * plus whatever replacement added after it.
+ */
+export function eStepsOverAllClimbs(fit: FitResult): number {
+  const stages = fit.search.growth?.stages ?? [];
+  const starts = fit.starts.reduce((s, r) => s + r.eSteps, 0) + stages.reduce((s, g) => s + g.eSteps, 0);
+  return fit.search.grown ? starts + fit.eSteps - stages[stages.length - 1].eSteps : starts;
+}
+
 export function fitResult(engine: Engine, parts: FitParts): FitResult {
   const { o, N, final, records, warnings } = parts;
   const { K } = o;
