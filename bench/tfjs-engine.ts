@@ -11,12 +11,13 @@
  *             c = Σ_j W, m = Wᵀ X (matMul), ℓ = Σ n log π
  *   Newton:   σ = exp(s − A), ∇A = σᵀ X (matMul),
  *             ∇²A_k = Xᵀ (X ∘ σ_k) − ∇A_k ∇A_kᵀ, one matMul per component
+ *   Newton–CG (large L): ∇²A_k v_k = Xᵀ (σ_k ∘ (X v_k − μ_k·v_k)), two matMuls for all K
  *
  * float32 throughout, and the Hessian is formed raw (Σσxxᵀ − ∇A∇Aᵀ, no centring), as a
  * user would write it; softmix centres it to avoid the cancellation.
  */
 import type * as TF from '@tensorflow/tfjs';
-import type { Engine, EngineCounters, EngineInput, EStepResult, SoftmaxStats } from '../src/engines/engine.ts';
+import type { Engine, EngineCounters, EngineInput, EStepResult, HessianPoint, SoftmaxStats } from '../src/engines/engine.ts';
 
 export interface TfjsEngine extends Engine {
   readonly tfBackend: string;
@@ -96,6 +97,21 @@ export function createTfjsEngine(tf: typeof TF, input: EngineInput): TfjsEngine 
       if (want.mean || want.covariance) result.mean = d.slice(K, K + K * L);
       if (want.covariance) result.covariance = d.slice(K + K * L, K + K * L + K * L * L);
       return result;
+    },
+
+    async hessianVectorProducts(theta: Float64Array, K: number, at: HessianPoint, vectors: Float64Array): Promise<Float64Array> {
+      counters.passes++;
+      const out = tf.tidy(() => {
+        const th = tf.tensor2d(Float32Array.from(theta), [K, L]);
+        const V = tf.tensor2d(Float32Array.from(vectors), [K, L]);
+        const mu = tf.tensor2d(Float32Array.from(at.mean), [K, L]);
+        const A = tf.tensor1d(Float32Array.from(at.logPartition));
+        const sigma = tf.exp(tf.matMul(X, th, false, true).sub(A)); // p × K
+        const c = mu.mul(V).sum(1); // μ_k·v_k
+        const W = sigma.mul(tf.matMul(X, V, false, true).sub(c)); // p × K
+        return tf.matMul(W, X, true, false).reshape([K * L]);
+      });
+      return read(out);
     },
 
     countMoments: () => Promise.reject(new Error('not part of the TF.js baseline')),

@@ -5,7 +5,9 @@
  * components share each pass over p (one softmaxStats call evaluates every row of Θ).
  *
  * Directions d = P_k⁻¹ g with a per-component SPD matrix P_k:
- * - 'newton': P_k = ∇²A(θ_k) + λI, the Hessian (a pL²K pass). The EM driver may hand in the
+ * - 'newton': P_k = ∇²A(θ_k) + λI, the Hessian: above DENSE_NEWTON_MAX_L features (or with
+ *   solver 'cg') solved matrix-free by CG on Hessian–vector products (newton-cg.ts), each a
+ *   ~4pLK pass; otherwise formed by a pL²K pass and factored. The EM driver may hand in the
  *   factors of a Hessian from an earlier M-step instead (`frozen`): a quasi-Newton step that
  *   skips the pL²K pass, still an ascent step (any SPD P_k is) checked by Armijo;
  * - 'design': P_k = S + λI with S the design covariance, fixed for the whole fit. S is
@@ -18,6 +20,7 @@
  */
 import type { Engine, SoftmaxStats } from '../engines/engine.ts';
 import { choleskyInPlace, choleskySolve, dot, quadraticNorm } from '../math/linalg.ts';
+import { cgDirections, designPreconditioner, usesCg, type NewtonSolver } from './newton-cg.ts';
 
 export type StepDirection = 'newton' | 'design';
 
@@ -41,8 +44,14 @@ export interface NewtonOptions {
   direction: StepDirection;
   /** Cholesky factor of S + λI (L×L), required for direction 'design' */
   designFactor?: Float64Array;
-  /** direction 'newton': compute a fresh Hessian every this many M-steps (1: always) */
+  /** direction 'newton': compute a fresh Hessian every this many M-steps (1: always; dense route only) */
   hessianEvery: number;
+  /**
+   * direction 'newton': how Newton's equations are solved: 'dense' forms and factors the
+   * Hessians, 'cg' solves them matrix-free (newton-cg.ts), 'auto' (the default) takes CG
+   * above DENSE_NEWTON_MAX_L features
+   */
+  solver?: NewtonSolver;
 }
 
 /** The M-step's defaults: up to 20 Newton steps, an exact M-step in practice (the fit passes its own maxSteps, 1 by default). */
@@ -59,8 +68,10 @@ export interface NewtonResult {
   theta: Float64Array;
   /** steps taken (max over components) */
   steps: number;
-  /** passes over p spent */
+  /** passes over p spent (CG's Hessian–vector passes included) */
   passes: number;
+  /** CG iterations summed over the steps (matrix-free route; 0 on the dense one) */
+  cgIterations: number;
   /**
    * components whose maximiser looks not to exist (target on the hull's boundary): the
    * Hessian was singular (a damped one stood in), the spread of the scores passed
@@ -102,7 +113,9 @@ export async function newtonMStep(
   const L = engine.L;
   const lambda = (k: number) => (opts.componentRidge ? opts.componentRidge[k] : opts.ridge);
   if (opts.direction === 'design' && !opts.designFactor) throw new Error('newtonMStep: direction "design" needs designFactor');
-  const useHessian = opts.direction === 'newton' && !frozen;
+  // Newton's direction, from the dense Hessian (small L) or by CG on its products (large L)
+  const matrixFree = opts.direction === 'newton' && usesCg(opts.solver, L);
+  const useHessian = opts.direction === 'newton' && !frozen && !matrixFree;
   const want = { mean: true, covariance: useHessian };
   let factors: (Float64Array | null)[] | undefined;
   let staleHint = false;
@@ -125,6 +138,7 @@ export async function newtonMStep(
   }
   let steps = 0;
   let passes = 0;
+  let cgIterations = 0;
   let stats = statsAtStart && hasWanted(statsAtStart, want) ? statsAtStart : undefined;
 
   const objective = (k: number, th: Float64Array, A: number) =>
@@ -139,13 +153,26 @@ export async function newtonMStep(
     const f0 = new Float64Array(K);
     const slope = new Float64Array(K); // gᵀd = 2 × decrement
     const noise = new Float64Array(K);
+    const grads = new Float64Array(K * L);
     for (let k = 0; k < K; k++) {
       if (!pending[k]) continue;
-      const g = new Float64Array(L);
       const lambdaK = lambda(k);
-      for (let a = 0; a < L; a++) g[a] = targets[k * L + a] - stats.mean![k * L + a] - lambdaK * theta[k * L + a];
+      for (let a = 0; a < L; a++) grads[k * L + a] = targets[k * L + a] - stats.mean![k * L + a] - lambdaK * theta[k * L + a];
+    }
+    // Matrix-free: every pending component's Newton direction by CG, one pass per iteration.
+    const cg = matrixFree ? await cgDirections(engine, theta, K, { logPartition: stats.logPartition, mean: stats.mean! }, grads, pending, lambda, designPreconditioner(designCovariance, L, opts.ridge)) : null;
+    if (cg) {
+      passes += cg.passes;
+      cgIterations += cg.iterations;
+    }
+    for (let k = 0; k < K; k++) {
+      if (!pending[k]) continue;
+      const g = grads.subarray(k * L, k * L + L);
+      const lambdaK = lambda(k);
       let d: Float64Array;
-      if (useHessian) {
+      if (cg) {
+        d = cg.directions.slice(k * L, k * L + L);
+      } else if (useHessian) {
         const h = stats.covariance!.slice(k * L * L, (k + 1) * L * L);
         for (let a = 0; a < L; a++) h[a * L + a] += lambdaK;
         if (!choleskyInPlace(h, L) && !dampedFactor(h, stats.covariance!, k, L, lambdaK, designCovariance)) {
@@ -215,7 +242,7 @@ export async function newtonMStep(
       if (pending[k] && spread > opts.maxScoreSpread) noteRunaway(k, `the spread of its scores √(θᵀSθ) reached ${spread.toFixed(1)} nats (above ${opts.maxScoreSpread})`);
     }
   }
-  return { theta, steps, passes, runaway, statsAtTheta: stats, factors, staleHint, stalled };
+  return { theta, steps, passes, cgIterations, runaway, statsAtTheta: stats, factors, staleHint, stalled };
 }
 
 /**

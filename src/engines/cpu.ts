@@ -15,7 +15,7 @@ import type {
   PairMoments,
   ResidualMoments,
 } from './engine.ts';
-import { checkPairWeights, type PairWeights } from './engine.ts';
+import { checkHessianPoint, checkPairWeights, type HessianPoint, type PairWeights } from './engine.ts';
 import { fail } from '../errors.ts';
 
 export function createCpuEngine(input: EngineInput): Engine {
@@ -142,6 +142,27 @@ class CpuEngine implements Engine {
     const out: SoftmaxStats = { logPartition: A };
     if (want.mean) out.mean = mean;
     if (second) out.covariance = covarianceFromMoments(second, mean, K, L);
+    return out;
+  }
+
+  async hessianVectorProducts(theta: Float64Array, K: number, at: HessianPoint, vectors: Float64Array): Promise<Float64Array> {
+    checkHessianPoint(theta, K, this.L, at, vectors);
+    this.counters.passes++;
+    const { p, L } = this;
+    const s = new Float64Array(K);
+    const t = new Float64Array(K);
+    const c = new Float64Array(K); // μ_k·v_k
+    for (let k = 0; k < K; k++) for (let l = 0; l < L; l++) c[k] += at.mean[k * L + l] * vectors[k * L + l];
+    const out = new Float64Array(K * L);
+    for (let j = 0; j < p; j++) {
+      this.scoresAt(j, theta, K, s);
+      this.scoresAt(j, vectors, K, t);
+      const row = j * L;
+      for (let k = 0; k < K; k++) {
+        const w = Math.exp(s[k] - at.logPartition[k]) * (t[k] - c[k]);
+        for (let l = 0; l < L; l++) out[k * L + l] += w * this.x[row + l];
+      }
+    }
     return out;
   }
 

@@ -29,6 +29,14 @@ export interface SoftmaxStats {
   covariance?: Float64Array;
 }
 
+/** Where a Hessian–vector product is taken: A(θ_k) and ∇A(θ_k) from a softmaxStats pass at Θ. */
+export interface HessianPoint {
+  /** A_k (K) */
+  logPartition: Float64Array;
+  /** μ_k = ∇A(θ_k), K×L row-major */
+  mean: Float64Array;
+}
+
 /**
  * Moments of the features under pair weights of the posteriors r at (log α, Θ), for the
  * pairs k ≤ l in the order (0,0), (0,1), …, (0,K−1), (1,1), …, (K−1,K−1): M = K(K+1)/2
@@ -64,6 +72,19 @@ export type PairWeights = 'information' | 'scores';
 /** Throws unless `weights` names pair weights (a caller in plain JavaScript can pass anything). */
 export function checkPairWeights(weights: unknown): asserts weights is PairWeights {
   if (weights !== 'information' && weights !== 'scores') fail('options', `pair weights must be 'information' or 'scores', got ${String(weights)}`);
+}
+
+/** Throws unless the arguments of `Engine.hessianVectorProducts` have the shapes K and L give, with finite values. */
+export function checkHessianPoint(theta: Float64Array, K: number, L: number, at: HessianPoint, vectors: Float64Array): void {
+  const shape = (name: string, a: ArrayLike<number> | undefined, n: number) => {
+    if (!a || a.length !== n) fail('shape', `hessianVectorProducts: ${name} must hold ${n} values, got ${a ? a.length : 'none'}`);
+    for (let i = 0; i < n; i++) if (!Number.isFinite(a[i])) fail('not-finite', `hessianVectorProducts: ${name}[${i}] is ${a[i]}`);
+  };
+  if (!Number.isInteger(K) || K < 1) fail('options', `hessianVectorProducts: K must be a positive integer, got ${K}`);
+  shape('theta', theta, K * L);
+  shape('logPartition', at.logPartition, K);
+  shape('mean', at.mean, K * L);
+  shape('vectors', vectors, K * L);
 }
 
 /** Position of the pair (k, l), k ≤ l, in `PairMoments`. */
@@ -127,6 +148,16 @@ export interface Engine {
 
   /** Log-partitions (always) and, when asked, means and covariances of x under σ(θ_k), for all K rows of Θ at once. */
   softmaxStats(theta: Float64Array, K: number, want: { mean: boolean; covariance: boolean }): Promise<SoftmaxStats>;
+
+  /**
+   * Hessian–vector products of the log-partitions at Θ, for all K rows at once:
+   * out_k = ∇²A(θ_k) v_k = Σ_j σ_j(θ_k) ((x_j − μ_k)·v_k) x_j  (K×L row-major), with
+   * v_k row k of `vectors` (K×L) and (A_k, μ_k) = `at` (logPartition, mean), the
+   * statistics a softmaxStats pass returned at exactly this Θ. One pass, cost about
+   * 4pLK and nothing of size L²: what the matrix-free Newton–CG M-step (em/newton-cg.ts)
+   * spends per CG iteration.
+   */
+  hessianVectorProducts(theta: Float64Array, K: number, at: HessianPoint, vectors: Float64Array): Promise<Float64Array>;
 
   /**
    * Pair moments of the posteriors at (log α, Θ) (see `PairMoments`) under the weights

@@ -41,6 +41,7 @@ export class Climber {
         direction: o.stepDirection,
         designFactor: o.stepDirection === 'design' ? designFactor(designCovariance, L, o.ridge) : undefined,
         hessianEvery: o.hessianEvery,
+        solver: o.newtonSolver,
       },
     };
     this.starts = [...starts];

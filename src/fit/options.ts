@@ -5,7 +5,7 @@
 import { fail } from '../errors.ts';
 import { describeValue } from '../model/data.ts';
 import type { BackendChoice } from '../engines/create.ts';
-import type { IterationInfo, StepDirection } from '../em/index.ts';
+import type { IterationInfo, NewtonSolver, StepDirection } from '../em/index.ts';
 import type { InitKind } from './initialize.ts';
 import type { SearchKind } from './search.ts';
 
@@ -81,6 +81,13 @@ export interface FitOptions {
    */
   hessianEvery?: number;
   /**
+   * direction 'newton': how the M-step solves Newton's equations: 'dense' (form and factor
+   * the K Hessians: a pL²K/2 pass, K·L³/3 host flops), 'cg' (matrix-free conjugate gradients
+   * on Hessian–vector products, ~4pLK per CG iteration, nothing of size L²), or 'auto'
+   * (default: 'cg' above L = 128, src/em/newton-cg.ts)
+   */
+  newtonSolver?: NewtonSolver;
+  /**
    * rounds of component replacement after the fit converges (src/fit/replace.ts; default 0,
    * off): a component is swapped for the softmax the unexplained counts ask for, and the
    * swap is kept when EM from there ends higher. For data with many local maxima.
@@ -130,6 +137,7 @@ export interface CheckedOptions {
   maxNewtonSteps: number;
   stepDirection: StepDirection;
   hessianEvery: number;
+  newtonSolver: NewtonSolver;
   replaceRounds: number;
   se: boolean;
   level: number;
@@ -264,6 +272,7 @@ export function checkOptions(options: FitOptions, p: number): CheckedOptions {
     maxNewtonSteps: integerOption(o, 'maxNewtonSteps', 1, 1),
     stepDirection: choiceOption(o, 'stepDirection', ['newton', 'design'] as const, 'newton')!,
     hessianEvery: integerOption(o, 'hessianEvery', 1, 1),
+    newtonSolver: choiceOption(o, 'newtonSolver', ['auto', 'dense', 'cg'] as const, 'auto')!,
     replaceRounds: integerOption(o, 'replaceRounds', 0, 0),
     se: o.se === true,
     level: levelOption(o),

@@ -53,6 +53,8 @@ export interface BoundInput {
   /** device merge levels of the narrow / wide reductions (0 unless forced) */
   narrowMerges?: number;
   wideMerges?: number;
+  /** skip the covariance bound (a p·K·L² loop; 0s come back): for large L */
+  noCovariance?: boolean;
 }
 
 export interface Bounds {
@@ -183,7 +185,7 @@ export function engineBounds(inp: BoundInput): Bounds {
   const mean = new Float64Array(K * L);
   const meanRef = new Float64Array(K * L);
   for (let j = 0; j < p; j++) for (let k = 0; k < K; k++) for (let l = 0; l < L; l++) meanRef[k * L + l] += sigma(j, k) * x[j * L + l];
-  const covariance = new Float64Array(K * L * L);
+  const covariance = new Float64Array(inp.noCovariance ? 0 : K * L * L);
   for (let j = 0; j < p; j++) {
     for (let k = 0; k < K; k++) {
       const sg = sigma(j, k);
@@ -192,6 +194,7 @@ export function engineBounds(inp: BoundInput): Bounds {
         const xa = x[j * L + a];
         const da = Math.abs(xa - meanRef[k * L + a]);
         mean[k * L + a] += sg * Math.abs(xa) * (rho + (r + 1 + wide) * U);
+        if (inp.noCovariance) continue;
         for (let c = 0; c < L; c++) {
           const xc = x[j * L + c];
           const dc = Math.abs(xc - meanRef[k * L + c]);
@@ -290,4 +293,41 @@ export function worst(got: ArrayLike<number>, want: ArrayLike<number>, bound: Ar
     if (!(ratio <= out.ratio)) out = { ratio, at: i, got: got[i], want: want[i], bound: bound[i] };
   }
   return out;
+}
+
+/**
+ * Bounds for Engine.hessianVectorProducts at (Θ, V) with (A, μ) given in float64 (the
+ * device gets A_k and c_k = μ_k·v_k rounded to f32, and the stacked [Θ; V] rounded to f32).
+ * Per row j and component k, with s = x·θ, t = x·v, σ = exp(s − A):
+ *   σ̂: ρ_jk = e_jk + u|A_k| + u|s_jk − A_k| + 2u        (scores, f32 A, subtraction, accExp)
+ *   t̂ − ĉ: δ_jk = e'_jk + u|c_k| + u|t_jk − c_k|          (e' = (L + 2r)·u·Σ_l |x_l v_l|)
+ *   w = σ̂ (t̂ − ĉ): |δw_jk| ≤ σ_jk (ρ_jk |t − c| + δ_jk) + u·σ_jk|t − c|
+ *   out_kl ≤ Σ_j |x_jl| (|δw_jk| + (r + 1 + wide)·u·σ_jk |t_jk − c_k|)
+ */
+export function hvpBounds(inp: BoundInput, A: ArrayLike<number>, mu: ArrayLike<number>, vectors: ArrayLike<number>): { want: Float64Array; bound: Float64Array } {
+  const { p, L, K, x, theta } = inp;
+  const r = inp.roundedInputs ? 1 : 0;
+  const wide = wideFactor(inp.sliceRows ?? p, inp.wideMerges ?? 0);
+  const sc = scoresF64(x, theta, p, L, K);
+  const tv = scoresF64(x, vectors, p, L, K);
+  const c = new Float64Array(K);
+  for (let k = 0; k < K; k++) for (let l = 0; l < L; l++) c[k] += mu[k * L + l] * vectors[k * L + l];
+  const want = new Float64Array(K * L);
+  const bound = new Float64Array(K * L);
+  for (let j = 0; j < p; j++) {
+    for (let k = 0; k < K; k++) {
+      const i = j * K + k;
+      const sigma = Math.exp(sc.s[i] - A[k]);
+      const tc = tv.s[i] - c[k];
+      const rho = (L + 2 * r) * U * sc.abs[i] + U * Math.abs(A[k]) + U * Math.abs(sc.s[i] - A[k]) + 2 * U;
+      const delta = (L + 2 * r) * U * tv.abs[i] + U * Math.abs(c[k]) + U * Math.abs(tc);
+      const dw = sigma * (rho * Math.abs(tc) + delta) + U * sigma * Math.abs(tc);
+      for (let l = 0; l < L; l++) {
+        const xl = x[j * L + l];
+        want[k * L + l] += sigma * tc * xl;
+        bound[k * L + l] += Math.abs(xl) * (dw + (r + 1 + wide) * U * sigma * Math.abs(tc));
+      }
+    }
+  }
+  return { want, bound };
 }

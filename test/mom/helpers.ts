@@ -84,6 +84,9 @@ export class PopulationEngine implements Engine {
   async residualMoments(): Promise<never> {
     throw new Error('not used');
   }
+  async hessianVectorProducts(): Promise<never> {
+    throw new Error('not used');
+  }
   async countMoments(): Promise<LatentCountMoments> {
     this.counters.passes++;
     const { L, K } = this;

@@ -7,14 +7,14 @@
  */
 import { SoftmixError } from '../../errors.ts';
 import { MapMode } from './flags.ts';
-import { checkPairWeights, type DeviceInfo, type Engine, type EngineCounters, type EngineInput, type EStepResult, type LatentCountMoments, type PairMoments, type PairWeights, type ProjectedMoments, type ResidualMoments, type SoftmaxStats } from '../engine.ts';
+import { checkHessianPoint, checkPairWeights, type DeviceInfo, type HessianPoint, type Engine, type EngineCounters, type EngineInput, type EStepResult, type LatentCountMoments, type PairMoments, type PairWeights, type ProjectedMoments, type ResidualMoments, type SoftmaxStats } from '../engine.ts';
 import { acquireDevice, describeDevice, DeviceWatch, message } from './device.ts';
 import { planChunks, planSlices, type ChunkLimits, type Slice } from './chunks.ts';
 import { storageBuffer } from './kernel.ts';
 import type { DeviceChunk, Kernels, Plan, PlanEnv } from './plan.ts';
 import { softmaxPlan, type SoftmaxLayout, type SoftmaxMode } from './softmax-plan.ts';
 import { countMomentsPlan, directionPlan, projectedPlan, type DirectionLayout } from './moment-plan.ts';
-import { finishCountMoments, finishDirection, finishDirectionCross, finishEStep, finishPairs, finishProjected, finishResidual, finishStats } from './finish.ts';
+import { sumSection, finishCountMoments, finishDirection, finishDirectionCross, finishEStep, finishPairs, finishProjected, finishResidual, finishStats } from './finish.ts';
 import { MomentWeightsKernel } from './moment-weights.ts';
 import { ThirdMomentKernel } from './third-moment.ts';
 import { ScoresKernel } from './scores.ts';
@@ -23,6 +23,8 @@ import { EStepKernel } from './estep.ts';
 import { WeightedSumKernel } from './weighted-sum.ts';
 import { WeightedGramKernel } from './weighted-gram.ts';
 import { MergeSumsKernel } from './merge-sums.ts';
+import { HvpWeightsKernel } from './hvp-weights.ts';
+import { hvpPlan } from './hvp-plan.ts';
 
 export { countSamples, type CountSamplesOptions } from './histogram.ts';
 
@@ -51,7 +53,7 @@ export async function createWebGpuEngine(input: EngineInput, options: WebGpuEngi
   const device = options.device ?? acquired!.device;
   const watch = new DeviceWatch(device);
   try {
-    const [scores, lse, estep, wsum, gram, merge, momentWeights, third] = await Promise.all([
+    const [scores, lse, estep, wsum, gram, merge, momentWeights, third, hvp] = await Promise.all([
       ScoresKernel.load(device),
       LogSumExpKernel.load(device),
       EStepKernel.load(device),
@@ -60,8 +62,9 @@ export async function createWebGpuEngine(input: EngineInput, options: WebGpuEngi
       MergeSumsKernel.load(device),
       MomentWeightsKernel.load(device),
       ThirdMomentKernel.load(device),
+      HvpWeightsKernel.load(device),
     ]);
-    const kernels: Kernels = { scores, lse, estep, wsum, gram, merge, momentWeights, third };
+    const kernels: Kernels = { scores, lse, estep, wsum, gram, merge, momentWeights, third, hvp };
     const info = describeDevice(device, acquired?.adapterInfo);
     return new WebGpuEngine(input, device, !!acquired, watch, kernels, info, options);
   } catch (e) {
@@ -172,6 +175,35 @@ class WebGpuEngine implements Engine {
       this.gpu.queue.writeBuffer(plan.layout.logAlpha, 0, new Float32Array(K)); // b_k = −log S_k: σ = exp(s − A)
       const data = await this.run(plan);
       return finishStats(data, plan.layout, K, this.L, want);
+    });
+  }
+
+  hessianVectorProducts(theta: Float64Array, K: number, at: HessianPoint, vectors: Float64Array): Promise<Float64Array> {
+    return this.exclusive(async () => {
+      this.checkUsable();
+      checkHessianPoint(theta, K, this.L, at, vectors);
+      this.checkTheta(theta, K);
+      checkFinite('hessianVectorProducts: vectors', vectors);
+      this.counters.passes++;
+      const L = this.L;
+      const plan = this.cached(`hvp:${K}`, 2 * K, (env, slices) => hvpPlan(env, K, slices));
+      const stacked = new Float32Array(2 * K * L);
+      stacked.set(theta);
+      stacked.set(vectors, K * L);
+      const coef = new Float32Array(2 * K);
+      for (let k = 0; k < K; k++) {
+        let c = 0;
+        for (let l = 0; l < L; l++) c += at.mean[k * L + l] * vectors[k * L + l];
+        coef[2 * k] = at.logPartition[k];
+        coef[2 * k + 1] = c;
+      }
+      this.gpu.queue.writeBuffer(plan.layout.stacked, 0, stacked);
+      this.gpu.queue.writeBuffer(plan.layout.coef, 0, coef);
+      const products = sumSection(await this.run(plan), plan.layout.products);
+      for (let i = 0; i < products.length; i++) {
+        if (!Number.isFinite(products[i])) throw new SoftmixError('not-finite', `hessianVectorProducts: the product's entry ${i} is ${products[i]} on the device (float32 overflow?)`);
+      }
+      return products;
     });
   }
 

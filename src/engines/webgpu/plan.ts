@@ -18,6 +18,7 @@ import type { WeightedGramKernel } from './weighted-gram.ts';
 import { MERGE_GROUP, type MergeSumsKernel } from './merge-sums.ts';
 import type { MomentWeightsKernel } from './moment-weights.ts';
 import type { ThirdMomentKernel } from './third-moment.ts';
+import type { HvpWeightsKernel } from './hvp-weights.ts';
 
 /**
  * Where each slice's partials start, for a narrow reduction (one partial per 256 rows) and a
@@ -46,6 +47,7 @@ export interface Kernels {
   merge: MergeSumsKernel;
   momentWeights: MomentWeightsKernel;
   third: ThirdMomentKernel;
+  hvp: HvpWeightsKernel;
 }
 
 /** X and the counts on the device, one buffer pair per chunk. */

@@ -1,0 +1,169 @@
+/**
+ * Newton directions without the Hessian, for large L: (∇²A(θ_k) + λ_k I) d_k = g_k solved
+ * by preconditioned conjugate gradients, all K components at once. Each CG iteration is
+ * one Hessian–vector product pass over p (Engine.hessianVectorProducts, about 4pLK flops)
+ * and K preconditioner solves of L² each on the host: nothing of size K·L² is built on the
+ * device or read back, and nothing costs L³ per iteration (the dense route's Hessian pass
+ * is pL²K/2 and its factorisations K·L³/3; see DENSE_NEWTON_MAX_L).
+ *
+ * The preconditioner is the design covariance S + λI (one Cholesky factor per fit; its
+ * diagonal above DENSE_PRECONDITIONER_MAX_L): S is
+ * ∇²A(0) exactly and ∇²A(θ) ≈ c·S over the items the softmax spreads on, so CG needs few
+ * iterations where the softmax is broad. The solve is truncated (inexact Newton): CG stops
+ * when the residual's P⁻¹-norm falls below η‖g‖ with η = min(0.5, √‖g‖) (Eisenstat and
+ * Walker's forcing term: coarse far from the maximiser, exact near it, which keeps Newton's
+ * local superlinear rate), or at negative curvature (float32 noise on a flat direction),
+ * where it returns the iterate so far (at the first iteration, the preconditioned gradient).
+ */
+import type { Engine, HessianPoint } from '../engines/engine.ts';
+import { choleskyInPlace } from '../math/linalg.ts';
+import { solveRows, withTranspose, type CholeskyFactor } from '../math/triangular.ts';
+import { SoftmixError } from '../errors.ts';
+
+/**
+ * Above this L the M-step solves Newton's equations by CG (matrix-free); at or below it, it
+ * forms and factors the Hessians (the dense pass's partials are K·L²/2 floats per split,
+ * its host solves K·L³/3 flops). Measured by time to solution on the simulated designs
+ * (bench/newton-solver.ts).
+ */
+export const DENSE_NEWTON_MAX_L = 64;
+
+/** CG iterations per Newton step at most (each one pass over p). */
+export const CG_MAX_ITERATIONS = 50;
+
+export type NewtonSolver = 'auto' | 'dense' | 'cg';
+
+/** Whether the M-step on `L` features takes the matrix-free route. */
+export function usesCg(solver: NewtonSolver | undefined, L: number): boolean {
+  return solver === 'cg' || ((solver ?? 'auto') === 'auto' && L > DENSE_NEWTON_MAX_L);
+}
+
+export interface CgDirections {
+  /** d_k (K×L); 0 for components not asked for */
+  directions: Float64Array;
+  /** Hessian–vector passes spent */
+  passes: number;
+  /** CG iterations of the slowest component */
+  iterations: number;
+}
+
+/**
+ * d_k ≈ (∇²A(θ_k) + λ_k I)⁻¹ g_k for every k with `pending[k]`, at Θ = `theta` whose softmax
+ * statistics (A, μ) are `at`. `gradients` is K×L; `precondition` solves P d = r for the rows
+ * of a K×L block.
+ */
+export async function cgDirections(
+  engine: Engine,
+  theta: Float64Array,
+  K: number,
+  at: HessianPoint,
+  gradients: Float64Array,
+  pending: readonly boolean[],
+  lambda: (k: number) => number,
+  precondition: (r: Float64Array, rows: readonly boolean[]) => Float64Array,
+): Promise<CgDirections> {
+  const L = engine.L;
+  const x = new Float64Array(K * L);
+  const r = Float64Array.from(gradients);
+  let z = precondition(r, pending);
+  const p = Float64Array.from(z);
+  const rz = new Float64Array(K);
+  const target = new Float64Array(K);
+  const running = pending.slice();
+  for (let k = 0; k < K; k++) {
+    if (!running[k]) continue;
+    rz[k] = dot(r, z, k, L);
+    const gNorm = Math.sqrt(Math.max(rz[k], 0));
+    target[k] = Math.min(0.5, Math.sqrt(gNorm)) * gNorm;
+    if (!(rz[k] > 0)) running[k] = false;
+  }
+  let passes = 0;
+  let iterations = 0;
+  for (let it = 0; it < CG_MAX_ITERATIONS && running.some(Boolean); it++) {
+    const vectors = new Float64Array(K * L);
+    for (let k = 0; k < K; k++) if (running[k]) vectors.set(p.subarray(k * L, k * L + L), k * L);
+    const q = await engine.hessianVectorProducts(theta, K, at, vectors);
+    passes++;
+    iterations = it + 1;
+    for (let k = 0; k < K; k++) {
+      if (!running[k]) continue;
+      const lk = lambda(k);
+      for (let a = 0; a < L; a++) q[k * L + a] += lk * p[k * L + a];
+      const curvature = dot(p, q, k, L);
+      if (!(curvature > 0)) {
+        // No positive curvature along p: the iterate so far (or, first time, the
+        // preconditioned gradient, the 'design' direction) is the step.
+        if (it === 0) x.set(z.subarray(k * L, k * L + L), k * L);
+        running[k] = false;
+        continue;
+      }
+      const step = rz[k] / curvature;
+      for (let a = 0; a < L; a++) {
+        x[k * L + a] += step * p[k * L + a];
+        r[k * L + a] -= step * q[k * L + a];
+      }
+    }
+    z = precondition(r, running);
+    for (let k = 0; k < K; k++) {
+      if (!running[k]) continue;
+      const rzNew = dot(r, z, k, L);
+      if (!(Math.sqrt(Math.max(rzNew, 0)) > target[k])) {
+        running[k] = false;
+        continue;
+      }
+      const beta = rzNew / rz[k];
+      rz[k] = rzNew;
+      for (let a = 0; a < L; a++) p[k * L + a] = z[k * L + a] + beta * p[k * L + a];
+    }
+  }
+  return { directions: x, passes, iterations };
+}
+
+/**
+ * Above this L the preconditioner is S's diagonal (Jacobi), not its Cholesky factor: the
+ * factor costs L³/3 flops once per fit (23 GFLOP at L = 4096, tens of seconds in
+ * JavaScript) and 2L² per component per CG iteration.
+ */
+export const DENSE_PRECONDITIONER_MAX_L = 2048;
+
+const factors = new WeakMap<Float64Array, Map<number, CholeskyFactor | Float64Array>>();
+
+/**
+ * Solves (S + λI) d = r for rows of a K×L block, S the design covariance (its diagonal
+ * above DENSE_PRECONDITIONER_MAX_L): the factor is computed once per (S, λ) and kept while
+ * S lives (one fit).
+ */
+export function designPreconditioner(S: Float64Array, L: number, ridge: number): (r: Float64Array, rows: readonly boolean[]) => Float64Array {
+  let byRidge = factors.get(S);
+  if (!byRidge) factors.set(S, (byRidge = new Map()));
+  let f = byRidge.get(ridge);
+  if (!f) {
+    if (L > DENSE_PRECONDITIONER_MAX_L) {
+      f = new Float64Array(L);
+      for (let a = 0; a < L; a++) f[a] = 1 / (S[a * L + a] + ridge);
+    } else {
+      const lower = Float64Array.from(S);
+      for (let a = 0; a < L; a++) lower[a * L + a] += ridge;
+      if (!choleskyInPlace(lower, L)) throw new SoftmixError('rank-deficient', 'the design covariance is not positive definite');
+      f = withTranspose(lower, L);
+    }
+    byRidge.set(ridge, f);
+  }
+  const factor = f;
+  if (factor instanceof Float64Array) {
+    return (r, rows) => {
+      const out = new Float64Array(r.length);
+      rows.forEach((on, k) => {
+        if (on) for (let a = 0; a < L; a++) out[k * L + a] = r[k * L + a] * factor[a];
+      });
+      return out;
+    };
+  }
+  return (r, rows) => solveRows(factor, r, rows.length, rows);
+}
+
+function dot(a: Float64Array, b: Float64Array, k: number, L: number): number {
+  let s = 0;
+  for (let i = k * L; i < (k + 1) * L; i++) s += a[i] * b[i];
+  return s;
+}

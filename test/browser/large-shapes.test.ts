@@ -1,0 +1,168 @@
+/**
+ * The matrix-free route at the paper's shapes: Hessian–vector products on the device
+ * against the float64 cpu engine, and the passes one EM iteration makes at large L (E-step,
+ * softmax means, CG's Hessian–vector products) at the bench's four target (L, K) with a
+ * tiny p, all within the float32 bounds of bounds.ts. Then one M-step of Newton–CG on both
+ * engines from the same point.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { createCpuEngine } from '../../src/engines/cpu.ts';
+import { createWebGpuEngine } from '../../src/engines/webgpu/engine.ts';
+import { planChunks } from '../../src/engines/webgpu/chunks.ts';
+import { splitRows, ceilDiv } from '../../src/engines/webgpu/kernel.ts';
+import { newtonMStep, DEFAULT_NEWTON } from '../../src/em/index.ts';
+import { Rng } from '../../src/math/rng.ts';
+import { engineBounds, hvpBounds, worst, type BoundInput } from './bounds.ts';
+import { randomProblem, testDevice, type Problem } from './gpu-helpers.ts';
+
+let device: GPUDevice;
+beforeAll(async () => {
+  device = await testDevice();
+});
+afterAll(() => device.destroy());
+
+function boundInput(pr: Problem, maxChunkRows?: number): BoundInput {
+  const chunks = planChunks(pr.p, pr.L, device.limits, maxChunkRows);
+  const nWide = chunks.reduce((a, ch) => a + splitRows(ch.rows).groups, 0);
+  let wideMerges = 0;
+  for (let n = nWide; n > 256; n = ceilDiv(n, 256)) wideMerges++;
+  return {
+    p: pr.p, L: pr.L, K: pr.K, x: pr.features, theta: pr.theta, logAlpha: pr.logAlpha, counts: pr.counts,
+    roundedInputs: true, sliceRows: Math.max(...chunks.map((c) => c.rows)), wideMerges, noCovariance: true,
+  };
+}
+
+function randomVectors(seed: number, K: number, L: number): Float64Array {
+  const v = new Rng(seed).normals(K * L);
+  return Float64Array.from(v, (x) => x / Math.sqrt(L));
+}
+
+describe('Hessian–vector products on WebGPU vs cpu', () => {
+  const cases = [
+    { name: 'p = 777, L = 16, K = 4', seed: 21, p: 777, L: 16, K: 4 },
+    { name: 'L = 70, K = 9, scores up to ±40 (|θ| = 8)', seed: 22, p: 600, L: 70, K: 9, thetaNorm: 8 },
+    { name: '5 chunks (maxChunkRows = 200)', seed: 23, p: 1000, L: 12, K: 3, maxChunkRows: 200 },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const pr = randomProblem(c.seed, c.p, c.L, c.K, { thetaNorm: c.thetaNorm });
+      const cpu = createCpuEngine(pr);
+      const gpu = await createWebGpuEngine(pr, { device, maxChunkRows: c.maxChunkRows });
+      try {
+        const at = await cpu.softmaxStats(pr.theta, pr.K, { mean: true, covariance: true });
+        const V = randomVectors(c.seed, c.K, c.L);
+        V.fill(0, 0, c.L); // a zero vector gives a zero product
+        const g = await gpu.hessianVectorProducts(pr.theta, pr.K, { logPartition: at.logPartition, mean: at.mean! }, V);
+        const r = await cpu.hessianVectorProducts(pr.theta, pr.K, { logPartition: at.logPartition, mean: at.mean! }, V);
+        const b = hvpBounds(boundInput(pr, c.maxChunkRows), at.logPartition, at.mean!, V);
+        const w = worst(g, r, b.bound);
+        expect(w.ratio, `hvp ${JSON.stringify(w)}`).toBeLessThanOrEqual(1);
+        for (let l = 0; l < c.L; l++) expect(g[l]).toBe(0);
+        // the cpu engine's product is the dense covariance times v (the same float64 sums)
+        for (let k = 1; k < c.K; k++) {
+          for (let a = 0; a < c.L; a++) {
+            let hv = 0;
+            for (let bb = 0; bb < c.L; bb++) hv += at.covariance![k * c.L * c.L + a * c.L + bb] * V[k * c.L + bb];
+            expect(Math.abs(r[k * c.L + a] - hv)).toBeLessThanOrEqual(1e-10 * (Math.abs(hv) + 1));
+          }
+        }
+        expect(gpu.counters.passes).toBe(1);
+      } finally {
+        gpu.dispose();
+      }
+    });
+  }
+
+  it('rejects vectors of the wrong shape or with NaN, naming them', async () => {
+    const pr = randomProblem(24, 50, 4, 2);
+    const gpu = await createWebGpuEngine(pr, { device });
+    try {
+      const at = { logPartition: new Float64Array(2), mean: new Float64Array(8) };
+      await expect(gpu.hessianVectorProducts(pr.theta, 2, at, new Float64Array(7))).rejects.toThrow(/vectors must hold 8 values, got 7/);
+      await expect(gpu.hessianVectorProducts(pr.theta, 2, at, new Float64Array(8).fill(NaN))).rejects.toThrow(/vectors\[0\] is NaN/);
+    } finally {
+      gpu.dispose();
+    }
+  });
+});
+
+/** The bench's target (L, K) with a tiny p: every pass of one large-L EM iteration builds and matches. */
+describe('one EM iteration at the target shapes (tiny p)', () => {
+  const shapes = [
+    { p: 400, L: 128, K: 32 },
+    { p: 300, L: 768, K: 8 },
+    { p: 300, L: 1024, K: 8 },
+    { p: 260, L: 4096, K: 4 },
+  ];
+  for (const sh of shapes) {
+    it(`L = ${sh.L}, K = ${sh.K} (p = ${sh.p})`, async () => {
+      const pr = randomProblem(sh.L + sh.K, sh.p, sh.L, sh.K, { thetaNorm: 1.5 });
+      const cpu = createCpuEngine(pr);
+      const gpu = await createWebGpuEngine(pr, { device });
+      try {
+        const bi = boundInput(pr);
+        const bounds = engineBounds(bi);
+        const [ge, re] = [await gpu.eStep(pr.logAlpha, pr.theta, pr.K), await cpu.eStep(pr.logAlpha, pr.theta, pr.K)];
+        expect(Math.abs(ge.logLik - re.logLik)).toBeLessThanOrEqual(bounds.logLik);
+        expect(worst(ge.weights, re.weights, bounds.weights).ratio).toBeLessThanOrEqual(1);
+        expect(worst(ge.featureSums, re.featureSums, bounds.featureSums).ratio).toBeLessThanOrEqual(1);
+
+        const [gs, rs] = [await gpu.softmaxStats(pr.theta, pr.K, { mean: true, covariance: false }), await cpu.softmaxStats(pr.theta, pr.K, { mean: true, covariance: false })];
+        expect(worst(gs.logPartition, rs.logPartition, bounds.logPartition).ratio).toBeLessThanOrEqual(1);
+        expect(worst(gs.mean!, rs.mean!, bounds.mean).ratio).toBeLessThanOrEqual(1);
+
+        const V = randomVectors(sh.L, sh.K, sh.L);
+        const at = { logPartition: rs.logPartition, mean: rs.mean! };
+        const gh = await gpu.hessianVectorProducts(pr.theta, pr.K, at, V);
+        const rh = await cpu.hessianVectorProducts(pr.theta, pr.K, at, V);
+        const hb = hvpBounds(bi, rs.logPartition, rs.mean!, V);
+        const wh = worst(gh, rh, hb.bound);
+        expect(wh.ratio, `hvp ${JSON.stringify(wh)}`).toBeLessThanOrEqual(1);
+
+        // One matrix-free M-step on each engine from the E-step's targets (one Newton step,
+        // as the fit takes): the same ascent on both. Their directions differ by the float32
+        // noise of the passes, amplified by CG; both must raise every component's objective.
+        const targets = new Float64Array(sh.K * sh.L);
+        for (let k = 0; k < sh.K; k++) for (let l = 0; l < sh.L; l++) targets[k * sh.L + l] = re.featureSums[k * sh.L + l] / re.weights[k];
+        const S = designCovariance(pr);
+        const opts = { ...DEFAULT_NEWTON, maxSteps: 1, solver: 'cg' as const };
+        const active = new Array(sh.K).fill(true);
+        const mg = await newtonMStep(gpu, pr.theta, targets, active, sh.K, S, opts);
+        const mc = await newtonMStep(cpu, pr.theta, targets, active, sh.K, S, opts);
+        expect(mg.cgIterations).toBeGreaterThan(0);
+        expect(mc.cgIterations).toBeGreaterThan(0);
+        const fBefore = await objectives(cpu, pr.theta, targets, sh.K, sh.L);
+        for (const theta of [mg.theta, mc.theta]) {
+          const fAfter = await objectives(cpu, theta, targets, sh.K, sh.L);
+          for (let k = 0; k < sh.K; k++) expect(fAfter[k]).toBeGreaterThan(fBefore[k]);
+        }
+      } finally {
+        gpu.dispose();
+      }
+    }, 120_000);
+  }
+});
+
+/** f_k(θ) = m_k·θ_k − A(θ_k) in float64 on the cpu engine. */
+async function objectives(cpu: ReturnType<typeof createCpuEngine>, theta: Float64Array, targets: Float64Array, K: number, L: number): Promise<Float64Array> {
+  const { logPartition } = await cpu.softmaxStats(theta, K, { mean: false, covariance: false });
+  const f = new Float64Array(K);
+  for (let k = 0; k < K; k++) {
+    let d = 0;
+    for (let l = 0; l < L; l++) d += targets[k * L + l] * theta[k * L + l];
+    f[k] = d - logPartition[k];
+  }
+  return f;
+}
+
+/**
+ * A diagonal S: the column variances of the centred features (O(pL); the full S would be
+ * p·L² = 4·10⁹ flops at L = 4096). newtonMStep takes any SPD S (its trust region and
+ * preconditioner), and random N(0, 1) features have S ≈ I.
+ */
+function designCovariance(pr: Problem): Float64Array {
+  const { p, L, features } = pr;
+  const S = new Float64Array(L * L);
+  for (let j = 0; j < p; j++) for (let a = 0; a < L; a++) S[a * L + a] += features[j * L + a] ** 2 / p;
+  return S;
+}
