@@ -29,6 +29,16 @@ export interface SoftmaxStats {
   covariance?: Float64Array;
 }
 
+/** What a fit will ask of an engine besides the E-step and the softmax means (Engine.prepare). */
+export interface PlanNeeds {
+  /** the dense Hessian pass (the M-step's dense Newton route) */
+  denseHessian: boolean;
+  /** the Hessian–vector pass (the matrix-free route) */
+  hessianProducts: boolean;
+  /** Σπ̂xxᵀ and the projected third moments (the MoM warm start) */
+  moments: boolean;
+}
+
 /** Where a Hessian–vector product is taken: A(θ_k) and ∇A(θ_k) from a softmaxStats pass at Θ. */
 export interface HessianPoint {
   /** A_k (K) */
@@ -204,6 +214,14 @@ export interface Engine {
    * projections on d.
    */
   directionCrossMoments(direction: Float64Array, maxOrder: number): Promise<Float64Array>;
+
+  /**
+   * Builds, ahead of the fit, what the passes a fit with K components will make need on
+   * the device (`needs`: the dense Hessian pass, the latent moments), so that a shape the
+   * device cannot hold fails at once with an error naming the limit, not minutes into a
+   * fit. Optional: an engine without device limits (cpu) has nothing to check.
+   */
+  prepare?(K: number, needs: PlanNeeds): void;
 
   /** Frees device memory. The engine is unusable afterwards. */
   dispose(): void;

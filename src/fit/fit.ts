@@ -2,7 +2,7 @@
  * fitSoftmaxMixture: data → engine → starts → screening → EM → (replacement) → a sorted,
  * reported fit. The one entry point used by the library, the CLI and the demo page.
  */
-import { addWork, type EmResult } from '../em/index.ts';
+import { addWork, usesCg, type EmResult } from '../em/index.ts';
 import { createEngine, webGpuAvailable, type BackendChoice } from '../engines/create.ts';
 import type { Engine } from '../engines/engine.ts';
 import { SoftmixError } from '../errors.ts';
@@ -51,6 +51,12 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
   const engine = await createEngine(backend, { p: data.p, L: data.L, features: design.centred, counts: data.counts }, options, warnings);
   let result: FitResult;
   try {
+    const init0 = options.init ?? 'mom';
+    engine.prepare?.(o.K, {
+      denseHessian: o.stepDirection === 'newton' && !usesCg(o.newtonSolver, data.L),
+      hessianProducts: o.stepDirection === 'newton' && usesCg(o.newtonSolver, data.L),
+      moments: init0 === 'mom' || init0 === 'subspace',
+    });
     const covarianceInvSqrt = inverseSqrt(design.covariance, data.L);
     const init = firstStart(options, o.K, data.L, design.scale);
     const setupMs = now() - t0;

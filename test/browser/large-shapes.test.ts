@@ -143,6 +143,22 @@ describe('one EM iteration at the target shapes (tiny p)', () => {
   }
 });
 
+describe('prepare: shapes the device cannot hold fail before any work', () => {
+  it('the dense Hessian pass at L = 1024, K = 4 is refused, naming the pass and the limit; the matrix-free plans build', async () => {
+    const pr = randomProblem(31, 64, 1024, 4);
+    const gpu = await createWebGpuEngine(pr, { device });
+    try {
+      const dispatchesBefore = gpu.counters.dispatches;
+      expect(() => gpu.prepare!(4, { denseHessian: true, hessianProducts: false, moments: false })).toThrow(/cannot run the M-step's dense Hessian pass .*at p = 64, L = 1024, K = 4: .*maxComputeWorkgroupsPerDimension = \d+/);
+      expect(() => gpu.prepare!(4, { denseHessian: false, hessianProducts: true, moments: true })).not.toThrow();
+      expect(gpu.counters.dispatches).toBe(dispatchesBefore); // nothing ran
+      expect(gpu.counters.passes).toBe(0);
+    } finally {
+      gpu.dispose();
+    }
+  });
+});
+
 /** f_k(θ) = m_k·θ_k − A(θ_k) in float64 on the cpu engine. */
 async function objectives(cpu: ReturnType<typeof createCpuEngine>, theta: Float64Array, targets: Float64Array, K: number, L: number): Promise<Float64Array> {
   const { logPartition } = await cpu.softmaxStats(theta, K, { mean: false, covariance: false });

@@ -7,7 +7,7 @@
  */
 import { SoftmixError } from '../../errors.ts';
 import { MapMode } from './flags.ts';
-import { checkHessianPoint, checkPairWeights, type DeviceInfo, type HessianPoint, type Engine, type EngineCounters, type EngineInput, type EStepResult, type LatentCountMoments, type PairMoments, type PairWeights, type ProjectedMoments, type ResidualMoments, type SoftmaxStats } from '../engine.ts';
+import { checkHessianPoint, checkPairWeights, type DeviceInfo, type HessianPoint, type PlanNeeds, type Engine, type EngineCounters, type EngineInput, type EStepResult, type LatentCountMoments, type PairMoments, type PairWeights, type ProjectedMoments, type ResidualMoments, type SoftmaxStats } from '../engine.ts';
 import { acquireDevice, describeDevice, DeviceWatch, message } from './device.ts';
 import { planChunks, planSlices, type ChunkLimits, type Slice } from './chunks.ts';
 import { storageBuffer } from './kernel.ts';
@@ -205,6 +205,24 @@ class WebGpuEngine implements Engine {
       }
       return products;
     });
+  }
+
+  prepare(K: number, needs: PlanNeeds): void {
+    this.checkUsable();
+    const build: [string, () => unknown][] = [
+      ['the E-step', () => this.softmax('estep', K)],
+      ['the softmax means', () => this.softmax('mean', K)],
+    ];
+    if (needs.denseHessian) build.push(["the M-step's dense Hessian pass (newtonSolver 'cg' needs no Hessian)", () => this.softmax('covariance', K)]);
+    if (needs.hessianProducts) build.push(['the Hessian–vector products', () => this.cached(`hvp:${K}`, 2 * K, (env, slices) => hvpPlan(env, K, slices))]);
+    if (needs.moments) build.push(['the latent second moment Σπ̂xxᵀ (the MoM warm start; init random needs none)', () => this.cached('count', 1, (env, slices) => countMomentsPlan(env, slices))]);
+    for (const [what, plan] of build) {
+      try {
+        plan();
+      } catch (e) {
+        throw new SoftmixError('backend', `this WebGPU device cannot run ${what} at p = ${this.p}, L = ${this.L}, K = ${K}: ${message(e)}`);
+      }
+    }
   }
 
   // ---- Latent moments (MoM warm start): raw count-weighted moments, one pass each.

@@ -70,7 +70,7 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
   const C = pairs ? (K * (K + 1)) / 2 : K;
   const maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
   if (ceilDiv(C * L, WSUM_COLUMNS) > maxGroups || ((mode === 'covariance' || pairs) && ceilDiv(C * T, WSUM_COLUMNS) > maxGroups)) {
-    throw new SoftmixError('backend', `K = ${K}, L = ${L} give more outputs than one WebGPU dispatch can cover`);
+    throw new SoftmixError('backend', `K = ${K}, L = ${L} give more outputs than one WebGPU dispatch can cover (${WSUM_COLUMNS} per workgroup, maxComputeWorkgroupsPerDimension = ${maxGroups})`);
   }
   const theta = plan.buffer('theta', K * L * 4);
   const logAlpha = plan.buffer('log alpha', K * 4);
