@@ -2,6 +2,7 @@
  * Host dense linear algebra in float64: the L×L Newton solves, K×K and L×L symmetric
  * eigenproblems. Matrices are row-major Float64Arrays with an explicit size.
  */
+import { tridiagonalEigen } from './tridiagonal-eigen.ts';
 
 /** In-place Cholesky of the n×n SPD matrix A (lower triangle). Returns false when A is not numerically positive definite. */
 export function choleskyInPlace(a: Float64Array, n: number, offset = 0): boolean {
@@ -44,10 +45,24 @@ export interface SymmetricEigen {
 }
 
 /**
- * Eigen-decomposition of a symmetric n×n matrix by cyclic Jacobi rotations: slow for
- * large n but accurate to working precision, and n here is L or K (tens).
+ * Eigen-decomposition of a symmetric n×n matrix. Up to n = 64 by cyclic Jacobi rotations
+ * (below); above, by Householder tridiagonalisation and implicit QL (`tridiagonalEigen`).
+ * Jacobi is ~9n³ flops a sweep for ~10 sweeps with column walks, so minutes at the L of
+ * large embeddings (768…4096), where QL is ~9n³ in all; it stays for n ≤ 64 (K, and the
+ * L of small problems) so that every small result, and every fit built on one, is the same
+ * bit for bit as before the QL path existed. Both are accurate to working precision; the QL
+ * path reads (A + Aᵀ)/2, so a slightly asymmetric input is symmetrised, not rejected.
  */
 export function symmetricEigen(matrix: Float64Array, n: number): SymmetricEigen {
+  if (n > JACOBI_MAX_N) return tridiagonalEigen(matrix, n);
+  return jacobiEigen(matrix, n);
+}
+
+/** The largest n that `symmetricEigen` hands to Jacobi. */
+export const JACOBI_MAX_N = 64;
+
+/** Cyclic Jacobi for any n (`symmetricEigen` uses it up to `JACOBI_MAX_N`; tests compare the two paths through it). */
+export function jacobiEigen(matrix: Float64Array, n: number): SymmetricEigen {
   const a = Float64Array.from(matrix.subarray(0, n * n));
   const v = new Float64Array(n * n);
   for (let i = 0; i < n; i++) v[i * n + i] = 1;

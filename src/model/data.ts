@@ -4,7 +4,8 @@
  * Every bad input gets a SoftmixError that names the problem; nothing is clipped.
  */
 import { fail, type SoftmixErrorCode } from '../errors.ts';
-import { symmetricEigen } from '../math/linalg.ts';
+import { symmetricEigen, JACOBI_MAX_N } from '../math/linalg.ts';
+import { symmetricEigenTop } from '../math/tridiagonal-eigen.ts';
 
 export type NumericArray = ArrayLike<number>;
 
@@ -235,7 +236,8 @@ function rescaleToUnitRms(centred: Float64Array, covariance: Float64Array, L: nu
 
 /** Θ is identifiable only if the centred columns have full rank: say why not, naming an outlier when one item is the cause. */
 function checkRank(centred: Float64Array, covariance: Float64Array, p: number, L: number, scale: number, maxAbs: number): void {
-  const eig = symmetricEigen(covariance, L);
+  // the eigenvalues only (no eigenvectors) above Jacobi's range
+  const eig = L > JACOBI_MAX_N ? symmetricEigenTop(covariance, L, 0) : symmetricEigen(covariance, L);
   const top = eig.values[0];
   const bottom = eig.values[L - 1];
   const [topInUnits, bottomInUnits] = [top / scale ** 2, bottom / scale ** 2];

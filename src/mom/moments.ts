@@ -7,7 +7,8 @@
  * which the latent moments stop meaning anything.
  */
 import type { Engine } from '../engines/engine.ts';
-import { symmetricEigen, matVec, matMul, transpose, norm2 } from '../math/linalg.ts';
+import { symmetricEigen, matVec, matMul, transpose, norm2, JACOBI_MAX_N } from '../math/linalg.ts';
+import { symmetricEigenTop } from '../math/tridiagonal-eigen.ts';
 
 /** The K-dimensional (or L-dimensional, if K > L) subspace M̂_2 reveals, in z coordinates. */
 export interface Subspace {
@@ -45,9 +46,13 @@ export async function latentMoments(engine: Engine, covarianceInvSqrt: Float64Ar
 
 /** Top-r eigenpairs of the symmetric L×L matrix M̂_2. */
 export function subspaceFromSecondMoment(M2: Float64Array, L: number, r: number): Subspace {
-  const eig = symmetricEigen(M2, L);
+  // Above Jacobi's range only the top r eigenvectors are formed (inverse iteration): a
+  // fraction of the full decomposition's cost at L in the hundreds or thousands.
+  const top = L > JACOBI_MAX_N;
+  const eig = top ? symmetricEigenTop(M2, L, r) : symmetricEigen(M2, L);
+  const width = top ? r : L;
   const U = new Float64Array(L * r);
-  for (let i = 0; i < L; i++) for (let k = 0; k < r; k++) U[i * r + k] = eig.vectors[i * L + k];
+  for (let i = 0; i < L; i++) for (let k = 0; k < r; k++) U[i * r + k] = eig.vectors[i * width + k];
   return { L, r, U, D: eig.values.slice(0, r), spectrum: eig.values };
 }
 
