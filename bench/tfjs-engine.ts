@@ -29,7 +29,9 @@ export function createTfjsEngine(tf: typeof TF, input: EngineInput): TfjsEngine 
   const n = tf.tensor2d(Float32Array.from(input.counts), [p, 1]);
   let N = 0;
   for (let j = 0; j < p; j++) N += input.counts[j];
-  const counters: EngineCounters = { passes: 0, dispatches: 0, bytesRead: 0 };
+  // xReads counts the ops that take X (one read each, a lower bound: how a matMul tiles X is
+  // TF.js's); dispatches and submits are TF.js's own and not observed here (left 0).
+  const counters: EngineCounters = { passes: 0, xReads: 0, dispatches: 0, submits: 0, bytesRead: 0 };
 
   const read = async (t: TF.Tensor): Promise<Float64Array> => {
     try {
@@ -53,6 +55,7 @@ export function createTfjsEngine(tf: typeof TF, input: EngineInput): TfjsEngine 
 
     async eStep(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<EStepResult> {
       counters.passes++;
+      counters.xReads += 2; // X Θᵀ, Wᵀ X
       const out = tf.tidy(() => {
         const th = tf.tensor2d(Float32Array.from(theta), [K, L]);
         const la = tf.tensor1d(Float32Array.from(logAlpha, (v) => Math.max(v, -1e30)));
@@ -72,6 +75,7 @@ export function createTfjsEngine(tf: typeof TF, input: EngineInput): TfjsEngine 
 
     async softmaxStats(theta: Float64Array, K: number, want: { mean: boolean; covariance: boolean }): Promise<SoftmaxStats> {
       counters.passes++;
+      counters.xReads += 1 + (want.mean || want.covariance ? 1 : 0) + (want.covariance ? 3 * K : 0); // X Θᵀ, σᵀ X; per k X ∘ σ_k, then Xᵀ and that p×L product
       const out = tf.tidy(() => {
         const th = tf.tensor2d(Float32Array.from(theta), [K, L]);
         const s = tf.matMul(X, th, false, true); // p × K
@@ -101,6 +105,7 @@ export function createTfjsEngine(tf: typeof TF, input: EngineInput): TfjsEngine 
 
     async hessianVectorProducts(theta: Float64Array, K: number, at: HessianPoint, vectors: Float64Array): Promise<Float64Array> {
       counters.passes++;
+      counters.xReads += 3; // X Θᵀ, X Vᵀ, Wᵀ X
       const out = tf.tidy(() => {
         const th = tf.tensor2d(Float32Array.from(theta), [K, L]);
         const V = tf.tensor2d(Float32Array.from(vectors), [K, L]);

@@ -29,7 +29,9 @@ class CpuEngine implements Engine {
   readonly L: number;
   readonly N: number;
   readonly device: DeviceInfo = { backend: 'cpu', description: 'float64 reference (JavaScript)' };
-  readonly counters: EngineCounters = { passes: 0, dispatches: 0, bytesRead: 0 };
+  readonly counters: EngineCounters = { passes: 0, xReads: 0, dispatches: 0, submits: 0, bytesRead: 0 };
+  /** the fraction of rows with n_j > 0: what a loop that skips the empty rows reads of X */
+  private readonly occupied: number;
   private readonly x: Float64Array;
   private readonly n: Float64Array;
 
@@ -41,6 +43,13 @@ class CpuEngine implements Engine {
     let total = 0;
     for (let j = 0; j < this.p; j++) total += this.n[j];
     this.N = total;
+    this.occupied = this.n.reduce((rows, n) => rows + (n !== 0 ? 1 : 0), 0) / this.p;
+  }
+
+  /** Counts one pass whose own loops read X `reads` times (the rows with n_j > 0: `occupied`); logPartitions adds its 2. */
+  private count(reads: number): void {
+    this.counters.passes++;
+    this.counters.xReads += reads;
   }
 
   /** s_jk = x_j·θ_k for one support point, into `out` (K). */
@@ -54,8 +63,9 @@ class CpuEngine implements Engine {
     }
   }
 
-  /** A_k for every k: two passes (max, then shifted sum) so large scores cannot overflow. */
+  /** A_k for every k: two passes (max, then shifted sum) so large scores cannot overflow; two reads of X. */
   private logPartitions(theta: Float64Array, K: number): Float64Array {
+    this.counters.xReads += 2;
     const s = new Float64Array(K);
     const max = new Float64Array(K).fill(-Infinity);
     for (let j = 0; j < this.p; j++) {
@@ -87,7 +97,7 @@ class CpuEngine implements Engine {
   }
 
   async eStep(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<EStepResult> {
-    this.counters.passes++;
+    this.count(this.occupied);
     const { p, L } = this;
     const A = this.logPartitions(theta, K);
     const s = new Float64Array(K);
@@ -117,10 +127,11 @@ class CpuEngine implements Engine {
   }
 
   async softmaxStats(theta: Float64Array, K: number, want: { mean: boolean; covariance: boolean }): Promise<SoftmaxStats> {
-    this.counters.passes++;
+    this.count(0);
     const { p, L } = this;
     const A = this.logPartitions(theta, K);
     if (!want.mean && !want.covariance) return { logPartition: A };
+    this.counters.xReads++;
     const s = new Float64Array(K);
     const mean = new Float64Array(K * L);
     const second = want.covariance ? new Float64Array(K * L * L) : null;
@@ -147,7 +158,7 @@ class CpuEngine implements Engine {
 
   async hessianVectorProducts(theta: Float64Array, K: number, at: HessianPoint, vectors: Float64Array): Promise<Float64Array> {
     checkHessianPoint(theta, K, this.L, at, vectors);
-    this.counters.passes++;
+    this.count(1);
     const { p, L } = this;
     const s = new Float64Array(K);
     const t = new Float64Array(K);
@@ -168,7 +179,7 @@ class CpuEngine implements Engine {
 
   async pairMoments(logAlpha: Float64Array, theta: Float64Array, K: number, weights: PairWeights = 'information'): Promise<PairMoments> {
     checkPairWeights(weights);
-    this.counters.passes++;
+    this.count(this.occupied);
     const { p, L } = this;
     const M = (K * (K + 1)) / 2;
     const A = this.logPartitions(theta, K);
@@ -203,7 +214,7 @@ class CpuEngine implements Engine {
   }
 
   async residualMoments(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<ResidualMoments> {
-    this.counters.passes++;
+    this.count(this.occupied);
     const { p, L, N } = this;
     const A = this.logPartitions(theta, K);
     const s = new Float64Array(K);
@@ -222,7 +233,7 @@ class CpuEngine implements Engine {
   }
 
   async countMoments(): Promise<LatentCountMoments> {
-    this.counters.passes++;
+    this.count(this.occupied);
     const { p, L } = this;
     const mean = new Float64Array(L);
     const second = new Float64Array(L * L);
@@ -253,7 +264,7 @@ class CpuEngine implements Engine {
     if (projection.length !== K * L) {
       fail('shape', `projectedMoments: projection has ${projection.length} values, expected K×L = ${K}×${L} = ${K * L}`);
     }
-    this.counters.passes++;
+    this.count(this.occupied);
     const first = new Float64Array(K);
     const third = new Float64Array(K * K * K);
     const y = new Float64Array(K);
@@ -306,7 +317,7 @@ class CpuEngine implements Engine {
   async directionMoments(direction: Float64Array, maxOrder: number): Promise<Float64Array> {
     const { p, L } = this;
     this.checkDirection('directionMoments', direction, maxOrder);
-    this.counters.passes++;
+    this.count(this.occupied);
     const out = new Float64Array(maxOrder + 1);
     for (let j = 0; j < p; j++) {
       const nj = this.n[j];
@@ -325,7 +336,7 @@ class CpuEngine implements Engine {
   async directionCrossMoments(direction: Float64Array, maxOrder: number): Promise<Float64Array> {
     const { p, L } = this;
     this.checkDirection('directionCrossMoments', direction, maxOrder);
-    this.counters.passes++;
+    this.count(this.occupied);
     const out = new Float64Array((maxOrder + 1) * L);
     for (let j = 0; j < p; j++) {
       const nj = this.n[j];
@@ -345,6 +356,11 @@ class CpuEngine implements Engine {
   private checkDirection(what: string, direction: Float64Array, maxOrder: number): void {
     if (direction.length !== this.L) fail('shape', `${what}: direction has length ${direction.length}, expected L = ${this.L}`);
     if (!Number.isInteger(maxOrder) || maxOrder < 0) fail('shape', `${what}: maxOrder must be an integer ≥ 0, got ${maxOrder}`);
+  }
+
+  /** The host arrays it reads: the features and counts (float64). */
+  bufferSizes(): Record<string, number> {
+    return { features: this.x.byteLength, counts: this.n.byteLength, total: this.x.byteLength + this.n.byteLength };
   }
 
   dispose(): void {}

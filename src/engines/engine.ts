@@ -118,12 +118,26 @@ export interface ProjectedMoments {
   third: Float64Array;
 }
 
-/** Counters of device work, for the result's `stats` (what one EM iteration costs). */
+/**
+ * Counters of device work, for the result's `stats` (what one EM iteration costs). None
+ * depends on the device's speed: they follow from p, L, K, the passes asked for and (for
+ * dispatches, through the chunking of X) the device's binding limits.
+ */
 export interface EngineCounters {
   /** passes over the p support points (E-steps, softmax-statistics and latent-moment calls) */
   passes: number;
+  /**
+   * full reads of the p×L feature matrix X the passes request (fractional where a pass reads
+   * part of it). WebGPU: what the dispatches' workgroups load, a load shared inside one
+   * workgroup counted once (the traffic of a GPU without cache reuse across workgroups; see
+   * `Dispatch.x` in webgpu/kernel.ts). cpu: its own loops over the rows of X (a loop that
+   * skips the rows with n_j = 0 counts the fraction it reads).
+   */
+  xReads: number;
   /** compute dispatches issued (0 on cpu) */
   dispatches: number;
+  /** queue submissions (WebGPU: one per engine call; 0 on cpu) */
+  submits: number;
   /** bytes read back from the device (0 on cpu) */
   bytesRead: number;
 }
@@ -222,6 +236,13 @@ export interface Engine {
    * fit. Optional: an engine without device limits (cpu) has nothing to check.
    */
   prepare?(K: number, needs: PlanNeeds): void;
+
+  /**
+   * Bytes of the buffers the engine holds now, by label (WebGPU: the X and count chunks, the
+   * score/weight scratch, and each cached plan's buffers, uniforms and readback staging; cpu:
+   * its features and counts), and under `total` their sum. Optional.
+   */
+  bufferSizes?(): Record<string, number>;
 
   /** Frees device memory. The engine is unusable afterwards. */
   dispose(): void;

@@ -85,14 +85,24 @@ export interface FitResult {
    */
   stats: {
     passes: number;
+    /** full reads of the p×L features the passes requested (EngineCounters.xReads) */
+    xReads: number;
     dispatches: number;
+    /** queue submissions (one per WebGPU engine call; 0 on cpu) */
+    submits: number;
     bytesRead: number;
     newtonSteps: number;
     rejectedSteps: number;
     /** accepted Newton–Raphson steps on ℓ_λ, and failed attempts (see FitOptions.localNewton) */
     localNewtonSteps: number;
     localNewtonRejected: number;
-    perIteration: { passes: number; dispatches: number; bytesRead: number };
+    perIteration: { passes: number; xReads: number; dispatches: number; submits: number; bytesRead: number };
+    /**
+     * bytes of the buffers the engine held at the end, by label (Engine.bufferSizes: on WebGPU
+     * the X and count chunks, the scratch, each cached plan's buffers and readback), `total`
+     * their sum; { total: 0 } for an engine that does not say
+     */
+    buffers: Record<string, number>;
   };
   device: DeviceInfo;
   /**
@@ -190,16 +200,23 @@ export function fitResult(engine: Engine, parts: FitParts): FitResult {
     search: parts.search,
     timings: { setupMs, initMs: parts.initOutcome.timeMs, emMs, seMs: 0, totalMs: parts.timings.now() - parts.timings.t0, perIterationMs: itersAll > 0 ? emMs / itersAll : 0 },
     stats: {
-      ...engine.counters,
+      passes: engine.counters.passes,
+      xReads: engine.counters.xReads,
+      dispatches: engine.counters.dispatches,
+      submits: engine.counters.submits,
+      bytesRead: engine.counters.bytesRead,
       newtonSteps: final.newtonSteps,
       rejectedSteps: final.rejectedSteps,
       localNewtonSteps: final.localNewtonSteps,
       localNewtonRejected: final.localNewtonRejected,
       perIteration: {
         passes: engine.counters.passes / Math.max(itersAll, 1),
+        xReads: engine.counters.xReads / Math.max(itersAll, 1),
         dispatches: engine.counters.dispatches / Math.max(itersAll, 1),
+        submits: engine.counters.submits / Math.max(itersAll, 1),
         bytesRead: engine.counters.bytesRead / Math.max(itersAll, 1),
       },
+      buffers: engine.bufferSizes?.() ?? { total: 0 },
     },
     device: engine.device,
     se: null,

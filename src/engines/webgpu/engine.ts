@@ -11,7 +11,7 @@ import { checkHessianPoint, checkPairWeights, type DeviceInfo, type HessianPoint
 import { acquireDevice, describeDevice, DeviceWatch, message } from './device.ts';
 import { planChunks, planSlices, type ChunkLimits, type Slice } from './chunks.ts';
 import { storageBuffer } from './kernel.ts';
-import type { DeviceChunk, Kernels, Plan, PlanEnv } from './plan.ts';
+import { deviceBufferSizes, type DeviceChunk, type Kernels, type Plan, type PlanEnv } from './plan.ts';
 import { softmaxPlan, type SoftmaxLayout, type SoftmaxMode } from './softmax-plan.ts';
 import { countMomentsPlan, directionPlan, projectedPlan, type DirectionLayout } from './moment-plan.ts';
 import { sumSection, finishCountMoments, finishDirection, finishDirectionCross, finishEStep, finishPairs, finishProjected, finishResidual, finishStats } from './finish.ts';
@@ -81,7 +81,7 @@ class WebGpuEngine implements Engine {
   readonly L: number;
   readonly N: number;
   readonly device: DeviceInfo;
-  readonly counters: EngineCounters = { passes: 0, dispatches: 0, bytesRead: 0 };
+  readonly counters: EngineCounters = { passes: 0, xReads: 0, dispatches: 0, submits: 0, bytesRead: 0 };
 
   private readonly limits: ChunkLimits;
   private readonly chunkRows: { start: number; rows: number }[];
@@ -345,7 +345,11 @@ class WebGpuEngine implements Engine {
     return plan;
   }
 
-  /** Submits the plan and maps its staging buffer once; rejects on a device loss or a WebGPU error. */
+  bufferSizes(): Record<string, number> {
+    return deviceBufferSizes(this.chunks, this.scratch ? [this.scratch.s, this.scratch.w] : [], this.plans.values());
+  }
+
+  /** Submits the plan and maps its staging buffer once (one submission); rejects on a device loss or a WebGPU error. */
   private async run(plan: Plan<unknown>): Promise<Float32Array> {
     const gpu = this.gpu;
     gpu.pushErrorScope('out-of-memory');
@@ -353,6 +357,7 @@ class WebGpuEngine implements Engine {
     const encoder = gpu.createCommandEncoder({ label: `softmix ${plan.label}` });
     plan.encode(encoder);
     gpu.queue.submit([encoder.finish()]);
+    this.counters.submits++;
     const scopes = Promise.all([gpu.popErrorScope(), gpu.popErrorScope()]);
     const mapped = plan.staging.mapAsync(MapMode.READ);
     scopes.catch(() => undefined);
@@ -366,6 +371,7 @@ class WebGpuEngine implements Engine {
       if (err) throw new SoftmixError('backend', `WebGPU error in ${plan.label}: ${err.message}`);
       const data = new Float32Array(plan.staging.getMappedRange(0, plan.floats * 4).slice(0));
       this.counters.dispatches += plan.dispatches.length;
+      this.counters.xReads += plan.xRowReads / this.p;
       this.counters.bytesRead += plan.floats * 4;
       return data;
     } catch (e) {

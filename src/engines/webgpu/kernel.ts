@@ -13,6 +13,24 @@ export interface Dispatch {
   groups: [number, number, number];
   /** The uniform buffer this dispatch owns (destroyed with it). */
   uniform: GPUBuffer;
+  /**
+   * Present on the dispatches that bind X: the X traffic they request, as `reads` full
+   * reads of the `rows` rows of X their slice covers. The definition (every count of
+   * EngineCounters.xReads rests on it): the words of X the dispatch's workgroups load,
+   * each workgroup counting a word once however many of its invocations load it (loads
+   * shared inside a workgroup are one request), summed over the workgroups and divided by
+   * rows·L. It is the traffic a GPU that reuses nothing across workgroups (no L2 hits
+   * between them) would see; a real cache can only do better. Each kernel wrapper works it
+   * out from its shader (scores.ts, weighted-sum.ts, weighted-gram.ts); a plan sums
+   * rows·reads over its dispatches, and the engine adds that sum / p per call.
+   */
+  x?: XTraffic;
+}
+
+/** See `Dispatch.x`. */
+export interface XTraffic {
+  rows: number;
+  reads: number;
 }
 
 /** Storage bindings of one dispatch: binding number → buffer (bound whole). */

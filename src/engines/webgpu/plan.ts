@@ -108,6 +108,22 @@ export class Plan<Layout> {
     }
   }
 
+  /** Σ rows·reads of X over the dispatches (kernel.ts, `Dispatch.x`): one call reads X this / p times. */
+  get xRowReads(): number {
+    let sum = 0;
+    for (const d of this.dispatches) if (d.x) sum += d.x.rows * d.x.reads;
+    return sum;
+  }
+
+  /** Bytes of the buffers the plan holds, by label (its storage buffers, the readback staging, and all its dispatches' uniforms under one label). */
+  bufferSizes(): Record<string, number> {
+    const out: Record<string, number> = {};
+    const add = (label: string, bytes: number) => (out[label] = (out[label] ?? 0) + bytes);
+    for (const b of this.owned) add(b === this.staging ? 'readback' : b.label.replace(/^softmix /, ''), b.size);
+    for (const d of this.dispatches) add('uniforms', d.uniform.size);
+    return out;
+  }
+
   /** Records the dispatches and the copies into the staging buffer. */
   encode(encoder: GPUCommandEncoder): void {
     encodeDispatches(encoder, this.dispatches);
@@ -164,4 +180,22 @@ export class Plan<Layout> {
     this.push(...chain.dispatches);
     return { buffer: chain.buffer, n: chain.n, section: this.section(chain.buffer, chain.n, W) };
   }
+}
+
+/**
+ * Bytes of an engine's device buffers, by label: the X and count chunks, the score/weight
+ * scratch, and per cached plan (`plan <its label>: <buffer>`) its storage buffers, uniforms
+ * and readback; `total` is the sum of the rest (Engine.bufferSizes).
+ */
+export function deviceBufferSizes(chunks: readonly DeviceChunk[], scratch: readonly GPUBuffer[], plans: Iterable<Plan<unknown>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  const add = (label: string, bytes: number) => (out[label] = (out[label] ?? 0) + bytes);
+  for (const c of chunks) {
+    add('X chunks', c.x.size);
+    add('counts chunks', c.counts.size);
+  }
+  for (const b of scratch) add(`scratch ${b.label.replace(/^softmix /, '')}`, b.size);
+  for (const plan of plans) for (const [label, bytes] of Object.entries(plan.bufferSizes())) add(`plan ${plan.label}: ${label}`, bytes);
+  out.total = Object.values(out).reduce((a, b) => a + b, 0);
+  return out;
 }

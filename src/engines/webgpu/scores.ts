@@ -8,6 +8,9 @@ export const scoresShader: ShaderSource = { name: 'scores.wgsl', code: scoresWgs
 export const SCORES_ROWS = 64;
 export const SCORES_KT = 4;
 
+/** Full reads of the slice's rows of X one scores dispatch requests (kernel.ts, `Dispatch.x`): one per y-group, ⌈K/4⌉. */
+export const scoresXReads = (K: number): number => ceilDiv(K, SCORES_KT);
+
 export interface ScoresArgs {
   /** the chunk of X (rows × L, f32) */
   x: GPUBuffer;
@@ -33,7 +36,7 @@ export class ScoresKernel {
   }
 
   dispatch(a: ScoresArgs): Dispatch {
-    return makeDispatch(
+    const d = makeDispatch(
       this.device,
       'scores',
       this.pipeline,
@@ -41,5 +44,8 @@ export class ScoresKernel {
       { 1: a.x, 2: a.theta, 3: a.s },
       [ceilDiv(a.rows, SCORES_ROWS), ceilDiv(a.K, SCORES_KT), 1],
     );
+    // Each workgroup loads its 64 rows whole, once per y-group of KT components.
+    d.x = { rows: a.rows, reads: scoresXReads(a.K) };
+    return d;
   }
 }

@@ -27,6 +27,49 @@ export function unpackUpper(packed: ArrayLike<number>, K: number, L: number): Fl
   return out;
 }
 
+const xReadsMemo = new Map<string, number>();
+
+/**
+ * Full reads of the slice's rows of X one weighted-gram dispatch requests (kernel.ts,
+ * `Dispatch.x`): Σ over the x-workgroups of the distinct columns their 64 tiles load, / L,
+ * exact for the shader's tile order: invocation i = k·nTiles + t takes tile t of the upper
+ * triangle row-major, (0,0), (0,1), …, (0,NT−1), (1,1), …, and loads the columns of its
+ * tile rows ta and tb (4 each, clamped to L − 1) from every row of its row group; the row
+ * groups along y split the rows, so each x-workgroup reads every row once per column.
+ */
+export function weightedGramXReads(K: number, L: number): number {
+  const key = `${K}:${L}`;
+  let reads = xReadsMemo.get(key);
+  if (reads === undefined) {
+    const NT = ceilDiv(L, GRAM_TILE);
+    const width = (t: number) => Math.min(GRAM_TILE, L - GRAM_TILE * t);
+    const seen = new Int32Array(NT).fill(-1);
+    let columns = 0;
+    let ta = 0;
+    let tb = 0;
+    const total = K * ((NT * (NT + 1)) / 2);
+    for (let i = 0; i < total; i++) {
+      const g = Math.floor(i / GRAM_GROUP);
+      if (seen[ta] !== g) {
+        seen[ta] = g;
+        columns += width(ta);
+      }
+      if (seen[tb] !== g) {
+        seen[tb] = g;
+        columns += width(tb);
+      }
+      if (++tb === NT) {
+        ta++;
+        tb = ta;
+        if (ta === NT) ta = tb = 0; // the next k
+      }
+    }
+    reads = columns / L;
+    xReadsMemo.set(key, reads);
+  }
+  return reads;
+}
+
 export interface WeightedGramArgs {
   x: GPUBuffer;
   w: GPUBuffer;
@@ -63,7 +106,7 @@ export class WeightedGramKernel {
     const W = a.K * T;
     const NT = ceilDiv(a.L, GRAM_TILE);
     const nTiles = (NT * (NT + 1)) / 2;
-    return makeDispatch(
+    const d = makeDispatch(
       this.device,
       'weighted-gram',
       this.pipeline,
@@ -71,6 +114,8 @@ export class WeightedGramKernel {
       { 1: a.x, 2: a.w, 3: a.partials, 4: a.center },
       [ceilDiv(a.K * nTiles, GRAM_GROUP), groups, 1],
     );
+    d.x = { rows: a.rows, reads: weightedGramXReads(a.K, a.L) };
+    return d;
   }
 
   /**

@@ -43,7 +43,7 @@ export class WeightedSumKernel {
   dispatch(a: WeightedSumArgs): Dispatch {
     const { groups, span } = splitRows(a.rows);
     const W = a.K * a.L;
-    return makeDispatch(
+    const d = makeDispatch(
       this.device,
       'weighted-sum',
       this.pipeline,
@@ -51,5 +51,38 @@ export class WeightedSumKernel {
       { 1: a.x, 2: a.w, 3: a.partials },
       [ceilDiv(a.K * ceilDiv(a.L, WSUM_TILE), WSUM_GROUP), groups, 1],
     );
+    d.x = { rows: a.rows, reads: weightedSumXReads(a.K, a.L) };
+    return d;
   }
+}
+
+const xReadsMemo = new Map<string, number>();
+
+/**
+ * Full reads of the slice's rows of X one weighted-sum dispatch requests (kernel.ts,
+ * `Dispatch.x`): Σ over the x-workgroups of the distinct columns one of them loads, / L.
+ * Invocation i = k·⌈L/4⌉ + q loads the columns 4q .. 4q+3 (clamped to L − 1) of every row
+ * of its row group, and workgroup g holds i = 64g .. 64g + 63, so it loads min(L, 256)
+ * columns or fewer (fewer at L's ragged end and in the last workgroup); the row groups
+ * along y split the rows, so each x-workgroup reads every row of the slice once.
+ */
+export function weightedSumXReads(K: number, L: number): number {
+  const key = `${K}:${L}`;
+  let reads = xReadsMemo.get(key);
+  if (reads === undefined) {
+    const NQ = ceilDiv(L, WSUM_TILE);
+    const seen = new Int32Array(NQ).fill(-1);
+    let columns = 0;
+    for (let i = 0; i < K * NQ; i++) {
+      const g = Math.floor(i / WSUM_GROUP);
+      const q = i % NQ;
+      if (seen[q] !== g) {
+        seen[q] = g;
+        columns += Math.min(WSUM_TILE, L - WSUM_TILE * q);
+      }
+    }
+    reads = columns / L;
+    xReadsMemo.set(key, reads);
+  }
+  return reads;
 }
