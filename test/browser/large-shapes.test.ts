@@ -9,7 +9,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createCpuEngine } from '../../src/engines/cpu.ts';
 import { createWebGpuEngine } from '../../src/engines/webgpu/engine.ts';
 import { planChunks } from '../../src/engines/webgpu/chunks.ts';
-import { splitRows, ceilDiv } from '../../src/engines/webgpu/kernel.ts';
+import { splitRows, ceilDiv, wideGroups, MAX_PARTIAL_BYTES } from '../../src/engines/webgpu/kernel.ts';
 import { newtonMStep, DEFAULT_NEWTON } from '../../src/em/index.ts';
 import { Rng } from '../../src/math/rng.ts';
 import { engineBounds, hvpBounds, worst, type BoundInput } from './bounds.ts';
@@ -141,6 +141,28 @@ describe('one EM iteration at the target shapes (tiny p)', () => {
       }
     }, 120_000);
   }
+});
+
+describe('split-K partials stay within 64 MiB', () => {
+  it('p = 16384, L = 1024: the latent second moment (64 row groups would be 134 MB) and every other plan buffer fit', async () => {
+    const p = 16384;
+    const L = 1024;
+    expect(64 * (L * (L + 1)) / 2 * 4).toBeGreaterThan(MAX_PARTIAL_BYTES); // the unbounded split would not fit
+    const pr = randomProblem(41, p, L, 1);
+    const gpu = await createWebGpuEngine(pr, { device });
+    try {
+      gpu.prepare!(8, { denseHessian: false, hessianProducts: true, moments: true });
+      const sizes = gpu.bufferSizes!();
+      const planBuffers = Object.entries(sizes).filter(([label]) => label.startsWith('plan '));
+      expect(planBuffers.length).toBeGreaterThan(10);
+      for (const [label, bytes] of planBuffers) expect(bytes, label).toBeLessThanOrEqual(MAX_PARTIAL_BYTES);
+      const gram = planBuffers.find(([label]) => label.includes('count-weighted gram partials'));
+      expect(gram?.[1]).toBe(wideGroups((L * (L + 1)) / 2, 1) * ((L * (L + 1)) / 2) * 4);
+      expect(gram![1]).toBeGreaterThan(MAX_PARTIAL_BYTES / 2); // as many groups as fit, not one
+    } finally {
+      gpu.dispose();
+    }
+  }, 120_000);
 });
 
 describe('prepare: shapes the device cannot hold fail before any work', () => {

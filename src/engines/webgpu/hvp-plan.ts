@@ -10,6 +10,7 @@
 import type { Slice } from './chunks.ts';
 import { Plan, sliceOffsets, type PlanEnv, type Section } from './plan.ts';
 import { WeightedSumKernel } from './weighted-sum.ts';
+import { wideGroups } from './kernel.ts';
 
 export interface HvpLayout {
   /** inputs written before every call: the stacked rows [Θ; V] (2K × L, f32) and K × (A_k, μ_k·v_k) */
@@ -24,14 +25,15 @@ export function hvpPlan(env: PlanEnv, K: number, slices: readonly Slice[]): Plan
     const { kernels, L, chunks, s, w } = plan.env;
     const stacked = plan.buffer('theta and vectors', 2 * K * L * 4);
     const coef = plan.buffer('hvp coefficients', K * 8);
-    const { wideAt, nWide } = sliceOffsets(slices, () => 0, (rows) => WeightedSumKernel.partialCount(rows));
+    const maxGroups = wideGroups(K * L, slices.length);
+    const { wideAt, nWide } = sliceOffsets(slices, () => 0, (rows) => WeightedSumKernel.partialCount(rows, maxGroups));
     const partials = plan.buffer('hvp partials', nWide * K * L * 4);
     slices.forEach((sl, i) => {
       const x = chunks[sl.chunk].x;
       plan.push(
         kernels.scores.dispatch({ x, theta: stacked, s, rowStart: sl.rowStart, rows: sl.rows, L, K: 2 * K }),
         kernels.hvp.dispatch({ s, coef, w, rows: sl.rows, K }),
-        kernels.wsum.dispatch({ x, w, partials, rowStart: sl.rowStart, rows: sl.rows, K, L, outOffset: wideAt[i] }),
+        kernels.wsum.dispatch({ x, w, partials, rowStart: sl.rowStart, rows: sl.rows, K, L, outOffset: wideAt[i], maxGroups }),
       );
     });
     return { stacked, coef, products: plan.mergeSums('hvp', partials, nWide, K * L).section };

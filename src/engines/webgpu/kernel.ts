@@ -110,6 +110,19 @@ export function storageBuffer(device: GPUDevice, label: string, bytes: number, e
 
 export const ceilDiv = (a: number, b: number): number => Math.floor((a + b - 1) / b);
 
+/** The most bytes the split-K partials of one wide reduction may take (the issue's bound). */
+export const MAX_PARTIAL_BYTES = 64 * 2 ** 20;
+
+/**
+ * Row groups per slice for a wide reduction whose partials are W floats each, over
+ * `slices` slices: SPLIT_MAX_GROUPS, or fewer where the partials would pass
+ * MAX_PARTIAL_BYTES (never below 1: each group then spans a whole slice, and one partial
+ * per slice remains). Fewer groups only lengthen each invocation's compensated sum.
+ */
+export function wideGroups(W: number, slices: number): number {
+  return Math.max(1, Math.min(SPLIT_MAX_GROUPS, Math.floor(MAX_PARTIAL_BYTES / (4 * W * Math.max(1, slices)))));
+}
+
 /** Most workgroups a wide (split-K) reduction puts on one slice, and fewest rows each takes. */
 export const SPLIT_MAX_GROUPS = 64;
 export const SPLIT_MIN_ROWS = 256;
@@ -121,6 +134,7 @@ export const SPLIT_MIN_ROWS = 256;
  * sums its rows with a cascade, so accuracy does not degrade with the span.
  */
 export function splitRows(rows: number, maxGroups = SPLIT_MAX_GROUPS): { groups: number; span: number } {
+  maxGroups = Math.max(1, Math.min(SPLIT_MAX_GROUPS, maxGroups));
   const groups = Math.max(1, Math.min(maxGroups, ceilDiv(rows, SPLIT_MIN_ROWS)));
   return { groups, span: ceilDiv(rows, groups) };
 }

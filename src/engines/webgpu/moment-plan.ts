@@ -11,7 +11,7 @@
  */
 import { SoftmixError } from '../../errors.ts';
 import type { Slice } from './chunks.ts';
-import { ceilDiv } from './kernel.ts';
+import { ceilDiv, wideGroups } from './kernel.ts';
 import { Plan, sliceOffsets, type PlanEnv, type Section } from './plan.ts';
 import { MomentWeightsKernel } from './moment-weights.ts';
 import { WeightedSumKernel, WSUM_COLUMNS } from './weighted-sum.ts';
@@ -48,8 +48,8 @@ export interface ProjectedLayout {
 }
 
 /** Partial offsets of each slice: narrow (one per 256 rows) and wide (split-K groups). */
-function offsets(slices: readonly Slice[]) {
-  return sliceOffsets(slices, (rows) => MomentWeightsKernel.partialCount(rows), (rows) => WeightedSumKernel.partialCount(rows));
+function offsets(slices: readonly Slice[], maxGroups?: number) {
+  return sliceOffsets(slices, (rows) => MomentWeightsKernel.partialCount(rows), (rows) => WeightedSumKernel.partialCount(rows, maxGroups));
 }
 
 function checkWidth(env: PlanEnv, W: number, columns: number, what: string): void {
@@ -63,7 +63,8 @@ export function countMomentsPlan(env: PlanEnv, slices: readonly Slice[]): Plan<C
     const { kernels, L, chunks, w } = env;
     const T = packedSize(L);
     checkWidth(env, T, WSUM_COLUMNS, 'countMoments');
-    const { narrowAt, wideAt, nNarrow, nWide } = offsets(slices);
+    const maxGroups = wideGroups(T, slices.length); // the Gram's partials within MAX_PARTIAL_BYTES
+    const { narrowAt, wideAt, nNarrow, nWide } = offsets(slices, maxGroups);
     const multi = slices.length > 1;
     const e1 = plan.buffer('count partials', nNarrow * 4);
     const w1 = plan.buffer('count-weighted sum partials', nWide * L * 4);
@@ -71,7 +72,7 @@ export function countMomentsPlan(env: PlanEnv, slices: readonly Slice[]): Plan<C
       const chunk = chunks[sl.chunk];
       plan.push(
         kernels.momentWeights.counts({ counts: chunk.counts, rowStart: sl.rowStart, rows: sl.rows, w, partials: e1, outOffset: narrowAt[i] }),
-        kernels.wsum.dispatch({ x: chunk.x, w, partials: w1, rowStart: sl.rowStart, rows: sl.rows, K: 1, L, outOffset: wideAt[i] }),
+        kernels.wsum.dispatch({ x: chunk.x, w, partials: w1, rowStart: sl.rowStart, rows: sl.rows, K: 1, L, outOffset: wideAt[i], maxGroups }),
       );
     });
     const counts = plan.mergeSums('counts', e1, nNarrow, 1);
@@ -83,7 +84,7 @@ export function countMomentsPlan(env: PlanEnv, slices: readonly Slice[]): Plan<C
     slices.forEach((sl, i) => {
       const chunk = chunks[sl.chunk];
       if (discard) plan.push(kernels.momentWeights.counts({ counts: chunk.counts, rowStart: sl.rowStart, rows: sl.rows, w, partials: discard, outOffset: 0 }));
-      plan.push(kernels.gram.dispatch({ x: chunk.x, w, center, partials: g1, rowStart: sl.rowStart, rows: sl.rows, K: 1, L, outOffset: wideAt[i] }));
+      plan.push(kernels.gram.dispatch({ x: chunk.x, w, center, partials: g1, rowStart: sl.rowStart, rows: sl.rows, K: 1, L, outOffset: wideAt[i], maxGroups }));
     });
     return {
       counts: counts.section,

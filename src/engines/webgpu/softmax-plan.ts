@@ -27,7 +27,7 @@
 import { SoftmixError } from '../../errors.ts';
 import type { PairWeights } from '../engine.ts';
 import type { Slice } from './chunks.ts';
-import { ceilDiv, type Dispatch } from './kernel.ts';
+import { ceilDiv, wideGroups, type Dispatch } from './kernel.ts';
 import { Plan, sliceOffsets, type PlanEnv, type Section } from './plan.ts';
 import { LogSumExpKernel, LSE_GROUP, LSE_PARTIAL_BYTES, LSE_STATE_BYTES } from './logsumexp.ts';
 import { EStepKernel } from './estep.ts';
@@ -68,18 +68,20 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
   // weight columns of phases 2 and 3
   const pairs = mode === 'pairs' || mode === 'scorePairs';
   const C = pairs ? (K * (K + 1)) / 2 : K;
-  const maxGroups = device.limits.maxComputeWorkgroupsPerDimension;
-  if (ceilDiv(C * L, WSUM_COLUMNS) > maxGroups || ((mode === 'covariance' || pairs) && ceilDiv(C * T, WSUM_COLUMNS) > maxGroups)) {
-    throw new SoftmixError('backend', `K = ${K}, L = ${L} give more outputs than one WebGPU dispatch can cover (${WSUM_COLUMNS} per workgroup, maxComputeWorkgroupsPerDimension = ${maxGroups})`);
+  const gridMax = device.limits.maxComputeWorkgroupsPerDimension;
+  if (ceilDiv(C * L, WSUM_COLUMNS) > gridMax || ((mode === 'covariance' || pairs) && ceilDiv(C * T, WSUM_COLUMNS) > gridMax)) {
+    throw new SoftmixError('backend', `K = ${K}, L = ${L} give more outputs than one WebGPU dispatch can cover (${WSUM_COLUMNS} per workgroup, maxComputeWorkgroupsPerDimension = ${gridMax})`);
   }
   const theta = plan.buffer('theta', K * L * 4);
   const logAlpha = plan.buffer('log alpha', K * 4);
 
-  // Partial offsets of each slice: narrow (one per 256 rows) and wide (split-K groups).
+  // Partial offsets of each slice: narrow (one per 256 rows) and wide (split-K groups, as
+  // many as keep the widest reduction's partials within MAX_PARTIAL_BYTES).
+  const maxGroups = wideGroups((mode === 'covariance' || pairs ? T : L) * C, slices.length);
   const { narrowAt, wideAt, nNarrow, nWide } = sliceOffsets(
     slices,
     (rows) => LogSumExpKernel.partialCount(rows),
-    (rows) => WeightedSumKernel.partialCount(rows),
+    (rows) => WeightedSumKernel.partialCount(rows, maxGroups),
   );
   const scores = (sl: Slice) => kernels.scores.dispatch({ x: chunks[sl.chunk].x, theta, s, rowStart: sl.rowStart, rows: sl.rows, L, K });
 
@@ -100,7 +102,7 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
     lse: plan.section(lseChain.buffer, lseChain.n, 2 * K),
   };
   if (mode === 'logPartition') return layout;
-  const posterior: PosteriorArgs = { K, slices, state, narrowAt, wideAt, nNarrow, nWide, scores };
+  const posterior: PosteriorArgs = { K, slices, state, narrowAt, wideAt, nNarrow, nWide, maxGroups, scores };
   if (pairs) return buildPairs(plan, layout, posterior, mode === 'pairs' ? 'information' : 'scores');
   if (mode === 'residual') return buildResidual(plan, layout, posterior, N);
 
@@ -113,7 +115,7 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
     if (multi) plan.push(scores(sl));
     const args = { s, state, w, partials: e1, rows: sl.rows, K, outOffset: narrowAt[i] };
     plan.push(ell1 ? kernels.estep.estep({ ...args, counts: chunk.counts, rowStart: sl.rowStart, ell: ell1 }) : kernels.estep.sigma(args));
-    plan.push(kernels.wsum.dispatch({ x: chunk.x, w, partials: w1, rowStart: sl.rowStart, rows: sl.rows, K, L, outOffset: wideAt[i] }));
+    plan.push(kernels.wsum.dispatch({ x: chunk.x, w, partials: w1, rowStart: sl.rowStart, rows: sl.rows, K, L, outOffset: wideAt[i], maxGroups }));
   });
   const weights = plan.mergeSums('weights', e1, nNarrow, K);
   const wsum = plan.mergeSums('weighted-sum', w1, nWide, K * L);
@@ -136,7 +138,7 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
   slices.forEach((sl, i) => {
     const chunk = chunks[sl.chunk];
     if (discard) plan.push(scores(sl), kernels.estep.sigma({ s, state, w, partials: discard, rows: sl.rows, K, outOffset: 0 }));
-    plan.push(kernels.gram.dispatch({ x: chunk.x, w, center, partials: g1, rowStart: sl.rowStart, rows: sl.rows, K, L, outOffset: wideAt[i] }));
+    plan.push(kernels.gram.dispatch({ x: chunk.x, w, center, partials: g1, rowStart: sl.rowStart, rows: sl.rows, K, L, outOffset: wideAt[i], maxGroups }));
   });
   layout.gram = plan.mergeSums('weighted-gram', g1, nWide, K * T).section;
   return layout;
@@ -152,6 +154,8 @@ interface PosteriorArgs {
   wideAt: number[];
   nNarrow: number;
   nWide: number;
+  /** row groups per slice of the wide reductions */
+  maxGroups: number;
   scores: (sl: Slice) => Dispatch;
 }
 
@@ -169,7 +173,7 @@ function sumWeightColumns(plan: Plan<SoftmaxLayout>, layout: SoftmaxLayout, a: P
   a.slices.forEach((sl, i) => {
     if (a.slices.length > 1) plan.push(a.scores(sl));
     plan.push(write(sl, e1, a.narrowAt[i]));
-    plan.push(kernels.wsum.dispatch({ x: chunks[sl.chunk].x, w, partials: w1, rowStart: sl.rowStart, rows: sl.rows, K: C, L, outOffset: a.wideAt[i] }));
+    plan.push(kernels.wsum.dispatch({ x: chunks[sl.chunk].x, w, partials: w1, rowStart: sl.rowStart, rows: sl.rows, K: C, L, outOffset: a.wideAt[i], maxGroups: a.maxGroups }));
   });
   layout.weights = plan.mergeSums(`${label} weights`, e1, a.nNarrow, C).section;
   layout.wsum = plan.mergeSums(`${label} weighted-sum`, w1, a.nWide, C * L).section;
@@ -189,7 +193,7 @@ function buildPairs(plan: Plan<SoftmaxLayout>, layout: SoftmaxLayout, a: Posteri
   const discard = slices.length > 1 ? plan.buffer('discarded pair partials', Math.max(...slices.map((sl) => EStepKernel.partialCount(sl.rows))) * C * 4) : null;
   slices.forEach((sl, i) => {
     if (discard) plan.push(a.scores(sl), pairWeights(sl, discard, 0));
-    plan.push(kernels.gram.dispatch({ x: chunks[sl.chunk].x, w, center: zeroCenter, partials: g1, rowStart: sl.rowStart, rows: sl.rows, K: C, L, outOffset: a.wideAt[i] }));
+    plan.push(kernels.gram.dispatch({ x: chunks[sl.chunk].x, w, center: zeroCenter, partials: g1, rowStart: sl.rowStart, rows: sl.rows, K: C, L, outOffset: a.wideAt[i], maxGroups: a.maxGroups }));
   });
   layout.gram = plan.mergeSums('pair weighted-gram', g1, a.nWide, C * T).section;
   return layout;

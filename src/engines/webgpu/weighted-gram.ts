@@ -82,6 +82,8 @@ export interface WeightedGramArgs {
   K: number;
   L: number;
   outOffset: number;
+  /** row groups per slice at most (kernel.ts wideGroups; default SPLIT_MAX_GROUPS) */
+  maxGroups?: number;
 }
 
 export class WeightedGramKernel {
@@ -96,12 +98,12 @@ export class WeightedGramKernel {
     return new WeightedGramKernel(device, g, c);
   }
 
-  static partialCount(rows: number): number {
-    return splitRows(rows).groups;
+  static partialCount(rows: number, maxGroups?: number): number {
+    return splitRows(rows, maxGroups).groups;
   }
 
   dispatch(a: WeightedGramArgs): Dispatch {
-    const { groups, span } = splitRows(a.rows);
+    const { groups, span } = splitRows(a.rows, a.maxGroups);
     const T = packedSize(a.L);
     const W = a.K * T;
     const NT = ceilDiv(a.L, GRAM_TILE);

@@ -23,6 +23,8 @@ export interface WeightedSumArgs {
   K: number;
   L: number;
   outOffset: number;
+  /** row groups per slice at most (kernel.ts wideGroups; default SPLIT_MAX_GROUPS) */
+  maxGroups?: number;
 }
 
 export class WeightedSumKernel {
@@ -36,12 +38,12 @@ export class WeightedSumKernel {
   }
 
   /** Number of partials one slice of `rows` rows writes. */
-  static partialCount(rows: number): number {
-    return splitRows(rows).groups;
+  static partialCount(rows: number, maxGroups?: number): number {
+    return splitRows(rows, maxGroups).groups;
   }
 
   dispatch(a: WeightedSumArgs): Dispatch {
-    const { groups, span } = splitRows(a.rows);
+    const { groups, span } = splitRows(a.rows, a.maxGroups);
     const W = a.K * a.L;
     const d = makeDispatch(
       this.device,
