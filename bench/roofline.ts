@@ -61,14 +61,16 @@ const SPLIT_MIN_ROWS = 256;
 
 /**
  * Σ over the weighted-sum's x-workgroups of the distinct components k its 64 lanes cover
- * (lane i = k·⌈L/4⌉ + q): how many p-long weight columns the weighted sum reads.
+ * (lane i = c·⌈L/4⌉ + q covers the components 8c .. min(8c + 8, K) − 1): how many p-long
+ * weight columns the weighted sum reads.
  */
 export function weightColumnReads(K: number, L: number): number {
   const NQ = Math.ceil(L / 4);
+  const lanes = Math.ceil(K / 8) * NQ;
   let reads = 0;
-  for (let g = 0; g * 64 < K * NQ; g++) {
-    const first = Math.floor((64 * g) / NQ);
-    const last = Math.floor((Math.min(64 * (g + 1), K * NQ) - 1) / NQ);
+  for (let g = 0; g * 64 < lanes; g++) {
+    const first = 8 * Math.floor((64 * g) / NQ);
+    const last = Math.min(K - 1, 8 * Math.floor((Math.min(64 * (g + 1), lanes) - 1) / NQ) + 7);
     reads += last - first + 1;
   }
   return reads;

@@ -20,13 +20,17 @@ const ceil = (a: number, b: number) => Math.ceil(a / b);
 /** scores.wgsl: workgroup (x, y) loads its 64 rows whole; y runs over ⌈K/4⌉ groups of components. */
 const scoresReads = (K: number) => ceil(K, 4);
 
-/** weighted-sum.wgsl: lane i = k·⌈L/4⌉ + q of workgroup g = ⌊i/64⌋ loads columns min(4q + t, L − 1), t < 4. */
+/**
+ * weighted-sum.wgsl: lane i = c·⌈L/4⌉ + q (component group c < ⌈K/8⌉) of workgroup g = ⌊i/64⌋
+ * loads columns min(4q + t, L − 1), t < 4, once for all the components of its group.
+ */
 function weightedSumReads(K: number, L: number): number {
   const NQ = ceil(L, 4);
+  const lanes = ceil(K, 8) * NQ;
   let words = 0;
-  for (let g = 0; g < ceil(K * NQ, 64); g++) {
+  for (let g = 0; g < ceil(lanes, 64); g++) {
     const columns = new Set<number>();
-    for (let i = 64 * g; i < Math.min(64 * (g + 1), K * NQ); i++) {
+    for (let i = 64 * g; i < Math.min(64 * (g + 1), lanes); i++) {
       const q = i % NQ;
       for (let t = 0; t < 4; t++) columns.add(Math.min(4 * q + t, L - 1));
     }
@@ -62,8 +66,8 @@ function weightedGramReads(K: number, L: number): number {
 
 describe('WebGPU engine counters', () => {
   // p = 1000 rows: one slice, 4 partials of 256 rows (narrow) and 4 row groups (wide), all
-  // left for the host (no merge dispatches); L = 100 < 256, so a weighted-sum workgroup
-  // covers all the columns of up to 2.56 components.
+  // left for the host (no merge dispatches); L = 100 and K = 6 ≤ 8: one weighted-sum
+  // workgroup of 25 lanes covers all the columns of all the components.
   const [p, L, K] = [1000, 100, 6];
 
   it('one E-step: 5 dispatches, 1 submit, the readback, and X read ⌈K/4⌉ + weighted-sum times', async () => {
@@ -79,14 +83,27 @@ describe('WebGPU engine counters', () => {
       // state K×4, logsumexp 4 × 2K, weights 4 × K, ℓ 4 × 2, Σwx 4 × K·L (floats)
       const floats = 4 * K + 4 * 2 * K + 4 * K + 4 * 2 + 4 * K * L;
       expect(c.bytesRead).toBe(floats * 4);
-      // 2 + (100 + 100 + 88)/100: three weighted-sum workgroups, the last holding 22 lanes
-      expect(weightedSumReads(K, L)).toBeCloseTo(2.88, 12);
+      // 2 + 1: the weighted sum reads X once (one component group, one workgroup)
+      expect(weightedSumReads(K, L)).toBe(1);
       expect(c.xReads).toBeCloseTo(scoresReads(K) + weightedSumReads(K, L), 12);
 
       await gpu.eStep(pr.logAlpha, pr.theta, K);
       expect(c.submits).toBe(2);
       expect(c.dispatches).toBe(10);
       expect(c.xReads).toBeCloseTo(2 * (scoresReads(K) + weightedSumReads(K, L)), 12);
+    } finally {
+      gpu.dispose();
+    }
+  });
+
+  it('K = 8, L = 512: one E-step reads X ⌈8/4⌉ + 1 = 3 times (the weighted sum once, all 8 components per lane)', async () => {
+    const [p3, L3, K3] = [300, 512, 8];
+    const pr = randomProblem(15, p3, L3, K3);
+    const gpu = await createWebGpuEngine({ p: p3, L: L3, features: pr.features, counts: pr.counts }, { device });
+    try {
+      await gpu.eStep(pr.logAlpha, pr.theta, K3);
+      expect(weightedSumReads(K3, L3)).toBe(1);
+      expect(gpu.counters.xReads).toBeCloseTo(3, 12);
     } finally {
       gpu.dispose();
     }

@@ -60,6 +60,11 @@ describe('weighted-sum kernel', () => {
   it('p = 1, L = 1, K = 1', () => check({ rows: 1, L: 1, K: 1, seed: 2 }));
   it('p = 20 000: 64 workgroups of 313 rows, cascade sums per lane', () => check({ rows: 20_000, L: 3, K: 2, seed: 3 }));
   it('a slice starting inside the chunk (rowStart = 123)', () => check({ rows: 400, L: 4, K: 2, seed: 4, rowStart: 123 }));
+  it('K = 11 (two component groups, the second of 3), L = 300 (≥ 256, not a multiple of 4)', () => check({ rows: 700, L: 300, K: 11, seed: 6, rowStart: 5 }));
+  it('K = 8 (one full component group), L = 9; K = 9 (a group of 1 after it)', async () => {
+    await check({ rows: 600, L: 9, K: 8, seed: 7 });
+    await check({ rows: 600, L: 9, K: 9, seed: 8 });
+  });
   it('partials merged on the device down to one', async () => {
     const chain = await check({ rows: 30_000, L: 17, K: 2, seed: 5, cap: 1 });
     expect(chain.n).toBe(1);

@@ -5,9 +5,11 @@ import { getPipeline, type ShaderSource } from './pipelines.ts';
 import { ceilDiv, makeDispatch, splitRows, type Dispatch } from './kernel.ts';
 
 export const weightedSumShader: ShaderSource = { name: 'weighted-sum.wgsl', code: `${wsumWgsl}\n${cascadeWgsl}` };
-/** Invocations per workgroup; each owns WSUM_TILE consecutive l of one k. */
+/** Invocations per workgroup; each owns WSUM_TILE consecutive l of WSUM_KG consecutive k. */
 export const WSUM_GROUP = 64;
 export const WSUM_TILE = 4;
+/** Components per invocation (KG in the shader): X is streamed ⌈K / WSUM_KG⌉ times per pass. */
+export const WSUM_KG = 8;
 /** Outputs per workgroup in the worst case (K·L / WSUM_COLUMNS workgroups at most along x). */
 export const WSUM_COLUMNS = 16;
 
@@ -51,7 +53,7 @@ export class WeightedSumKernel {
       this.pipeline,
       [a.rowStart, a.rows, a.K, a.L, a.outOffset, span, W, ceilDiv(a.L, WSUM_TILE)],
       { 1: a.x, 2: a.w, 3: a.partials },
-      [ceilDiv(a.K * ceilDiv(a.L, WSUM_TILE), WSUM_GROUP), groups, 1],
+      [ceilDiv(ceilDiv(a.K, WSUM_KG) * ceilDiv(a.L, WSUM_TILE), WSUM_GROUP), groups, 1],
     );
     d.x = { rows: a.rows, reads: weightedSumXReads(a.K, a.L) };
     return d;
@@ -63,10 +65,13 @@ const xReadsMemo = new Map<string, number>();
 /**
  * Full reads of the slice's rows of X one weighted-sum dispatch requests (kernel.ts,
  * `Dispatch.x`): Σ over the x-workgroups of the distinct columns one of them loads, / L.
- * Invocation i = k·⌈L/4⌉ + q loads the columns 4q .. 4q+3 (clamped to L − 1) of every row
- * of its row group, and workgroup g holds i = 64g .. 64g + 63, so it loads min(L, 256)
+ * Invocation i = c·⌈L/4⌉ + q (component group c < ⌈K/8⌉, the components 8c .. 8c+7) loads
+ * the columns 4q .. 4q+3 (clamped to L − 1) of every row of its row group once, for all the
+ * components of its group, and workgroup g holds i = 64g .. 64g + 63, so it loads min(L, 256)
  * columns or fewer (fewer at L's ragged end and in the last workgroup); the row groups
- * along y split the rows, so each x-workgroup reads every row of the slice once.
+ * along y split the rows, so each x-workgroup reads every row of the slice once. In all
+ * exactly ⌈K/8⌉ reads for ⌈L/4⌉ ≥ 64 (no workgroup holds one q twice), fewer below (a
+ * workgroup that spans several component groups loads their shared columns once).
  */
 export function weightedSumXReads(K: number, L: number): number {
   const key = `${K}:${L}`;
@@ -75,7 +80,8 @@ export function weightedSumXReads(K: number, L: number): number {
     const NQ = ceilDiv(L, WSUM_TILE);
     const seen = new Int32Array(NQ).fill(-1);
     let columns = 0;
-    for (let i = 0; i < K * NQ; i++) {
+    const NC = ceilDiv(K, WSUM_KG);
+    for (let i = 0; i < NC * NQ; i++) {
       const g = Math.floor(i / WSUM_GROUP);
       const q = i % NQ;
       if (seen[q] !== g) {
