@@ -15,7 +15,7 @@ import type {
   PairMoments,
   ResidualMoments,
 } from './engine.ts';
-import { checkHessianPoint, checkPairWeights, type HessianPoint, type PairWeights } from './engine.ts';
+import { checkHessianPoint, checkPairWeights, meanProjections, type HessianPoint, type PairWeights } from './engine.ts';
 import { fail } from '../errors.ts';
 
 export function createCpuEngine(input: EngineInput): Engine {
@@ -162,8 +162,7 @@ class CpuEngine implements Engine {
     const { p, L } = this;
     const s = new Float64Array(K);
     const t = new Float64Array(K);
-    const c = new Float64Array(K); // μ_k·v_k
-    for (let k = 0; k < K; k++) for (let l = 0; l < L; l++) c[k] += at.mean[k * L + l] * vectors[k * L + l];
+    const c = meanProjections(at, vectors, K, L);
     const out = new Float64Array(K * L);
     for (let j = 0; j < p; j++) {
       this.scoresAt(j, theta, K, s);

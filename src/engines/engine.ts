@@ -97,6 +97,13 @@ export function checkHessianPoint(theta: Float64Array, K: number, L: number, at:
   shape('vectors', vectors, K * L);
 }
 
+/** c_k = μ_k·v_k (K), the centre of the projections x_j·v_k under σ(θ_k): what every backend's product subtracts. */
+export function meanProjections(at: HessianPoint, vectors: Float64Array, K: number, L: number): Float64Array {
+  const c = new Float64Array(K);
+  for (let k = 0; k < K; k++) for (let l = 0; l < L; l++) c[k] += at.mean[k * L + l] * vectors[k * L + l];
+  return c;
+}
+
 /** Position of the pair (k, l), k ≤ l, in `PairMoments`. */
 export function pairIndex(k: number, l: number, K: number): number {
   return (k * (2 * K - k + 1)) / 2 + (l - k);

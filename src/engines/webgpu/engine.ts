@@ -7,14 +7,14 @@
  */
 import { SoftmixError } from '../../errors.ts';
 import { MapMode } from './flags.ts';
-import { checkHessianPoint, checkPairWeights, type DeviceInfo, type HessianPoint, type PlanNeeds, type Engine, type EngineCounters, type EngineInput, type EStepResult, type LatentCountMoments, type PairMoments, type PairWeights, type ProjectedMoments, type ResidualMoments, type SoftmaxStats } from '../engine.ts';
+import { checkHessianPoint, checkPairWeights, meanProjections, type DeviceInfo, type HessianPoint, type PlanNeeds, type Engine, type EngineCounters, type EngineInput, type EStepResult, type LatentCountMoments, type PairMoments, type PairWeights, type ProjectedMoments, type ResidualMoments, type SoftmaxStats } from '../engine.ts';
 import { acquireDevice, describeDevice, DeviceWatch, message } from './device.ts';
 import { planChunks, planSlices, type ChunkLimits, type Slice } from './chunks.ts';
 import { storageBuffer } from './kernel.ts';
 import { deviceBufferSizes, type DeviceChunk, type Kernels, type Plan, type PlanEnv } from './plan.ts';
 import { softmaxPlan, type SoftmaxLayout, type SoftmaxMode } from './softmax-plan.ts';
 import { countMomentsPlan, directionPlan, projectedPlan, type DirectionLayout } from './moment-plan.ts';
-import { sumSection, finishCountMoments, finishDirection, finishDirectionCross, finishEStep, finishPairs, finishProjected, finishResidual, finishStats } from './finish.ts';
+import { finishHvp, finishCountMoments, finishDirection, finishDirectionCross, finishEStep, finishPairs, finishProjected, finishResidual, finishStats } from './finish.ts';
 import { MomentWeightsKernel } from './moment-weights.ts';
 import { ThirdMomentKernel } from './third-moment.ts';
 import { ScoresKernel } from './scores.ts';
@@ -143,6 +143,11 @@ class WebGpuEngine implements Engine {
     });
   }
 
+  /** The Hessian–vector plan for K (2K score columns: the stacked [Θ; V]). */
+  private hvpPlan(K: number) {
+    return this.cached(`hvp:${K}`, 2 * K, (env, slices) => hvpPlan(env, K, slices));
+  }
+
   /** Checks (log α, Θ), writes them into the plan of `mode` (estep, pairs or residual) for K, and counts the pass. */
   private posteriorPlan(mode: 'estep' | 'pairs' | 'scorePairs' | 'residual', logAlpha: Float64Array, theta: Float64Array, K: number): Plan<SoftmaxLayout> {
     this.checkUsable();
@@ -186,24 +191,19 @@ class WebGpuEngine implements Engine {
       checkFinite('hessianVectorProducts: vectors', vectors);
       this.counters.passes++;
       const L = this.L;
-      const plan = this.cached(`hvp:${K}`, 2 * K, (env, slices) => hvpPlan(env, K, slices));
+      const plan = this.hvpPlan(K);
       const stacked = new Float32Array(2 * K * L);
       stacked.set(theta);
       stacked.set(vectors, K * L);
+      const centres = meanProjections(at, vectors, K, L);
       const coef = new Float32Array(2 * K);
       for (let k = 0; k < K; k++) {
-        let c = 0;
-        for (let l = 0; l < L; l++) c += at.mean[k * L + l] * vectors[k * L + l];
         coef[2 * k] = at.logPartition[k];
-        coef[2 * k + 1] = c;
+        coef[2 * k + 1] = centres[k];
       }
       this.gpu.queue.writeBuffer(plan.layout.stacked, 0, stacked);
       this.gpu.queue.writeBuffer(plan.layout.coef, 0, coef);
-      const products = sumSection(await this.run(plan), plan.layout.products);
-      for (let i = 0; i < products.length; i++) {
-        if (!Number.isFinite(products[i])) throw new SoftmixError('not-finite', `hessianVectorProducts: the product's entry ${i} is ${products[i]} on the device (float32 overflow?)`);
-      }
-      return products;
+      return finishHvp(await this.run(plan), plan.layout.products);
     });
   }
 
@@ -214,7 +214,7 @@ class WebGpuEngine implements Engine {
       ['the softmax means', () => this.softmax('mean', K)],
     ];
     if (needs.denseHessian) build.push(["the M-step's dense Hessian pass (newtonSolver 'cg' needs no Hessian)", () => this.softmax('covariance', K)]);
-    if (needs.hessianProducts) build.push(['the Hessian–vector products', () => this.cached(`hvp:${K}`, 2 * K, (env, slices) => hvpPlan(env, K, slices))]);
+    if (needs.hessianProducts) build.push(['the Hessian–vector products', () => this.hvpPlan(K)]);
     if (needs.moments) build.push(['the latent second moment Σπ̂xxᵀ (the MoM warm start; init random needs none)', () => this.cached('count', 1, (env, slices) => countMomentsPlan(env, slices))]);
     for (const [what, plan] of build) {
       try {

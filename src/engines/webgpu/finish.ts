@@ -186,6 +186,13 @@ export function finishProjected(data: Float32Array, layout: ProjectedLayout, K: 
   return { first, third };
 }
 
+/** Σ over the partials of the Hessian–vector products (K·L), checked finite. */
+export function finishHvp(data: Float32Array, products: Section): Float64Array {
+  const out = sumSection(data, products);
+  assertFinite('hessianVectorProducts', out);
+  return out;
+}
+
 function assertFinite(what: string, ...arrays: ArrayLike<number>[]): void {
   for (const a of arrays) {
     for (let i = 0; i < a.length; i++) {
