@@ -1,5 +1,6 @@
 // weighted-gram: G_kab = Σ_j w_jk (x_ja − c_ka)(x_jb − c_kb) for a ≤ b (upper half,
-// packed), over one row slice, as partials. The Newton Hessians ∇²A.
+// packed), over one row slice, as split-K partials: the Newton Hessians ∇²A, the
+// softmax covariances, and the count- and pair-weighted second moments.
 //
 // Centring at c_k (a point near the σ-weighted mean, computed on the device by the
 // `center` entry point and read back exactly) avoids the cancellation of
@@ -13,21 +14,54 @@
 //             partials[(outOffset + g) · W + k·T + t], t the packed index of (a, b):
 //             row a holds b = a .. L−1, t = a·L − a(a−1)/2 + (b − a)
 //
-// Split-K over the rows, register-blocked, no workgroup memory and no barriers: the
-// outputs of one k are cut into 4 × 4 tiles (ta ≤ tb) of the upper triangle, and one
-// invocation accumulates a whole tile over all the rows [g·span, (g+1)·span) of
-// workgroup row g = wg.y, loading per row 4 x_a, 4 x_b and one w for 16 products.
-// Invocation gid.x = k·nTiles + tile; consecutive invocations share k and the rows,
-// so their loads of a row hit the same cache lines. Each tile sum is compensated
-// (Kahan) over the span; tiles on the diagonal compute 16 values and write a ≤ b,
-// and indices past L are clamped on load and not written.
+// Tiling: a batched SYRK built like a GEMM. The columns are cut into nb = ⌈L/BW⌉
+// blocks of width BW (32, 64 or 128: the wrapper takes the one with the fewest X
+// reads, below), and one workgroup of 256 invocations owns one block pair (A ≤ B) for
+// KC = 256/(BW/8)² components at once (16, 4 or 1), over the rows [g·span, (g+1)·span)
+// of its row group g = wg.y (split-K). Each invocation holds an 8 × 8 register block (64 f32 accumulators) of
+// one component's A × B outputs: invocation i takes component kk = i / SB² of the
+// group and sub-block (sa, sb) = ((i mod SB²) / SB, i mod SB), SB = BW/8 per side.
+// Per stage of R rows (R·2·BW = 2048 floats: 32, 16 or 8 rows) the workgroup copies
+// the rows' columns A ∪ B into workgroup memory once (zeros past L), with the R × KC
+// weights; then every invocation runs over the staged rows: two vec4 loads of x_A and
+// two of x_B from workgroup memory, the centring (x − c_k, c_k held in registers) and
+// the weight applied as the tile is used (24 operations), then 64 multiply–adds.
+// Registers: 64 accumulators, 16 centres, 16 operands. Workgroup memory: 8 KiB of X
+// and 2 KiB of weights (within the default 16 KiB). On a diagonal pair (A = B) only
+// A is staged and the sub-blocks below the diagonal (sa > sb) sit out.
+//
+// Why: X traffic, and the arithmetic per load. The old kernel (one 4 × 4 tile of one
+// k per invocation, nothing shared) re-read every row once per workgroup of 64 tiles,
+// about 49 times per pass at L = 64, K = 16. Here a staged word of X feeds 8192/BW
+// multiply–adds in the workgroup (256 at BW = 32), an invocation reads 17 words of
+// workgroup memory (four vec4 and w) per 64 multiply–adds, and consecutive workgroups
+// (wg.x = pair·nKG + component group) load the same columns, so a real GPU's L2 can
+// serve the repeats.
+// X reads (kernel.ts `Dispatch.x`: per workgroup, the distinct words it loads): a
+// workgroup loads the columns A ∪ B below L (BW, or 2·BW off the diagonal, fewer where
+// a block passes L) of each of its rows; over the nb(nb+1)/2 pairs that is nb·L words
+// a row, so one dispatch reads X ⌈K/KC⌉·⌈L/BW⌉ times (weightedGramXReads): 2 at
+// L = 64, K = 16. The global loads are scalar (a row's columns need not be 16-byte
+// aligned: L need not be a multiple of 4): an invocation fills a vec4 of workgroup
+// memory from 4 consecutive words, its neighbours the next ones, 8 words per
+// invocation per stage against 64·R multiply–adds.
+//
+// Rounding: plain float32 accumulation, no compensation. A term carries the two
+// subtractions and two products (the last one possibly fused into the add, as the
+// drivers of real GPUs do), and each output of a row group of n ≤ span rows is a
+// serial sum of its n terms: |error| ≤ (n + 3)·u·Σ_j |w_jk (x_ja − c_ka)(x_jb − c_kb)|
+// (first order, u = 2^-24); the centring keeps Σ|terms| near |G|. The partials are then
+// summed by merge-sums and in float64 by the host (test/browser/bounds.ts, gramFactor).
 //
 // Entry point `centerMain`: c_kl = Σ_i F_i,kl / Σ_i S_i,k from the (few) remaining
 // weighted-sum partials F (n_F × K·L) and estep/sigma weight partials S (n_S × K).
 // A serial loop over at most a few hundred partials: c only has to be
 // near the mean, and the host reads back exactly the c that was used.
 
-const TILE: u32 = 4u;
+const GROUP: u32 = 256u;
+// staged X: R rows × 2·BW columns, R·2·BW = 2048 floats; staged w: R × KC ≤ 512
+const XS_VEC4: u32 = 512u;
+const WS_LEN: u32 = 512u;
 
 struct Params {
   rowStart: u32,
@@ -38,9 +72,14 @@ struct Params {
   span: u32,
   W: u32,
   T: u32,
-  // tiles per side ⌈L/4⌉ and tiles per k NT(NT+1)/2
-  NT: u32,
-  nTiles: u32,
+  // block width, rows per stage, components per workgroup, component groups ⌈K/KC⌉,
+  // blocks per side ⌈L/BW⌉, sub-blocks per side BW/8
+  BW: u32,
+  R: u32,
+  KC: u32,
+  nKG: u32,
+  nb: u32,
+  SB: u32,
   _pad0: u32,
   _pad1: u32,
 }
@@ -63,65 +102,146 @@ struct CenterParams {
 @group(0) @binding(7) var<storage, read> weightPartials: array<f32>;
 @group(0) @binding(8) var<storage, read_write> centerOut: array<f32>;
 
-// Cascade, cascadeAdd, cascadeTotal: shaders/cascade4.wgsl, appended by the kernel's loader.
+var<workgroup> xs: array<vec4f, XS_VEC4>;
+var<workgroup> ws: array<f32, WS_LEN>;
 
 // Packed index of (a, b ≥ a) within one k: a·L − a(a−1)/2 + (b − a) = a(2L − a − 1)/2 + b.
 fn packed(a: u32, b: u32, L: u32) -> u32 {
   return a * (2u * L - a - 1u) / 2u + b;
 }
 
+// Writes the entries (a, b0 .. b0+3) of v that are in the upper half and inside L.
 fn store(base: u32, a: u32, b0: u32, L: u32, v: vec4f) {
   if (a >= L) { return; }
-  for (var i = 0u; i < TILE; i++) {
+  for (var i = 0u; i < 4u; i++) {
     let b = b0 + i;
     if (b >= a && b < L) { partials[base + packed(a, b, L)] = v[i]; }
   }
 }
 
-@compute @workgroup_size(64)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wg: vec3u) {
+// c_k at the four columns col .. col+3 (0 past L).
+fn centre4(cr: u32, col: u32, L: u32) -> vec4f {
+  var c = vec4f(0.0);
+  for (var i = 0u; i < 4u; i++) {
+    if (col + i < L) { c[i] = center[cr + col + i]; }
+  }
+  return c;
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: vec3u) {
   let K = P.K;
   let L = P.L;
-  let idx = gid.x;
-  if (idx >= K * P.nTiles) { return; }
-  let k = idx / P.nTiles;
-  // (ta, tb ≥ ta) from the tile index, row-major over the upper triangle of tiles.
-  var ta = 0u;
-  var rem = idx % P.nTiles;
-  while (ta < P.NT && rem >= P.NT - ta) {
-    rem -= P.NT - ta;
-    ta += 1u;
+  let BW = P.BW;
+  let KC = P.KC;
+  let SB = P.SB;
+  // the block pair (A, B ≥ A), row-major over the upper triangle of blocks, and the component group
+  let kg = wg.x % P.nKG;
+  var A = 0u;
+  var rem = wg.x / P.nKG;
+  while (A < P.nb && rem >= P.nb - A) {
+    rem -= P.nb - A;
+    A += 1u;
   }
-  let tb = ta + rem;
-  let a0 = ta * TILE;
-  let b0 = tb * TILE;
-  let last = L - 1u;
-  let ia = min(vec4u(a0, a0 + 1u, a0 + 2u, a0 + 3u), vec4u(last));
-  let ib = min(vec4u(b0, b0 + 1u, b0 + 2u, b0 + 3u), vec4u(last));
-  let cr = k * L;
-  let ca = vec4f(center[cr + ia.x], center[cr + ia.y], center[cr + ia.z], center[cr + ia.w]);
-  let cb = vec4f(center[cr + ib.x], center[cr + ib.y], center[cr + ib.z], center[cr + ib.w]);
+  let B = A + rem;
+  let diag = A == B;
+  // staged row: A's BW/4 vec4 then B's (B is not staged on the diagonal)
+  let rowVec = BW / 2u;
+  let quarter = BW / 4u;
+  let slots = select(rowVec, quarter, diag);
+
+  // this invocation's component and 8 × 8 sub-block
+  let kk = lid / (SB * SB);
+  let k = kg * KC + kk;
+  let sa = (lid % (SB * SB)) / SB;
+  let sb = lid % SB;
+  let a0 = A * BW + 8u * sa;
+  let b0 = B * BW + 8u * sb;
+  let busy = kk < KC && k < K && a0 < L && b0 < L && !(diag && sa > sb);
+  let aq = 2u * sa;
+  let bq = select(quarter, 0u, diag) + 2u * sb;
+  var ca0 = vec4f(0.0);
+  var ca1 = vec4f(0.0);
+  var cb0 = vec4f(0.0);
+  var cb1 = vec4f(0.0);
+  if (busy) {
+    let cr = k * L;
+    ca0 = centre4(cr, a0, L);
+    ca1 = centre4(cr, a0 + 4u, L);
+    cb0 = centre4(cr, b0, L);
+    cb1 = centre4(cr, b0 + 4u, L);
+  }
+
+  // accumulator g<i><h>: row a0 + i, columns b0 + 4h .. b0 + 4h + 3
+  var g00 = vec4f(0.0); var g01 = vec4f(0.0);
+  var g10 = vec4f(0.0); var g11 = vec4f(0.0);
+  var g20 = vec4f(0.0); var g21 = vec4f(0.0);
+  var g30 = vec4f(0.0); var g31 = vec4f(0.0);
+  var g40 = vec4f(0.0); var g41 = vec4f(0.0);
+  var g50 = vec4f(0.0); var g51 = vec4f(0.0);
+  var g60 = vec4f(0.0); var g61 = vec4f(0.0);
+  var g70 = vec4f(0.0); var g71 = vec4f(0.0);
 
   let begin = wg.y * P.span;
   let end = min(P.rows, begin + P.span);
-  var g0: Cascade;
-  var g1: Cascade;
-  var g2: Cascade;
-  var g3: Cascade;
-  for (var j = begin; j < end; j++) {
-    let xr = (P.rowStart + j) * L;
-    let da = w[j * K + k] * (vec4f(X[xr + ia.x], X[xr + ia.y], X[xr + ia.z], X[xr + ia.w]) - ca);
-    let db = vec4f(X[xr + ib.x], X[xr + ib.y], X[xr + ib.z], X[xr + ib.w]) - cb;
-    cascadeAdd(&g0, da.x * db);
-    cascadeAdd(&g1, da.y * db);
-    cascadeAdd(&g2, da.z * db);
-    cascadeAdd(&g3, da.w * db);
+  for (var t0 = begin; t0 < end; t0 += P.R) {
+    let n = min(P.R, end - t0);
+    workgroupBarrier(); // the previous stage is used up
+    // fixed trip counts (2 each), so that the barriers stay in uniform control flow
+    for (var s = 0u; s < XS_VEC4 / GROUP; s++) {
+      let q = lid + s * GROUP;
+      if (q < n * slots) {
+        let r = q / slots;
+        let c4 = q % slots;
+        let col = select(A * BW + 4u * c4, B * BW + 4u * (c4 - quarter), c4 >= quarter);
+        let xr = (P.rowStart + t0 + r) * L;
+        var v = vec4f(0.0);
+        for (var i = 0u; i < 4u; i++) {
+          if (col + i < L) { v[i] = X[xr + col + i]; }
+        }
+        xs[r * rowVec + c4] = v;
+      }
+    }
+    for (var s = 0u; s < WS_LEN / GROUP; s++) {
+      let q = lid + s * GROUP;
+      if (q < n * KC) {
+        let kq = kg * KC + q % KC;
+        var v = 0.0;
+        if (kq < K) { v = w[(t0 + q / KC) * K + kq]; }
+        ws[q] = v;
+      }
+    }
+    workgroupBarrier();
+    if (busy) {
+      for (var r = 0u; r < n; r++) {
+        let o = r * rowVec;
+        let wr = ws[r * KC + kk];
+        let da0 = wr * (xs[o + aq] - ca0);
+        let da1 = wr * (xs[o + aq + 1u] - ca1);
+        let d0 = xs[o + bq] - cb0;
+        let d1 = xs[o + bq + 1u] - cb1;
+        g00 += da0.x * d0; g01 += da0.x * d1;
+        g10 += da0.y * d0; g11 += da0.y * d1;
+        g20 += da0.z * d0; g21 += da0.z * d1;
+        g30 += da0.w * d0; g31 += da0.w * d1;
+        g40 += da1.x * d0; g41 += da1.x * d1;
+        g50 += da1.y * d0; g51 += da1.y * d1;
+        g60 += da1.z * d0; g61 += da1.z * d1;
+        g70 += da1.w * d0; g71 += da1.w * d1;
+      }
+    }
   }
+
+  if (!busy) { return; }
   let base = (P.outOffset + wg.y) * P.W + k * P.T;
-  store(base, a0, b0, L, cascadeTotal(&g0));
-  store(base, a0 + 1u, b0, L, cascadeTotal(&g1));
-  store(base, a0 + 2u, b0, L, cascadeTotal(&g2));
-  store(base, a0 + 3u, b0, L, cascadeTotal(&g3));
+  store(base, a0, b0, L, g00); store(base, a0, b0 + 4u, L, g01);
+  store(base, a0 + 1u, b0, L, g10); store(base, a0 + 1u, b0 + 4u, L, g11);
+  store(base, a0 + 2u, b0, L, g20); store(base, a0 + 2u, b0 + 4u, L, g21);
+  store(base, a0 + 3u, b0, L, g30); store(base, a0 + 3u, b0 + 4u, L, g31);
+  store(base, a0 + 4u, b0, L, g40); store(base, a0 + 4u, b0 + 4u, L, g41);
+  store(base, a0 + 5u, b0, L, g50); store(base, a0 + 5u, b0 + 4u, L, g51);
+  store(base, a0 + 6u, b0, L, g60); store(base, a0 + 6u, b0 + 4u, L, g61);
+  store(base, a0 + 7u, b0, L, g70); store(base, a0 + 7u, b0 + 4u, L, g71);
 }
 
 @compute @workgroup_size(64)

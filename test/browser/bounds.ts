@@ -14,24 +14,40 @@
  *   relative error δ.
  */
 import { scoresF64 } from './gpu-helpers.ts';
+import { splitRows } from '../../src/engines/webgpu/kernel.ts';
 export const U = 2 ** -24;
 
 /** Depth of a binary tree over n leaves. */
 export const depth = (n: number): number => Math.ceil(Math.log2(Math.max(1, n)));
 
 /**
- * Rounding factor (× u × Σ|terms|) of the split-K sum in weighted-sum / weighted-gram /
- * third-moment over a slice of `rows` rows: each invocation sums its rows with
- * compensated (Kahan) summation, |error| ≤ (2u + O(n·u²))·Σ|terms| for n ≤ span rows
- * (first order: 2, whatever the span); third-moment then adds the four vec4 lanes of its
- * cascade (2 levels) and tree-sums its 16 row lanes (4 levels; weighted-sum and
- * weighted-gram own whole spans and have neither, so for them this is an over-estimate
- * by 6), and 8 more levels (16 in registers, 16 lanes) per device merge level. Partials
- * left for the host are summed in float64 (error ~1e-16, ignored).
+ * Rounding factor (× u × Σ|terms|) of the split-K sum in weighted-sum / third-moment
+ * over a slice of `rows` rows: each invocation sums its rows with compensated (Kahan)
+ * summation, |error| ≤ (2u + O(n·u²))·Σ|terms| for n ≤ span rows (first order: 2,
+ * whatever the span); third-moment then adds the four vec4 lanes of its cascade (2
+ * levels) and tree-sums its 16 row lanes (4 levels; weighted-sum owns whole spans and
+ * has neither, so for it this is an over-estimate by 6), and 8 more levels (16 in
+ * registers, 16 lanes) per device merge level. Partials left for the host are summed in
+ * float64 (error ~1e-16, ignored). weighted-gram sums plainly: gramFactor.
  */
 export function wideFactor(rows: number, mergeLevels = 0): number {
   void rows; // Kahan's first-order bound does not grow with the span
   return 2 + 2 + 4 + 8 * mergeLevels;
+}
+
+/**
+ * Rounding factor (× u × Σ|terms|) of weighted-gram's split-K sum over a slice of `rows`
+ * rows, the terms' own roundings not included: each output of a row group is a plain
+ * float32 serial sum of its n ≤ span terms (shaders/weighted-gram.wgsl, no
+ * compensation), |error| ≤ (n − 1)·u·Σ|terms| (γ_{n−1}, first order), span =
+ * ⌈rows / groups⌉ as kernel.ts splitRows cuts the slice (`maxGroups` where the plan
+ * caps the groups, wideGroups); then 8 levels per device merge level, as wideFactor.
+ * Callers add the roundings of each term: 4 for the centred Gram w(x_a − c_a)(x_b − c_b)
+ * (two subtractions, two products; a fused last product only removes one), 2 for the
+ * uncentred pair moments (two products).
+ */
+export function gramFactor(rows: number, mergeLevels = 0, maxGroups?: number): number {
+  return splitRows(Math.max(1, rows), maxGroups).span - 1 + 8 * mergeLevels;
 }
 
 /** Rounding factor of the narrow sums (estep weights): a 256-row tree (8 levels) per workgroup, 8 per merge level. */
@@ -53,6 +69,8 @@ export interface BoundInput {
   /** device merge levels of the narrow / wide reductions (0 unless forced) */
   narrowMerges?: number;
   wideMerges?: number;
+  /** row groups per slice of the Gram (the plan's wideGroups) where fewer than kernel.ts SPLIT_MAX_GROUPS; default SPLIT_MAX_GROUPS */
+  gramGroups?: number;
   /** skip the covariance bound (a p·K·L² loop; 0s come back): for large L */
   noCovariance?: boolean;
 }
@@ -97,12 +115,14 @@ export interface Bounds {
  *   ρ̂_jk = ρσ_jk + Σ_i σ_ik ρσ_ik + narrow·u (the Σσ sum);
  *   mean_kl ≤ Σ_j σ_jk |x_jl| (ρ̂_jk + (r + 1 + wide)·u);
  *   cov_kab ≤ Σ_j σ_jk [ρ̂_jk |x_a − m_a||x_b − m_b| + r·u(|x_a||x_b − m_b| + |x_b||x_a − m_a|)
- *            + (3 + wide)·u·|x_a − m_a||x_b − m_b|]   (first order: δm does not enter).
+ *            + (4 + gram)·u·|x_a − m_a||x_b − m_b|]   (first order: δm does not enter;
+ *            4: the Gram's two subtractions and two products; gram = gramFactor, its sum).
  */
 export function engineBounds(inp: BoundInput): Bounds {
   const { p, L, K, x, theta, logAlpha, counts } = inp;
   const r = inp.roundedInputs ? 1 : 0;
   const wide = wideFactor(inp.sliceRows ?? p, inp.wideMerges ?? 0);
+  const gram = gramFactor(inp.sliceRows ?? p, inp.wideMerges ?? 0, inp.gramGroups);
   const narrow = narrowFactor(inp.narrowMerges ?? 0);
   const { s, abs } = scoresF64(x, theta, p, L, K);
   const e = abs.map((a) => (L + 2 * r) * U * a);
@@ -198,7 +218,7 @@ export function engineBounds(inp: BoundInput): Bounds {
         for (let c = 0; c < L; c++) {
           const xc = x[j * L + c];
           const dc = Math.abs(xc - meanRef[k * L + c]);
-          covariance[k * L * L + a * L + c] += sg * (rho * da * dc + r * U * (Math.abs(xa) * dc + Math.abs(xc) * da) + (3 + wide) * U * da * dc);
+          covariance[k * L * L + a * L + c] += sg * (rho * da * dc + r * U * (Math.abs(xa) * dc + Math.abs(xc) * da) + (4 + gram) * U * da * dc);
         }
       }
     }
@@ -248,7 +268,8 @@ export interface PairBounds {
  * |δw_jkl| ≤ |w_jkl|(2ρ_j + (K + 2)u) with ρ_j = max_k ρ_jk. Then, as for c and F:
  *   total ≤ Σ_j |w|(2ρ_j + (K + 2)u + narrow·u),
  *   first_a ≤ Σ_j |w||x_a|(2ρ_j + (K + 2)u + (r + 1 + wide)u),
- *   second_ab ≤ Σ_j |w||x_a||x_b|(2ρ_j + (K + 2)u + (2r + 2 + wide)u)  (uncentred Gram).
+ *   second_ab ≤ Σ_j |w||x_a||x_b|(2ρ_j + (K + 2)u + (2r + 2 + gram)u)  (uncentred Gram:
+ *   the centre is 0, so two products per term; gram = gramFactor, its plain sum).
  * The score weights w_jkl = n_j r_jk r_jl are two f32 products of posteriors: the same
  * bound holds with w in place (|δw| ≤ |w|(2ρ_j + 2u)).
  */
@@ -256,6 +277,7 @@ export function pairBounds(inp: BoundInput, engine: Pick<Bounds, 'posterior' | '
   const { p, L, K, x, counts } = inp;
   const r = inp.roundedInputs ? 1 : 0;
   const wide = wideFactor(inp.sliceRows ?? p, inp.wideMerges ?? 0);
+  const gram = gramFactor(inp.sliceRows ?? p, inp.wideMerges ?? 0, inp.gramGroups);
   const narrow = narrowFactor(inp.narrowMerges ?? 0);
   const M = (K * (K + 1)) / 2;
   const total = new Float64Array(M);
@@ -276,7 +298,7 @@ export function pairBounds(inp: BoundInput, engine: Pick<Bounds, 'posterior' | '
         for (let a = 0; a < L; a++) {
           const xa = Math.abs(x[j * L + a]);
           first[m * L + a] += w * xa * (base + (r + 1 + wide) * U);
-          for (let b = 0; b < L; b++) second[m * L * L + a * L + b] += w * xa * Math.abs(x[j * L + b]) * (base + (2 * r + 2 + wide) * U);
+          for (let b = 0; b < L; b++) second[m * L * L + a * L + b] += w * xa * Math.abs(x[j * L + b]) * (base + (2 * r + 2 + gram) * U);
         }
       }
     }

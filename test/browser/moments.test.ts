@@ -5,7 +5,8 @@
  *   t_j = d·x_j (or y_jk = P_k·x_j):  e_j ≤ (L + 2)·u·Σ_l |d_l x_jl|
  *   countMoments: F = Σ n x with δF_a ≤ (2 + wide)·u·Σ n|x_a| (x rounding, product, split-K);
  *     G = Σ n (x − c)(x − c)ᵀ with δG_ab ≤ Σ n [u(|x_a||x_b − c_b| + |x_b||x_a − c_a|)
- *     + (3 + wide)·u·|x_a − c_a||x_b − c_b|]; second = (G + F cᵀ + c Fᵀ − N c cᵀ)/N exactly,
+ *     + (4 + gram)·u·|x_a − c_a||x_b − c_b|] (gram: the plain sum over a row group's span,
+ *     bounds.ts gramFactor); second = (G + F cᵀ + c Fᵀ − N c cᵀ)/N exactly,
  *     so δsecond_ab ≤ (δG_ab + |c_b| δF_a + |c_a| δF_b)/N (c ≈ the weighted mean).
  *   directionMoments: n t^r by r − 1 products: δ ≤ r|t|^{r−1} e + r·u|t|^r; a 256-row tree
  *     (8u) of Σ n|t|^r, + 8u per merge level.
@@ -18,7 +19,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createCpuEngine } from '../../src/engines/cpu.ts';
 import { createWebGpuEngine } from '../../src/engines/webgpu/engine.ts';
 import { Rng } from '../../src/math/rng.ts';
-import { U, wideFactor, worst } from './bounds.ts';
+import { U, gramFactor, wideFactor, worst } from './bounds.ts';
 import { randomProblem, testDevice } from './gpu-helpers.ts';
 
 let device: GPUDevice;
@@ -58,6 +59,8 @@ describe('latent moments on the GPU vs the cpu engine', () => {
       // merge levels forced by maxHostPartials = 1 (at most two here)
       const merges = c.maxHostPartials ? 2 : 0;
       const wide = wideFactor(Math.min(p, c.maxChunkRows ?? p), merges);
+      // the Gram (weighted-gram.wgsl) sums plainly over each row group's span
+      const gram = gramFactor(Math.min(p, c.maxChunkRows ?? p), merges);
       const narrow = 8 + 8 * merges;
       try {
         // countMoments
@@ -70,7 +73,7 @@ describe('latent moments on the GPU vs the cpu engine', () => {
             dF[a] += n[j] * (2 + wide) * U * Math.abs(xa);
             for (let b = 0; b < L; b++) {
               const xb = x[j * L + b], db = Math.abs(xb - r.mean[b]);
-              dG[a * L + b] += n[j] * (U * (Math.abs(xa) * db + Math.abs(xb) * da) + (3 + wide) * U * da * db);
+              dG[a * L + b] += n[j] * (U * (Math.abs(xa) * db + Math.abs(xb) * da) + (4 + gram) * U * da * db);
             }
           }
         }

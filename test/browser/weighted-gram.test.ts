@@ -1,24 +1,43 @@
 /**
  * shaders/weighted-gram.wgsl through WeightedGramKernel: G_kab = Σ_j w_jk (x_ja − c_ka)(x_jb − c_kb)
  * for a ≤ b (packed), on f32 inputs vs float64 on the same values; and the centerMain entry.
- * Gram bound: two subtractions, two products (4u) plus the split-K sum (wideFactor),
- * relative to Σ_j |w_jk (x_ja − c_ka)(x_jb − c_kb)|.
+ * Gram bound, first order in u = 2^-24, relative to Σ_j |w_jk (x_ja − c_ka)(x_jb − c_kb)|:
+ * each term's two subtractions and two products (4u), the plain float32 sum over a row
+ * group of n ≤ span rows ((span − 1)u, bounds.ts gramFactor), 8u per device merge level;
+ * the host's float64 sum of the last partials adds nothing at this order.
  * Center bound: serial sums of n_F and n_S partials and one division:
  * |δc| ≤ ((n_F − 1)u Σ|F_i| + (n_S − 1)u·|c|·Σ|S_i|)/|S| + u|c|.
  */
 import { describe, it, expect } from 'vitest';
 import { Rng } from '../../src/math/rng.ts';
-import { WeightedGramKernel, packedSize, unpackUpper } from '../../src/engines/webgpu/weighted-gram.ts';
+import { WeightedGramKernel, gramTiling, packedSize, unpackUpper, weightedGramXReads } from '../../src/engines/webgpu/weighted-gram.ts';
 import { MergeSumsKernel, MERGE_GROUP } from '../../src/engines/webgpu/merge-sums.ts';
 import { ceilDiv } from '../../src/engines/webgpu/kernel.ts';
 import { Buffers, f32, readF32, run, testDevice, U } from './gpu-helpers.ts';
-import { wideFactor, worst } from './bounds.ts';
+import { gramFactor, worst } from './bounds.ts';
 
-async function check(o: { rows: number; L: number; K: number; seed: number; rowStart?: number; cap?: number; offset?: number }) {
+interface Case {
+  rows: number;
+  L: number;
+  K: number;
+  seed: number;
+  rowStart?: number;
+  /** merge the partials on the device down to `cap` (default 256) */
+  cap?: number;
+  offset?: number;
+  /** write at partial slot outOffset of a NaN-filled buffer and check that exactly the slice's slots are written */
+  outOffset?: number;
+  maxGroups?: number;
+  /** the column block the wrapper must pick for (K, L) */
+  block?: number;
+}
+
+async function check(o: Case) {
   const device = await testDevice();
   const bufs = new Buffers(device);
   try {
     const { rows, L, K } = o;
+    if (o.block !== undefined) expect(gramTiling(K, L).block).toBe(o.block);
     const rowStart = o.rowStart ?? 0;
     const rng = new Rng(o.seed);
     // features with a large common offset: the centring is what keeps the result accurate
@@ -28,16 +47,33 @@ async function check(o: { rows: number; L: number; K: number; seed: number; rowS
     const [gram, merge] = await Promise.all([WeightedGramKernel.load(device), MergeSumsKernel.load(device)]);
     const T = packedSize(L);
     const W = K * T;
-    const n = WeightedGramKernel.partialCount(rows);
-    const partials = bufs.empty(n * W * 4);
-    const scratch = Math.max(16, ceilDiv(n, MERGE_GROUP) * W * 4);
-    const d = [gram.dispatch({ x: bufs.f32(x), w: bufs.f32(w), center: bufs.f32(c), partials, rowStart, rows, K, L, outOffset: 0 })];
-    const chain = merge.chain(partials, n, W, o.cap ?? 256, [bufs.empty(scratch), bufs.empty(scratch)]);
-    d.push(...chain.dispatches);
-    await run(device, d);
-    const got = await readF32(device, chain.buffer, chain.n * W);
+    const n = WeightedGramKernel.partialCount(rows, o.maxGroups);
     const packed = new Float64Array(W);
-    for (let i = 0; i < chain.n; i++) for (let v = 0; v < W; v++) packed[v] += got[i * W + v];
+    let mergeLevels = 0;
+    const args = { x: bufs.f32(x), w: bufs.f32(w), center: bufs.f32(c), rowStart, rows, K, L, maxGroups: o.maxGroups };
+    if (o.outOffset !== undefined) {
+      // slots [0, outOffset) and one after the slice's n stay NaN; every float of the n slots is written
+      const off = o.outOffset;
+      const slots = off + n + 1;
+      const partials = bufs.f32(new Float32Array(slots * W).fill(NaN));
+      await run(device, [gram.dispatch({ ...args, partials, outOffset: off })]);
+      const got = await readF32(device, partials, slots * W);
+      for (let i = 0; i < slots * W; i++) {
+        const mine: boolean = i >= off * W && i < (off + n) * W;
+        if (Number.isNaN(got[i]) === mine) expect.fail(`partial float ${i} (slot ${Math.floor(i / W)}) ${mine ? 'not written' : 'overwritten'}`);
+      }
+      for (let i = off; i < off + n; i++) for (let v = 0; v < W; v++) packed[v] += got[i * W + v];
+    } else {
+      const partials = bufs.empty(n * W * 4);
+      const scratch = Math.max(16, ceilDiv(n, MERGE_GROUP) * W * 4);
+      const d = [gram.dispatch({ ...args, partials, outOffset: 0 })];
+      const chain = merge.chain(partials, n, W, o.cap ?? 256, [bufs.empty(scratch), bufs.empty(scratch)]);
+      d.push(...chain.dispatches);
+      mergeLevels = chain.dispatches.length;
+      await run(device, d);
+      const got = await readF32(device, chain.buffer, chain.n * W);
+      for (let i = 0; i < chain.n; i++) for (let v = 0; v < W; v++) packed[v] += got[i * W + v];
+    }
     const G = unpackUpper(packed, K, L);
 
     const want = new Float64Array(K * L * L), abs = new Float64Array(K * L * L);
@@ -45,15 +81,16 @@ async function check(o: { rows: number; L: number; K: number; seed: number; rowS
       const xr = (rowStart + j) * L;
       for (let k = 0; k < K; k++) {
         for (let a = 0; a < L; a++) {
+          const da = w[j * K + k] * (x[xr + a] - c[k * L + a]);
           for (let b = a; b < L; b++) {
-            const t = w[j * K + k] * (x[xr + a] - c[k * L + a]) * (x[xr + b] - c[k * L + b]);
+            const t = da * (x[xr + b] - c[k * L + b]);
             want[k * L * L + a * L + b] += t;
             abs[k * L * L + a * L + b] += Math.abs(t);
           }
         }
       }
     }
-    const factor = 4 + wideFactor(rows, chain.dispatches.length);
+    const factor = 4 + gramFactor(rows, mergeLevels, o.maxGroups);
     const r = worst(G, want, abs.map((v) => factor * U * v + 1e-300));
     expect(r.ratio, JSON.stringify(r)).toBeLessThanOrEqual(1);
     for (let k = 0; k < K; k++) for (let a = 0; a < L; a++) for (let b = 0; b < a; b++) expect(G[k * L * L + a * L + b]).toBe(0);
@@ -64,11 +101,25 @@ async function check(o: { rows: number; L: number; K: number; seed: number; rowS
 }
 
 describe('weighted-gram kernel', () => {
-  it('p = 1000, L = 6, K = 3 (K·T = 63 packed outputs)', () => check({ rows: 1000, L: 6, K: 3, seed: 1 }));
+  it('p = 1000, L = 6, K = 3 (K·T = 63 packed outputs, 4 row groups)', () => check({ rows: 1000, L: 6, K: 3, seed: 1, block: 32 }));
   it('p = 1, L = 1, K = 1', () => check({ rows: 1, L: 1, K: 1, seed: 2 }));
   it('L = 20 (T = 210), K = 2, a slice inside the chunk', () => check({ rows: 700, L: 20, K: 2, seed: 3, rowStart: 50 }));
   it('features offset by 1000 (centred sums stay accurate)', () => check({ rows: 2000, L: 4, K: 2, seed: 4, offset: 1000 }));
   it('partials merged on the device', () => check({ rows: 30_000, L: 3, K: 1, seed: 5, cap: 1 }));
+  it('K = 20 > 16 components per workgroup, L = 37: two column blocks of 32 (the second 5 wide), 6 row groups', () =>
+    check({ rows: 1500, L: 37, K: 20, seed: 7, rowStart: 3, block: 32 }));
+  it('block 64 (K = 3, L = 70), offset by 1000', () => check({ rows: 600, L: 70, K: 3, seed: 8, offset: 1000, block: 64 }));
+  it('block 128 (K = 1, L = 130: the second block 2 wide)', () => check({ rows: 300, L: 130, K: 1, seed: 9, block: 128 }));
+  it('at partial slot outOffset = 2 with maxGroups = 3: exactly its 3 slots are written', () =>
+    check({ rows: 1500, L: 37, K: 20, seed: 10, rowStart: 11, outOffset: 2, maxGroups: 3 }));
+
+  it('X reads: ⌈K/KC⌉·⌈L/block⌉, the fewest of the three tilings', () => {
+    expect(weightedGramXReads(16, 64)).toBe(2);
+    expect(weightedGramXReads(32, 128)).toBe(8);
+    expect(weightedGramXReads(8, 1024)).toBe(32);
+    expect(weightedGramXReads(1, 1024)).toBe(8);
+    expect(weightedGramXReads(528, 64)).toBe(66);
+  });
 
   it('centerMain: c = Σ F / Σ S from the remaining partials', async () => {
     const device = await testDevice();

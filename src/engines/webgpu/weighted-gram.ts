@@ -1,17 +1,52 @@
 /**
  * Wrapper of shaders/weighted-gram.wgsl: Σ_j w_jk (x_j − c_k)(x_j − c_k)ᵀ, upper half
- * packed (K × L(L+1)/2), over one row slice as split-K partials; and the `center`
- * entry point that forms c_k from the remaining weighted-sum and weight partials.
+ * packed (K × L(L+1)/2), over one row slice as split-K partials (a tiled, batched SYRK:
+ * the shader's header says how and why); and the `center` entry point that forms c_k
+ * from the remaining weighted-sum and weight partials.
  */
 import gramWgsl from '../../../shaders/weighted-gram.wgsl?raw';
-import cascadeWgsl from '../../../shaders/cascade4.wgsl?raw';
+import { SoftmixError } from '../../errors.ts';
 import { getPipeline, type ShaderSource } from './pipelines.ts';
 import { ceilDiv, makeDispatch, splitRows, type Dispatch } from './kernel.ts';
 
-export const weightedGramShader: ShaderSource = { name: 'weighted-gram.wgsl', code: `${gramWgsl}\n${cascadeWgsl}` };
-/** Invocations per workgroup; each owns a GRAM_TILE × GRAM_TILE tile of one k's packed outputs. */
-export const GRAM_GROUP = 64;
-export const GRAM_TILE = 4;
+export const weightedGramShader: ShaderSource = { name: 'weighted-gram.wgsl', code: gramWgsl };
+/** Invocations per workgroup; each owns an 8 × 8 register block of one component's outputs. */
+export const GRAM_GROUP = 256;
+
+/**
+ * One tiling of the shader: column blocks of width `block`, `components` (KC) components
+ * per workgroup (256 invocations of 8 × 8 outputs: KC·block² = 16384), `rows` rows per
+ * stage (rows · 2·block = 2048 staged floats, 8 KiB of workgroup memory).
+ */
+export interface GramTiling {
+  block: number;
+  components: number;
+  rows: number;
+}
+
+export const GRAM_TILINGS: readonly GramTiling[] = [32, 64, 128].map((block) => ({
+  block,
+  components: GRAM_GROUP / (block / 8) ** 2,
+  rows: 1024 / block,
+}));
+
+/**
+ * The tiling for K components of L columns: the fewest reads of X (⌈K/KC⌉·⌈L/block⌉),
+ * then the fewest workgroups per row group (fewer idle components), then the narrower
+ * block. Wide blocks pay off where K is small: one component at L = 1024 reads X 8
+ * times at block 128 and 32 times at block 32.
+ */
+export function gramTiling(K: number, L: number): GramTiling {
+  let best = GRAM_TILINGS[0];
+  let bestKey = [Infinity, Infinity];
+  for (const t of GRAM_TILINGS) {
+    const nb = ceilDiv(L, t.block);
+    const groups = ceilDiv(K, t.components);
+    const key = [groups * nb, (groups * nb * (nb + 1)) / 2];
+    if (key[0] < bestKey[0] || (key[0] === bestKey[0] && key[1] < bestKey[1])) [best, bestKey] = [t, key];
+  }
+  return best;
+}
 
 /** Packed upper-triangle size T = L(L+1)/2; entry (a, b ≥ a) of row a sits at a·L − a(a−1)/2 + (b − a). */
 export const packedSize = (L: number): number => (L * (L + 1)) / 2;
@@ -27,47 +62,17 @@ export function unpackUpper(packed: ArrayLike<number>, K: number, L: number): Fl
   return out;
 }
 
-const xReadsMemo = new Map<string, number>();
-
 /**
  * Full reads of the slice's rows of X one weighted-gram dispatch requests (kernel.ts,
- * `Dispatch.x`): Σ over the x-workgroups of the distinct columns their 64 tiles load, / L,
- * exact for the shader's tile order: invocation i = k·nTiles + t takes tile t of the upper
- * triangle row-major, (0,0), (0,1), …, (0,NT−1), (1,1), …, and loads the columns of its
- * tile rows ta and tb (4 each, clamped to L − 1) from every row of its row group; the row
- * groups along y split the rows, so each x-workgroup reads every row once per column.
+ * `Dispatch.x`), from the shader's index arithmetic: the workgroup of block pair (A ≤ B)
+ * and component group loads, from each row of its row group, the columns of A ∪ B below
+ * L (words past L are not loaded); over the nb(nb+1)/2 pairs, Σ_A w_A + Σ_{A<B} (w_A + w_B)
+ * = nb·L words a row (w_A the width of block A inside L), once per component group, and
+ * the row groups along y split the rows: ⌈K/KC⌉·⌈L/block⌉ reads.
  */
 export function weightedGramXReads(K: number, L: number): number {
-  const key = `${K}:${L}`;
-  let reads = xReadsMemo.get(key);
-  if (reads === undefined) {
-    const NT = ceilDiv(L, GRAM_TILE);
-    const width = (t: number) => Math.min(GRAM_TILE, L - GRAM_TILE * t);
-    const seen = new Int32Array(NT).fill(-1);
-    let columns = 0;
-    let ta = 0;
-    let tb = 0;
-    const total = K * ((NT * (NT + 1)) / 2);
-    for (let i = 0; i < total; i++) {
-      const g = Math.floor(i / GRAM_GROUP);
-      if (seen[ta] !== g) {
-        seen[ta] = g;
-        columns += width(ta);
-      }
-      if (seen[tb] !== g) {
-        seen[tb] = g;
-        columns += width(tb);
-      }
-      if (++tb === NT) {
-        ta++;
-        tb = ta;
-        if (ta === NT) ta = tb = 0; // the next k
-      }
-    }
-    reads = columns / L;
-    xReadsMemo.set(key, reads);
-  }
-  return reads;
+  const t = gramTiling(K, L);
+  return ceilDiv(K, t.components) * ceilDiv(L, t.block);
 }
 
 export interface WeightedGramArgs {
@@ -106,17 +111,26 @@ export class WeightedGramKernel {
     const { groups, span } = splitRows(a.rows, a.maxGroups);
     const T = packedSize(a.L);
     const W = a.K * T;
-    const NT = ceilDiv(a.L, GRAM_TILE);
-    const nTiles = (NT * (NT + 1)) / 2;
+    const t = gramTiling(a.K, a.L);
+    const nKG = ceilDiv(a.K, t.components);
+    const nb = ceilDiv(a.L, t.block);
+    const x = nKG * ((nb * (nb + 1)) / 2);
+    const max = this.device.limits.maxComputeWorkgroupsPerDimension;
+    if (x > max) {
+      throw new SoftmixError(
+        'backend',
+        `weighted-gram: K = ${a.K}, L = ${a.L} need ${x} workgroups (${nKG} component groups × ${(nb * (nb + 1)) / 2} column-block pairs), more than maxComputeWorkgroupsPerDimension = ${max}`,
+      );
+    }
     const d = makeDispatch(
       this.device,
       'weighted-gram',
       this.pipeline,
-      [a.rowStart, a.rows, a.K, a.L, a.outOffset, span, W, T, NT, nTiles, 0, 0],
+      [a.rowStart, a.rows, a.K, a.L, a.outOffset, span, W, T, t.block, t.rows, t.components, nKG, nb, t.block / 8, 0, 0],
       { 1: a.x, 2: a.w, 3: a.partials, 4: a.center },
-      [ceilDiv(a.K * nTiles, GRAM_GROUP), groups, 1],
+      [x, groups, 1],
     );
-    d.x = { rows: a.rows, reads: weightedGramXReads(a.K, a.L) };
+    d.x = { rows: a.rows, reads: nKG * nb }; // = weightedGramXReads(K, L)
     return d;
   }
 
