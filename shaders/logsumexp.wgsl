@@ -6,9 +6,12 @@
 // exp argument is ever positive, so scores of any size (±80, ±1e4) cannot overflow.
 // The empty partial is (NEG_BIG, 0): a finite sentinel, so no inf − inf = NaN.
 //
+// The first partials (one per 256 rows of a slice and component, at
+// pout[(outOffset + wg.x) · K + k]) are written by scores.wgsl's `withPartials` entry,
+// in the same dispatch as the scores (so s is not read back here); its tree over the
+// 256 rows is the depth-8 binary tree below.
+//
 // Entry points (one pipeline each, shapes in the uniform):
-//   partials  s (rows × K) → one partial per 256 rows and component, written at
-//             pout[(outOffset + wg.x) · K + k]. Grid (⌈rows/256⌉, K).
 //   merge     pin (n × K partials) → pout (⌈n/256⌉ × K): 256-way tree merges.
 //             Grid (⌈n/256⌉, K).
 //   finalize  pin (n ≤ 256 × K partials) → kstate[k] = (M_k, S_k, ls_k, b_k) with
@@ -22,14 +25,13 @@ const WG: u32 = 256u;
 const NEG_BIG: f32 = -1.0e30;
 
 struct Params {
-  count: u32,     // rows (partials) or n (merge, finalize)
+  count: u32,     // n (merge, finalize)
   K: u32,
-  outOffset: u32, // partials: index of this slice's first partial
-  _pad: u32,
+  _pad0: u32,
+  _pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> s: array<f32>;
 @group(0) @binding(2) var<storage, read> pin: array<vec2f>;
 @group(0) @binding(3) var<storage, read_write> pout: array<vec2f>;
 @group(0) @binding(4) var<storage, read> logAlpha: array<f32>;
@@ -49,32 +51,6 @@ fn treeMerge(li: u32) {
     if (li < stride) { red[li] = lseMerge(red[li], red[li + stride]); }
     workgroupBarrier();
   }
-}
-
-// 64 invocations, 4 rows each (li + 64·i, coalesced): two tree levels in registers,
-// then six in workgroup memory — the same depth-8 binary tree over 256 rows as
-// treeMerge, with a quarter of the invocations per barrier and two fewer barriers.
-var<workgroup> red64: array<vec2f, 64>;
-
-fn rowPartial(row: u32, k: u32) -> vec2f {
-  if (row < P.count) { return vec2f(s[row * P.K + k], 1.0); }
-  return vec2f(NEG_BIG, 0.0);
-}
-
-@compute @workgroup_size(64)
-fn partials(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
-  let k = wg.y;
-  let K = P.K;
-  let row0 = wg.x * WG + li;
-  let v01 = lseMerge(rowPartial(row0, k), rowPartial(row0 + 64u, k));
-  let v23 = lseMerge(rowPartial(row0 + 128u, k), rowPartial(row0 + 192u, k));
-  red64[li] = lseMerge(v01, v23);
-  workgroupBarrier();
-  for (var stride = 32u; stride > 0u; stride >>= 1u) {
-    if (li < stride) { red64[li] = lseMerge(red64[li], red64[li + stride]); }
-    workgroupBarrier();
-  }
-  if (li == 0u) { pout[(P.outOffset + wg.x) * K + k] = red64[0]; }
 }
 
 @compute @workgroup_size(256)

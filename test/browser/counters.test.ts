@@ -17,8 +17,28 @@ afterAll(() => device.destroy());
 
 const ceil = (a: number, b: number) => Math.ceil(a / b);
 
-/** scores.wgsl: workgroup (x, y) loads its 64 rows whole; y runs over ⌈K/4⌉ groups of components. */
-const scoresReads = (K: number) => ceil(K, 4);
+/**
+ * scores.wgsl over a slice of `rows` rows: workgroup g stages, per block of 64 components and
+ * chunk of 8 features, slot j < 512 = (row ⌊j/2⌋, quad j % 2) of its 256 rows, the words
+ * of rows < `rows` and features < L only; each workgroup counts its distinct words.
+ */
+function scoresReads(rows: number, L: number, K: number): number {
+  let words = 0;
+  for (let g = 0; g < ceil(rows, 256); g++) {
+    const loaded = new Set<number>();
+    for (let k0 = 0; k0 < K; k0 += 64) {
+      for (let l0 = 0; l0 < L; l0 += 8) {
+        for (let j = 0; j < 512; j++) {
+          const row = 256 * g + Math.floor(j / 2);
+          const l = l0 + 4 * (j % 2);
+          if (row < rows) for (let e = 0; e < 4; e++) if (l + e < L) loaded.add(row * L + l + e);
+        }
+      }
+    }
+    words += loaded.size;
+  }
+  return words / (rows * L);
+}
 
 /**
  * weighted-sum.wgsl: lane i = c·⌈L/4⌉ + q (component group c < ⌈K/8⌉) of workgroup g = ⌊i/64⌋
@@ -39,25 +59,40 @@ function weightedSumReads(K: number, L: number): number {
   return words / L;
 }
 
-/** weighted-gram.wgsl: lane i = k·nTiles + tile, (ta, tb ≥ ta) decoded as the shader does; loads columns of tile rows ta and tb. */
+/**
+ * weighted-gram.wgsl: the tiling (block BW ∈ {32, 64, 128}, KC = 256/(BW/8)² components per
+ * workgroup) with the fewest ⌈K/KC⌉·⌈L/BW⌉, then the fewest workgroups, then the narrower
+ * block; workgroup x = pair·nKG + component group, the pair (A, B ≥ A) decoded row-major as
+ * the shader does; its staging slots c4 < slots (BW/4 on the diagonal, else BW/2) load
+ * columns col + i, i < 4, below L, col = A·BW + 4c4 or B·BW + 4(c4 − BW/4), from every row
+ * of its row group (the row groups along y split the rows).
+ */
 function weightedGramReads(K: number, L: number): number {
-  const NT = ceil(L, 4);
-  const nTiles = (NT * (NT + 1)) / 2;
+  let best = { reads: Infinity, groups: Infinity, BW: 0 };
+  for (const BW of [32, 64, 128]) {
+    const KC = 256 / (BW / 8) ** 2;
+    const nb = ceil(L, BW);
+    const reads = ceil(K, KC) * nb;
+    const groups = (ceil(K, KC) * nb * (nb + 1)) / 2;
+    if (reads < best.reads || (reads === best.reads && groups < best.groups)) best = { reads, groups, BW };
+  }
+  const BW = best.BW;
+  const nKG = ceil(K, 256 / (BW / 8) ** 2);
+  const nb = ceil(L, BW);
   let words = 0;
-  for (let g = 0; g < ceil(K * nTiles, 64); g++) {
+  for (let x = 0; x < best.groups; x++) {
+    let A = 0;
+    let rem = Math.floor(x / nKG);
+    while (A < nb && rem >= nb - A) {
+      rem -= nb - A;
+      A++;
+    }
+    const B = A + rem;
+    const slots = A === B ? BW / 4 : BW / 2;
     const columns = new Set<number>();
-    for (let i = 64 * g; i < Math.min(64 * (g + 1), K * nTiles); i++) {
-      let ta = 0;
-      let rem = i % nTiles;
-      while (ta < NT && rem >= NT - ta) {
-        rem -= NT - ta;
-        ta++;
-      }
-      const tb = ta + rem;
-      for (let t = 0; t < 4; t++) {
-        columns.add(Math.min(4 * ta + t, L - 1));
-        columns.add(Math.min(4 * tb + t, L - 1));
-      }
+    for (let c4 = 0; c4 < slots; c4++) {
+      const col = c4 >= BW / 4 ? B * BW + 4 * (c4 - BW / 4) : A * BW + 4 * c4;
+      for (let i = 0; i < 4; i++) if (col + i < L) columns.add(col + i);
     }
     words += columns.size;
   }
@@ -70,40 +105,43 @@ describe('WebGPU engine counters', () => {
   // workgroup of 25 lanes covers all the columns of all the components.
   const [p, L, K] = [1000, 100, 6];
 
-  it('one E-step: 5 dispatches, 1 submit, the readback, and X read ⌈K/4⌉ + weighted-sum times', async () => {
+  it('one E-step: 4 dispatches, 1 submit, the readback, and X read once by the scores + weighted-sum times', async () => {
     const pr = randomProblem(11, p, L, K);
     const gpu = await createWebGpuEngine({ p, L, features: pr.features, counts: pr.counts }, { device });
     try {
       await gpu.eStep(pr.logAlpha, pr.theta, K);
       const c = gpu.counters;
-      // scores, logsumexp partials, logsumexp finalize, estep, weighted-sum
-      expect(c.dispatches).toBe(5);
+      // scores with the logsumexp partials, logsumexp finalize, estep, weighted-sum
+      expect(c.dispatches).toBe(4);
       expect(c.submits).toBe(1);
       expect(c.passes).toBe(1);
       // state K×4, logsumexp 4 × 2K, weights 4 × K, ℓ 4 × 2, Σwx 4 × K·L (floats)
       const floats = 4 * K + 4 * 2 * K + 4 * K + 4 * 2 + 4 * K * L;
       expect(c.bytesRead).toBe(floats * 4);
-      // 2 + 1: the weighted sum reads X once (one component group, one workgroup)
+      // 1 + 1: the scores read X once (all K per row tile), the weighted sum once (one
+      // component group, one workgroup)
+      expect(scoresReads(p, L, K)).toBe(1);
       expect(weightedSumReads(K, L)).toBe(1);
-      expect(c.xReads).toBeCloseTo(scoresReads(K) + weightedSumReads(K, L), 12);
+      expect(c.xReads).toBeCloseTo(scoresReads(p, L, K) + weightedSumReads(K, L), 12);
 
       await gpu.eStep(pr.logAlpha, pr.theta, K);
       expect(c.submits).toBe(2);
-      expect(c.dispatches).toBe(10);
-      expect(c.xReads).toBeCloseTo(2 * (scoresReads(K) + weightedSumReads(K, L)), 12);
+      expect(c.dispatches).toBe(8);
+      expect(c.xReads).toBeCloseTo(2 * (scoresReads(p, L, K) + weightedSumReads(K, L)), 12);
     } finally {
       gpu.dispose();
     }
   });
 
-  it('K = 8, L = 512: one E-step reads X ⌈8/4⌉ + 1 = 3 times (the weighted sum once, all 8 components per lane)', async () => {
+  it('K = 8, L = 512: one E-step reads X 1 + 1 = 2 times (the scores once, the weighted sum once, all 8 components per lane)', async () => {
     const [p3, L3, K3] = [300, 512, 8];
     const pr = randomProblem(15, p3, L3, K3);
     const gpu = await createWebGpuEngine({ p: p3, L: L3, features: pr.features, counts: pr.counts }, { device });
     try {
       await gpu.eStep(pr.logAlpha, pr.theta, K3);
       expect(weightedSumReads(K3, L3)).toBe(1);
-      expect(gpu.counters.xReads).toBeCloseTo(3, 12);
+      expect(scoresReads(p3, L3, K3)).toBe(1);
+      expect(gpu.counters.xReads).toBeCloseTo(2, 12);
     } finally {
       gpu.dispose();
     }
@@ -115,23 +153,27 @@ describe('WebGPU engine counters', () => {
     try {
       await gpu.eStep(pr.logAlpha, pr.theta, K);
       expect(gpu.counters.submits).toBe(1);
-      expect(gpu.counters.xReads).toBeCloseTo(2 * scoresReads(K) + weightedSumReads(K, L), 12);
+      // slices of 300, 300, 300 and 100 rows, each read once per scores dispatch
+      const sliced = [300, 300, 300, 100].reduce((a, r) => a + r * scoresReads(r, L, K), 0) / p;
+      const slicedHvp = [300, 300, 300, 100].reduce((a, r) => a + r * scoresReads(r, L, 2 * K), 0) / p;
+      expect(sliced).toBe(1);
+      expect(gpu.counters.xReads).toBeCloseTo(2 * sliced + weightedSumReads(K, L), 12);
       await gpu.hessianVectorProducts(pr.theta, K, { logPartition: new Float64Array(K), mean: new Float64Array(K * L) }, pr.theta);
       expect(gpu.counters.submits).toBe(2);
-      expect(gpu.counters.xReads).toBeCloseTo(2 * scoresReads(K) + weightedSumReads(K, L) + scoresReads(2 * K) + weightedSumReads(K, L), 12);
+      expect(gpu.counters.xReads).toBeCloseTo(2 * sliced + weightedSumReads(K, L) + slicedHvp + weightedSumReads(K, L), 12);
     } finally {
       gpu.dispose();
     }
   });
 
-  it('covariance pass: X read ⌈K/4⌉ + weighted-sum + weighted-gram times, exact for the tile order', async () => {
+  it('covariance pass: X read 1 (scores) + weighted-sum + weighted-gram times, exact for the tile order', async () => {
     const [p2, L2, K2] = [600, 37, 3];
     const pr = randomProblem(12, p2, L2, K2);
     const gpu = await createWebGpuEngine({ p: p2, L: L2, features: pr.features, counts: pr.counts }, { device });
     try {
       await gpu.softmaxStats(pr.theta, K2, { mean: true, covariance: true });
       expect(gpu.counters.submits).toBe(1);
-      expect(gpu.counters.xReads).toBeCloseTo(scoresReads(K2) + weightedSumReads(K2, L2) + weightedGramReads(K2, L2), 12);
+      expect(gpu.counters.xReads).toBeCloseTo(scoresReads(p2, L2, K2) + weightedSumReads(K2, L2) + weightedGramReads(K2, L2), 12);
     } finally {
       gpu.dispose();
     }

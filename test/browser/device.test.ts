@@ -32,7 +32,7 @@ describe('device', () => {
     try {
       const a = await createWebGpuEngine(pr, { device });
       const n = cachedPipelineCount(device);
-      // scores 1, logsumexp 3, estep 5 (estep, sigma, pairs, residual, scorePairs), weighted-sum 1, weighted-gram 2, merge-sums 2, moment-weights 3, third-moment 1, hvp-weights 1
+      // scores 2 (main, withPartials), logsumexp 2 (merge, finalize), estep 5 (estep, sigma, pairs, residual, scorePairs), weighted-sum 1, weighted-gram 2, merge-sums 2, moment-weights 3, third-moment 1, hvp-weights 1
       expect(n).toBe(19);
       const b = await createWebGpuEngine(pr, { device });
       expect(cachedPipelineCount(device)).toBe(n);

@@ -1,7 +1,9 @@
 /**
  * shaders/logsumexp.wgsl through LogSumExpKernel: partials of several slices into one
- * buffer, merge levels, finalize → (M, S, log S, b), against float64 on the same f32
- * scores.
+ * buffer (written by the scores kernel's withPartials entry, as the plans do), merge
+ * levels, finalize → (M, S, log S, b), against float64 on the same f32 scores. The scores
+ * are given: X is the p × K score matrix and Θ = I_K (L = K), which the scores kernel
+ * reproduces exactly (per output one FMA by 1 onto 0 and K − 1 FMAs adding ±0).
  *
  * Bounds (first order in u): M is the max of the f32 scores, exactly. Each tree level
  * costs ≤ 4u relative in S (one accExp ≤ 2u — the other factor is exp(0) = 1 exactly —
@@ -14,6 +16,7 @@
 import { describe, it, expect } from 'vitest';
 import { Rng } from '../../src/math/rng.ts';
 import { LogSumExpKernel, LSE_GROUP } from '../../src/engines/webgpu/logsumexp.ts';
+import { ScoresKernel } from '../../src/engines/webgpu/scores.ts';
 import type { Dispatch } from '../../src/engines/webgpu/kernel.ts';
 import { Buffers, f32, readF32, run, testDevice, U } from './gpu-helpers.ts';
 
@@ -36,7 +39,10 @@ async function check(o: Opts) {
     const s = f32(Array.from({ length: p * K }, (_, i) => (o.score ? o.score(rng, Math.floor(i / K), i % K) : 3 * rng.normal())));
     const logAlpha = f32(Array.from({ length: K }, (_, k) => -1 - 0.3 * k));
     const kernel = await LogSumExpKernel.load(device);
-    // split the rows into slices, each with its own s buffer, partials into one buffer
+    const scores = await ScoresKernel.load(device);
+    const x = bufs.f32(s);
+    const identity = bufs.f32(Array.from({ length: K * K }, (_, i) => (i % (K + 1) === 0 ? 1 : 0)));
+    // split the rows into slices (one X buffer, each its own s buffer), partials into one buffer
     const nSlices = o.slices ?? 1;
     const per = Math.ceil(p / nSlices);
     const dispatches: Dispatch[] = [];
@@ -46,8 +52,8 @@ async function check(o: Opts) {
     for (let i = 0; i < nSlices; i++) {
       const rows = Math.min(per, p - i * per);
       if (rows <= 0) continue;
-      const sb = bufs.f32(s.subarray(i * per * K, (i * per + rows) * K));
-      dispatches.push(kernel.partials({ s: sb, out: partials, rows, K, outOffset: offset }));
+      const sb = bufs.empty(rows * K * 4);
+      dispatches.push(scores.withPartials({ x, theta: identity, s: sb, rowStart: i * per, rows, L: K, K, partials, outOffset: offset }));
       offset += LogSumExpKernel.partialCount(rows);
     }
     const scratchBytes = Math.max(16, Math.ceil(total / LSE_GROUP) * K * 8);

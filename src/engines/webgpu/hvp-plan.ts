@@ -2,7 +2,8 @@
  * The plan of Engine.hessianVectorProducts for one K: per slice, scores on the stacked
  * rows [Θ; V] (2K columns), the weights σ_jk ((x_j − μ_k)·v_k) (hvp-weights), and their
  * weighted sum Σ_j w_jk x_j (weighted-sum); then the merge levels of those sums. X is read
- * ⌈2K/4⌉ times by the scores and once by the weighted sum; nothing of size L² exists.
+ * once by the scores (all 2K columns per row tile) and once by the weighted sum; nothing of
+ * size L² exists. The scores need no logsumexp partials here (scores-only entry).
  *
  * A_k and μ_k·v_k come from the host (the softmax statistics at Θ), so there is no
  * log-sum-exp phase: one pass, three dispatches per slice.

@@ -1,7 +1,8 @@
 /**
- * Wrapper of shaders/logsumexp.wgsl: per-workgroup (max, Σexp) partials of each
- * column of s, 256-way merges of partials, and the final merge into the
- * per-component state (M, S, log S, log α − log S) that the E-step reads.
+ * Wrapper of shaders/logsumexp.wgsl: 256-way merges of (max, Σexp) partials, and the
+ * final merge into the per-component state (M, S, log S, log α − log S) that the E-step
+ * reads. The first partials (one per LSE_GROUP rows of a slice and component) come from
+ * the scores dispatch itself (ScoresKernel.withPartials, scores.ts).
  */
 import lseWgsl from '../../../shaders/logsumexp.wgsl?raw';
 import expLogWgsl from '../../../shaders/exp-log.wgsl?raw';
@@ -9,7 +10,7 @@ import { getPipeline, type ShaderSource } from './pipelines.ts';
 import { ceilDiv, makeDispatch, type Dispatch } from './kernel.ts';
 
 export const logSumExpShader: ShaderSource = { name: 'logsumexp.wgsl', code: `${lseWgsl}\n${expLogWgsl}` };
-/** Rows per partial, and partials merged per output at each merge level. */
+/** Rows per partial (scores.wgsl's workgroup), and partials merged per output at each merge level. */
 export const LSE_GROUP = 256;
 /** Bytes of one partial (vec2<f32>) and of one component's state (vec4<f32>). */
 export const LSE_PARTIAL_BYTES = 8;
@@ -18,32 +19,18 @@ export const LSE_STATE_BYTES = 16;
 export class LogSumExpKernel {
   private constructor(
     private readonly device: GPUDevice,
-    private readonly partialsPipeline: GPUComputePipeline,
     private readonly mergePipeline: GPUComputePipeline,
     private readonly finalizePipeline: GPUComputePipeline,
   ) {}
 
   static async load(device: GPUDevice): Promise<LogSumExpKernel> {
-    const [p, m, f] = await Promise.all([
-      getPipeline(device, logSumExpShader, 'partials'),
-      getPipeline(device, logSumExpShader, 'merge'),
-      getPipeline(device, logSumExpShader, 'finalize'),
-    ]);
-    return new LogSumExpKernel(device, p, m, f);
+    const [m, f] = await Promise.all([getPipeline(device, logSumExpShader, 'merge'), getPipeline(device, logSumExpShader, 'finalize')]);
+    return new LogSumExpKernel(device, m, f);
   }
 
-  /** Number of partials one slice of `rows` rows writes. */
+  /** Number of partials one slice of `rows` rows writes (ScoresKernel.withPartials). */
   static partialCount(rows: number): number {
     return ceilDiv(rows, LSE_GROUP);
-  }
-
-  /** s (rows × K) → partials [outOffset, outOffset + ⌈rows/256⌉) × K of `out`. */
-  partials(a: { s: GPUBuffer; out: GPUBuffer; rows: number; K: number; outOffset: number }): Dispatch {
-    return makeDispatch(this.device, 'logsumexp partials', this.partialsPipeline, [a.rows, a.K, a.outOffset, 0], { 1: a.s, 3: a.out }, [
-      LogSumExpKernel.partialCount(a.rows),
-      a.K,
-      1,
-    ]);
   }
 
   /** n × K partials of `input` → ⌈n/256⌉ × K partials of `out`. */

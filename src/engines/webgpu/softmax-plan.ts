@@ -4,8 +4,8 @@
  * Dispatch order (S slices; "×S" = once per slice; scores are recomputed in later
  * phases only when S > 1, because the s/w scratch buffers hold one slice):
  *
- *   phase 1  scores ×S, logsumexp partials ×S, logsumexp merges (0 unless more than
- *            256 partials), logsumexp finalize                    → A on the device
+ *   phase 1  scores with their logsumexp partials ×S (one dispatch), logsumexp merges
+ *            (0 unless more than 256 partials), logsumexp finalize → A on the device
  *   phase 2  [scores ×S], estep or sigma ×S, weighted-sum ×S, merge levels of the
  *            weights, Σwx and (E-step) the compensated ℓ pairs (0 unless too many)
  *   phase 3  (covariance) center, [scores ×S, sigma ×S], weighted-gram ×S, merges
@@ -88,7 +88,7 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
   // Phase 1: A_k.
   const lse1 = plan.buffer('logsumexp partials', nNarrow * K * LSE_PARTIAL_BYTES);
   slices.forEach((sl, i) => {
-    plan.push(scores(sl), kernels.lse.partials({ s, out: lse1, rows: sl.rows, K, outOffset: narrowAt[i] }));
+    plan.push(kernels.scores.withPartials({ x: chunks[sl.chunk].x, theta, s, rowStart: sl.rowStart, rows: sl.rows, L, K, partials: lse1, outOffset: narrowAt[i] }));
   });
   const lseCap = Math.min(LSE_GROUP, plan.cap(2 * K));
   const lseChain = kernels.lse.mergeChain(lse1, nNarrow, K, lseCap, plan.pingPong('logsumexp', nNarrow, K * LSE_PARTIAL_BYTES, lseCap));
