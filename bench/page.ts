@@ -11,7 +11,7 @@
  * created, not on the first call). TF.js compiles shaders on the first call of each shape,
  * so it always gets the warm-up (`alwaysWarm`) and then at least one timed call.
  */
-import type { Engine, EngineInput, SoftmaxStats } from '../src/engines/engine.ts';
+import type { Engine, EngineInput, EStepResult, SoftmaxStats } from '../src/engines/engine.ts';
 import { createCpuEngine } from '../src/engines/cpu.ts';
 import { createWebGpuEngine } from '../src/engines/webgpu/engine.ts';
 import { acquireDevice, describeDevice } from '../src/engines/webgpu/device.ts';
@@ -230,17 +230,22 @@ interface EmState {
   alpha: Float64Array;
   theta: Float64Array;
   stats?: SoftmaxStats;
+  /** the E-step at (α, Θ), when the last M-step's trial pass computed it */
+  e?: EStepResult;
   passes: number;
 }
+
+const logOf = (alpha: Float64Array) => alpha.map((a) => (a > 0 ? Math.log(a) : -Infinity));
 
 /**
  * One EM iteration as src/em/run-em.ts runs it once EM has settled (plain EM, maxNewtonSteps 1):
  * E-step, α = c/N, targets m_k, one Newton step (src/em/mstep.ts) from the statistics the
- * previous M-step left, whose trial pass returns the statistics for the next one.
+ * previous M-step left, whose trial pass is also the next E-step (Engine.eStep with stats):
+ * one pass per iteration where the step is taken in full.
  */
 async function emIteration(engine: Engine, K: number, S: Float64Array, st: EmState): Promise<EmState> {
   const L = engine.L;
-  const e = await engine.eStep(st.alpha.map((a) => (a > 0 ? Math.log(a) : -Infinity)), st.theta, K);
+  const e = st.e ?? (await engine.eStep(logOf(st.alpha), st.theta, K));
   const alpha = e.weights.map((c) => c / engine.N);
   const targets = new Float64Array(K * L);
   const active: boolean[] = [];
@@ -249,8 +254,8 @@ async function emIteration(engine: Engine, K: number, S: Float64Array, st: EmSta
     active.push(c > 0);
     for (let l = 0; l < L; l++) targets[k * L + l] = c > 0 ? e.featureSums[k * L + l] / c : 0;
   }
-  const m = await newtonMStep(engine, st.theta, targets, active, K, S, { ...DEFAULT_NEWTON, ridge: 0, maxSteps: 1 }, st.stats);
-  return { alpha, theta: m.theta, stats: m.statsAtTheta, passes: 1 + m.passes };
+  const m = await newtonMStep(engine, st.theta, targets, active, K, S, { ...DEFAULT_NEWTON, ridge: 0, maxSteps: 1 }, st.stats, undefined, logOf(alpha));
+  return { alpha, theta: m.theta, stats: m.statsAtTheta, e: m.eStepAtTheta, passes: (st.e ? 0 : 1) + m.passes };
 }
 
 interface Keep {

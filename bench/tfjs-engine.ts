@@ -17,7 +17,7 @@
  * user would write it; softmix centres it to avoid the cancellation.
  */
 import type * as TF from '@tensorflow/tfjs';
-import type { Engine, EngineCounters, EngineInput, EStepResult, HessianPoint, SoftmaxStats } from '../src/engines/engine.ts';
+import type { Engine, EngineCounters, EngineInput, EStepResult, HessianPoint, SoftmaxStats, StatsWanted } from '../src/engines/engine.ts';
 
 export interface TfjsEngine extends Engine {
   readonly tfBackend: string;
@@ -53,7 +53,10 @@ export function createTfjsEngine(tf: typeof TF, input: EngineInput): TfjsEngine 
     device: { backend: 'webgpu', description: `TensorFlow.js ${tf.version.tfjs} (${tf.getBackend()})` },
     counters,
 
-    async eStep(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<EStepResult> {
+    async eStep(logAlpha: Float64Array, theta: Float64Array, K: number, stats?: StatsWanted): Promise<EStepResult> {
+      // TF.js has no fused pass: the statistics are the separate ops of softmaxStats
+      const softmax = stats ? await engine.softmaxStats(theta, K, stats) : undefined;
+      if (softmax) counters.passes--; // one call, as the Engine contract counts it
       counters.passes++;
       counters.xReads += 2; // X Θᵀ, Wᵀ X
       const out = tf.tidy(() => {
@@ -70,10 +73,10 @@ export function createTfjsEngine(tf: typeof TF, input: EngineInput): TfjsEngine 
         return tf.concat([ell.reshape([1]), c, m.reshape([K * L])]);
       });
       const d = await read(out);
-      return { logLik: d[0], weights: d.slice(1, 1 + K), featureSums: d.slice(1 + K, 1 + K + K * L) };
+      return { logLik: d[0], weights: d.slice(1, 1 + K), featureSums: d.slice(1 + K, 1 + K + K * L), softmax };
     },
 
-    async softmaxStats(theta: Float64Array, K: number, want: { mean: boolean; covariance: boolean }): Promise<SoftmaxStats> {
+    async softmaxStats(theta: Float64Array, K: number, want: StatsWanted): Promise<SoftmaxStats> {
       counters.passes++;
       counters.xReads += 1 + (want.mean || want.covariance ? 1 : 0) + (want.covariance ? 3 * K : 0); // X Θᵀ, σᵀ X; per k X ∘ σ_k, then Xᵀ and that p×L product
       const out = tf.tidy(() => {

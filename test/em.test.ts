@@ -7,6 +7,7 @@ import { newtonMStep } from '../src/em/mstep.ts';
 import { inverseSqrt, randomStart } from '../src/model/starts.ts';
 import { Rng } from '../src/math/rng.ts';
 import { DEFAULT_NEWTON } from '../src/em/index.ts';
+import type { Engine } from '../src/engines/engine.ts';
 
 function setup(seed: number, p = 400, L = 4, K = 3, N = 20000) {
   const sim = simulate({ p, L, K, N, thetaNorm: 1.5, seed });
@@ -53,6 +54,37 @@ describe('EM on the float64 reference', () => {
       }
     }
   });
+});
+
+// With one Newton step per M-step (the fit's default, maxNewtonSteps 1); with more, the
+// last step is not known in advance and the E-step stays a pass of its own.
+describe('one pass per EM iteration (the M-step\'s trial pass is the next E-step)', () => {
+  /** The engine as one that ignores eStep's `stats`: every E-step and M-step its own pass. */
+  const unfused = (engine: Engine): Engine =>
+    Object.assign(Object.create(engine) as Engine, { eStep: (la: Float64Array, th: Float64Array, K: number) => engine.eStep(la, th, K) });
+
+  for (const accelerate of [false, true]) {
+    it(`follows the same points as separate passes, with fewer passes (${accelerate ? 'SQUAREM' : 'plain EM'})`, async () => {
+      const runs = [];
+      for (const fuse of [true, false]) {
+        // from the planted atoms: every Newton step is taken in full (no halvings)
+        const { sim, design, engine } = setup(21, 400, 4, 3, 1e5);
+        const start = { alpha: sim.truth.alpha, theta: sim.truth.theta };
+        const run = await runEm(fuse ? engine : unfused(engine), 3, start, design.covariance, { tol: 0, maxIter: 30, ridge: 0, accelerate, newton: { maxSteps: 1 } });
+        runs.push({ run, passes: engine.counters.passes });
+      }
+      const [fused, separate] = runs;
+      // the same float64 computations at the same points: the same trace, bit for bit
+      expect(fused.run.trace).toEqual(separate.run.trace);
+      expect(fused.run.theta).toEqual(separate.run.theta);
+      expect(fused.run.eSteps).toBe(separate.run.eSteps);
+      // plain EM: 1 + 30 passes fused (the start's E-step brings the first M-step's
+      // statistics), against 2 + 2·30 separate; SQUAREM: the extrapolated point's pass is the
+      // only one beyond the M-steps' own
+      if (!accelerate) expect([fused.passes, separate.passes]).toEqual([31, 62]);
+      expect(fused.passes).toBeLessThanOrEqual(0.6 * separate.passes);
+    });
+  }
 });
 
 describe('Newton M-step', () => {

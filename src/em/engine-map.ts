@@ -5,22 +5,28 @@
  * the run's work, and the caches it keeps (the softmax statistics at the Θ the last
  * M-step returned, the last fresh Hessian factors) serve whichever stepper comes next.
  */
-import type { Engine, SoftmaxStats } from '../engines/engine.ts';
+import type { Engine, EStepResult, SoftmaxStats, StatsWanted } from '../engines/engine.ts';
 import { SoftmixError } from '../errors.ts';
 import { newtonMStep, type NewtonOptions } from './mstep.ts';
+import { usesCg } from './newton-cg.ts';
 import { penalisedWeights, ridgePenalty } from './ridge.ts';
 import { logOf, type EmMap, type Params, type State } from './state.ts';
 import { yieldToEventLoop } from './yield.ts';
 
+/** Points whose passes EngineMap remembers: a SQUAREM cycle's last M-step, extrapolation and fallback. */
+const RECENT_POINTS = 4;
+
 export class EngineMap implements EmMap {
-  /** E-step passes over the data */
+  /** E-steps evaluated (an M-step's trial pass may have computed it: Engine.eStep with stats) */
   eSteps = 0;
   /** M-steps (an accepted Newton–Raphson step counts as one, see `countStep`) */
   iterations = 0;
   /** the M-steps' Newton steps */
   newtonSteps = 0;
-  // Softmax statistics at the Θ the last M-step returned: the next M-step starts there.
-  private cached: { theta: Float64Array; stats: SoftmaxStats } | null = null;
+  // What the last few passes left at their points: the softmax statistics at Θ (the next
+  // M-step from there starts with them) and, for an M-step's trial taken in full, the E-step
+  // at the returned (α, Θ) (its evaluate then costs nothing). Keyed by the arrays' identity.
+  private recent: { theta: Float64Array; stats?: SoftmaxStats; alpha?: Float64Array; e?: EStepResult }[] = [];
   /** components seen running away (mstep.ts NewtonResult.runaway), with the first reason, in this run */
   readonly runaway = new Map<number, string>();
   // Factors of the last fresh Hessians, reused for `hessianEvery` M-steps (quasi-Newton).
@@ -39,7 +45,13 @@ export class EngineMap implements EmMap {
   ) {}
 
   evaluate = async (p: Params): Promise<State> => {
-    const e = await this.engine.eStep(logOf(p.alpha), p.theta, this.K);
+    let e = this.recent.find((r) => r.theta === p.theta && r.alpha === p.alpha && r.e)?.e;
+    if (!e) {
+      // with the statistics the next M-step from here starts with, from the same pass
+      const pass = await this.engine.eStep(logOf(p.alpha), p.theta, this.K, this.statsWanted());
+      this.remember({ theta: p.theta, stats: pass.softmax });
+      e = eStepOnly(pass);
+    }
     this.eSteps++;
     const objective = e.logLik - ridgePenalty(p.alpha, p.theta, this.K, this.engine.L, this.ridge, this.engine.N);
     return { ...p, e, objective, evaluatedAt: this.eSteps };
@@ -63,11 +75,12 @@ export class EngineMap implements EmMap {
     const hessian = this.hessian;
     const frozen = newton.direction === 'newton' && hessian && hessian.age < newton.hessianEvery ? hessian.factors : undefined;
     const atStart = this.statsAt(s.theta);
-    let m = await newtonMStep(engine, s.theta, targets, active, K, this.designCovariance, stepOptions, atStart, frozen);
+    const logAlpha = logOf(alpha);
+    let m = await newtonMStep(engine, s.theta, targets, active, K, this.designCovariance, stepOptions, atStart, frozen, logAlpha);
     // A stale Hessian that finds no ascent step would make the M-step a no-op, which the
     // convergence test would take for convergence: redo it with a fresh Hessian.
-    if (m.stalled) m = await newtonMStep(engine, s.theta, targets, active, K, this.designCovariance, stepOptions, atStart);
-    this.cached = m.statsAtTheta ? { theta: m.theta, stats: m.statsAtTheta } : null;
+    if (m.stalled) m = await newtonMStep(engine, s.theta, targets, active, K, this.designCovariance, stepOptions, atStart, undefined, logAlpha);
+    this.remember({ theta: m.theta, stats: m.statsAtTheta, alpha, e: m.eStepAtTheta && eStepOnly(m.eStepAtTheta) });
     if (m.factors) this.hessian = { factors: m.factors, age: 1 };
     else if (hessian) hessian.age = m.staleHint ? Infinity : hessian.age + 1;
     this.newtonSteps += m.steps;
@@ -83,13 +96,36 @@ export class EngineMap implements EmMap {
     return { alpha, theta: m.theta };
   };
 
-  /** The softmax statistics at exactly `theta` when the last M-step left them behind. */
+  /** The softmax statistics at exactly `theta` when a recent pass left them behind. */
   statsAt(theta: Float64Array): SoftmaxStats | undefined {
-    return this.cached?.theta === theta ? this.cached.stats : undefined;
+    return this.recent.find((r) => r.theta === theta && r.stats)?.stats;
+  }
+
+  /** Remembers what a pass left at `entry.theta`, keeping what earlier passes left there. */
+  private remember(entry: (typeof this.recent)[number]): void {
+    const old = this.recent.find((r) => r.theta === entry.theta);
+    const e = entry.e ? { alpha: entry.alpha, e: entry.e } : { alpha: old?.alpha, e: old?.e };
+    this.recent = [{ theta: entry.theta, stats: entry.stats ?? old?.stats, ...e }, ...this.recent.filter((r) => r !== old)].slice(0, RECENT_POINTS);
+  }
+
+  /**
+   * What the next M-step from a freshly evaluated point needs: the means (every direction's
+   * gradient), and the dense Hessian when that step will form a fresh one (not the
+   * matrix-free route, not while frozen factors serve: `hessianEvery`).
+   */
+  private statsWanted(): StatsWanted {
+    const { newton } = this;
+    const fresh = !this.hessian || this.hessian.age >= newton.hessianEvery;
+    return { mean: true, covariance: newton.direction === 'newton' && !usesCg(newton.solver, this.engine.L) && fresh };
   }
 
   /** Counts a step that moved the point without an M-step (Newton–Raphson on ℓ) as one iteration. */
   countStep(): void {
     this.iterations++;
   }
+}
+
+/** An E-step's own results, without the softmax statistics of its pass (those stay in EngineMap's `recent`). */
+function eStepOnly({ logLik, weights, featureSums }: EStepResult): EStepResult {
+  return { logLik, weights, featureSums };
 }

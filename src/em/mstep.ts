@@ -16,9 +16,11 @@
  *
  * Each trial point's pass also returns the statistics the next step needs (mean, and the
  * Hessian for 'newton'), so an accepted full step costs exactly one pass; the statistics
- * at the returned Θ come back too, and the next M-step starts from them.
+ * at the returned Θ come back too, and the next M-step starts from them. Given the new
+ * log α (`eStepLogAlpha`), the last step's first trial pass is the E-step there as well
+ * (Engine.eStep with stats), so a whole EM iteration whose step is taken in full is one pass.
  */
-import type { Engine, SoftmaxStats } from '../engines/engine.ts';
+import type { Engine, EStepResult, SoftmaxStats } from '../engines/engine.ts';
 import { choleskyInPlace, choleskySolve, dot, quadraticNorm } from '../math/linalg.ts';
 import { cgDirections, designPreconditioner, usesCg, type NewtonSolver } from './newton-cg.ts';
 
@@ -80,6 +82,8 @@ export interface NewtonResult {
   runaway: { k: number; reason: string; frozen: boolean }[];
   /** softmax statistics at the returned Θ when the last pass evaluated exactly it */
   statsAtTheta?: SoftmaxStats;
+  /** the E-step at (α, returned Θ), α the one `eStepLogAlpha` gave, when the last pass was it */
+  eStepAtTheta?: EStepResult;
   /** Cholesky factors of the fresh Hessians this call computed (first step), per component */
   factors?: (Float64Array | null)[];
   /** a frozen preconditioner needed backtracking: time for a fresh Hessian */
@@ -109,6 +113,7 @@ export async function newtonMStep(
   opts: NewtonOptions,
   statsAtStart?: SoftmaxStats,
   frozen?: (Float64Array | null)[],
+  eStepLogAlpha?: Float64Array,
 ): Promise<NewtonResult> {
   const L = engine.L;
   const lambda = (k: number) => (opts.componentRidge ? opts.componentRidge[k] : opts.ridge);
@@ -138,6 +143,7 @@ export async function newtonMStep(
   }
   let steps = 0;
   let passes = 0;
+  let eStepAtTheta: EStepResult | undefined;
   let cgIterations = 0;
   let stats = statsAtStart && hasWanted(statsAtStart, want) ? statsAtStart : undefined;
 
@@ -212,12 +218,20 @@ export async function newtonMStep(
     const t = new Float64Array(K).fill(1);
     const trial = Float64Array.from(theta);
     let trialStats: SoftmaxStats | undefined;
+    let trialE: EStepResult | undefined;
     for (let h = 0; h < MAX_HALVINGS && searching.some(Boolean); h++) {
       for (let k = 0; k < K; k++) {
         if (!searching[k]) continue;
         for (let a = 0; a < L; a++) trial[k * L + a] = theta[k * L + a] + t[k] * dirs[k * L + a];
       }
-      trialStats = await engine.softmaxStats(trial, K, h === 0 ? want : { mean: false, covariance: false });
+      if (h === 0 && eStepLogAlpha && step === opts.maxSteps - 1) {
+        // the last step's first trial is also the E-step at (α, trial): one pass for both
+        trialE = await engine.eStep(eStepLogAlpha, trial, K, want);
+        trialStats = trialE.softmax ?? (await engine.softmaxStats(trial, K, want)); // an engine that ignores `stats`
+      } else {
+        trialStats = await engine.softmaxStats(trial, K, h === 0 ? want : { mean: false, covariance: false });
+        trialE = undefined;
+      }
       passes++;
       for (let k = 0; k < K; k++) {
         if (!searching[k]) continue;
@@ -235,6 +249,7 @@ export async function newtonMStep(
     const allFullSteps = t.every((v) => v === 1) && !searching.some(Boolean);
     if (frozen && !allFullSteps) staleHint = true;
     stats = allFullSteps && trialStats && hasWanted(trialStats, want) ? trialStats : undefined;
+    eStepAtTheta = allFullSteps ? trialE : undefined;
     for (let k = 0; k < K; k++) {
       if (searching[k] && frozen) stalled = true;
       if (searching[k]) pending[k] = false; // no ascent found even at tiny steps: at the rounding floor
@@ -242,7 +257,7 @@ export async function newtonMStep(
       if (pending[k] && spread > opts.maxScoreSpread) noteRunaway(k, `the spread of its scores √(θᵀSθ) reached ${spread.toFixed(1)} nats (above ${opts.maxScoreSpread})`);
     }
   }
-  return { theta, steps, passes, cgIterations, runaway, statsAtTheta: stats, factors, staleHint, stalled };
+  return { theta, steps, passes, cgIterations, runaway, statsAtTheta: stats, eStepAtTheta, factors, staleHint, stalled };
 }
 
 /**

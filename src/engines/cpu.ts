@@ -3,18 +3,8 @@
  * Every GPU result is tested against this, and it is the fallback where WebGPU
  * is missing.
  */
-import type {
-  Engine,
-  EngineInput,
-  EStepResult,
-  SoftmaxStats,
-  EngineCounters,
-  DeviceInfo,
-  LatentCountMoments,
-  ProjectedMoments,
-  PairMoments,
-  ResidualMoments,
-} from './engine.ts';
+import type { Engine, EngineInput, EStepResult, SoftmaxStats, EngineCounters, DeviceInfo, LatentCountMoments } from './engine.ts';
+import type { ProjectedMoments, PairMoments, ResidualMoments, StatsWanted } from './engine.ts';
 import { checkHessianPoint, checkPairWeights, meanProjections, type HessianPoint, type PairWeights } from './engine.ts';
 import { fail } from '../errors.ts';
 
@@ -96,7 +86,7 @@ class CpuEngine implements Engine {
     return m + Math.log(z);
   }
 
-  async eStep(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<EStepResult> {
+  async eStep(logAlpha: Float64Array, theta: Float64Array, K: number, stats?: StatsWanted): Promise<EStepResult> {
     this.count(this.occupied);
     const { p, L } = this;
     const A = this.logPartitions(theta, K);
@@ -104,9 +94,8 @@ class CpuEngine implements Engine {
     const t = new Float64Array(K);
     const weights = new Float64Array(K);
     const featureSums = new Float64Array(K * L);
-    // ℓ is a sum of p terms of one sign: summed naively its rounding grows like p·u|ℓ|, which
-    // would swamp the monotonicity checks near a maximum. Neumaier's compensation keeps it at
-    // a few u|ℓ| whatever p.
+    // ℓ is a sum of p terms of one sign: summed naively its rounding grows like p·u|ℓ|, which would
+    // swamp the monotonicity checks near a maximum. Neumaier's compensation keeps it at a few u|ℓ|.
     let logLik = 0;
     let logLikCompensation = 0;
     for (let j = 0; j < p; j++) {
@@ -123,13 +112,19 @@ class CpuEngine implements Engine {
         for (let l = 0; l < L; l++) featureSums[k * L + l] += w * this.x[j * L + l];
       }
     }
-    return { logLik: logLik + logLikCompensation, weights, featureSums };
+    const out: EStepResult = { logLik: logLik + logLikCompensation, weights, featureSums };
+    if (stats) out.softmax = this.softmaxMoments(theta, K, A, stats);
+    return out;
   }
 
-  async softmaxStats(theta: Float64Array, K: number, want: { mean: boolean; covariance: boolean }): Promise<SoftmaxStats> {
+  async softmaxStats(theta: Float64Array, K: number, want: StatsWanted): Promise<SoftmaxStats> {
     this.count(0);
+    return this.softmaxMoments(theta, K, this.logPartitions(theta, K), want);
+  }
+
+  /** The softmax statistics at Θ given A (one more loop over X when a mean or covariance is wanted). */
+  private softmaxMoments(theta: Float64Array, K: number, A: Float64Array, want: StatsWanted): SoftmaxStats {
     const { p, L } = this;
-    const A = this.logPartitions(theta, K);
     if (!want.mean && !want.covariance) return { logPartition: A };
     this.counters.xReads++;
     const s = new Float64Array(K);

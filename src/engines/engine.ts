@@ -18,6 +18,14 @@ export interface EStepResult {
   weights: Float64Array;
   /** Σ_j n_j r_jk x_j, row-major K×L (the M-step's target mean times c_k) */
   featureSums: Float64Array;
+  /** the softmax statistics at the same Θ, when eStep was asked for them (`stats`) */
+  softmax?: SoftmaxStats;
+}
+
+/** Which softmax statistics beyond A a pass returns (Engine.softmaxStats, Engine.eStep). */
+export interface StatsWanted {
+  mean: boolean;
+  covariance: boolean;
 }
 
 export interface SoftmaxStats {
@@ -174,11 +182,17 @@ export interface Engine {
   readonly device: DeviceInfo;
   readonly counters: EngineCounters;
 
-  /** One fused E-step at (log α, Θ): ℓ, c_k and Σ n_j r_jk x_j. `logAlpha` may hold -Infinity for an empty component. */
-  eStep(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<EStepResult>;
+  /**
+   * One fused E-step at (log α, Θ): ℓ, c_k and Σ n_j r_jk x_j. `logAlpha` may hold
+   * -Infinity for an empty component. With `stats`, also the softmax statistics at Θ
+   * (`softmax`: what softmaxStats(theta, K, stats) returns) from the same pass: the scores
+   * and log-partitions are shared, so the E-step and the next M-step's first Newton step
+   * cost one pass, one submit and one readback.
+   */
+  eStep(logAlpha: Float64Array, theta: Float64Array, K: number, stats?: StatsWanted): Promise<EStepResult>;
 
   /** Log-partitions (always) and, when asked, means and covariances of x under σ(θ_k), for all K rows of Θ at once. */
-  softmaxStats(theta: Float64Array, K: number, want: { mean: boolean; covariance: boolean }): Promise<SoftmaxStats>;
+  softmaxStats(theta: Float64Array, K: number, want: StatsWanted): Promise<SoftmaxStats>;
 
   /**
    * Hessian–vector products of the log-partitions at Θ, for all K rows at once:

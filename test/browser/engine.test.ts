@@ -144,6 +144,14 @@ describe('WebGPU engine vs cpu engine', () => {
         // f32 log α − log S offsets, ℓ is far inside 1e-6 even with ±80 scores.
         // (p = 1: π_1 = 1 and ℓ = 0, so only the absolute bound above applies.)
         if (c.p > 1) expect(ellRel).toBeLessThan(1e-6);
+        // The E-step with the softmax statistics (one pass) runs the same kernels on the
+        // same scores and A as the two calls it replaces, with the same row split (64 groups
+        // per slice at these sizes): the results are the same floats.
+        for (const want of [{ mean: true, covariance: false }, { mean: true, covariance: true }]) {
+          const { softmax, ...both } = await gpu.eStep(pr.logAlpha, pr.theta, c.K, want);
+          expect(both).toEqual(await gpu.eStep(pr.logAlpha, pr.theta, c.K));
+          expect(softmax).toEqual(await gpu.softmaxStats(pr.theta, c.K, want));
+        }
         if (c.emptyComponent !== undefined) {
           const e = await gpu.eStep(pr.logAlpha, pr.theta, c.K);
           expect(e.weights[c.emptyComponent]).toBe(0);
@@ -175,6 +183,12 @@ describe('WebGPU engine vs cpu engine', () => {
       // scores with the lse partials, finalize, sigma, weighted-sum, center, weighted-gram
       expect(gpu.counters.dispatches - c2.dispatches).toBe(6);
       expect(gpu.counters.passes).toBe(3);
+      // the E-step with the statistics: one pass and one submit, the E-step's 4 dispatches
+      // and the statistics' 4 after phase 1 (sigma, weighted-sum, center, weighted-gram)
+      const c3 = { ...gpu.counters };
+      await gpu.eStep(pr.logAlpha, pr.theta, 4, { mean: true, covariance: true });
+      expect(gpu.counters.dispatches - c3.dispatches).toBe(8);
+      expect([gpu.counters.passes - c3.passes, gpu.counters.submits - c3.submits]).toEqual([1, 1]);
       const again = await gpu.eStep(pr.logAlpha, pr.theta, 4);
       const first = await gpu.eStep(pr.logAlpha, pr.theta, 4);
       expect(again.logLik).toBe(first.logLik); // deterministic: no atomics, fixed reduction order

@@ -7,7 +7,7 @@
  */
 import { SoftmixError } from '../../errors.ts';
 import { MapMode } from './flags.ts';
-import { checkHessianPoint, checkPairWeights, meanProjections, type DeviceInfo, type HessianPoint, type PlanNeeds, type Engine, type EngineCounters, type EngineInput, type EStepResult, type LatentCountMoments, type PairMoments, type PairWeights, type ProjectedMoments, type ResidualMoments, type SoftmaxStats } from '../engine.ts';
+import { checkHessianPoint, checkPairWeights, meanProjections, type DeviceInfo, type HessianPoint, type PlanNeeds, type Engine, type EngineCounters, type EngineInput, type EStepResult, type LatentCountMoments, type PairMoments, type PairWeights, type ProjectedMoments, type ResidualMoments, type SoftmaxStats, type StatsWanted } from '../engine.ts';
 import { acquireDevice, describeDevice, DeviceWatch, message } from './device.ts';
 import { planChunks, planSlices, type ChunkLimits, type Slice } from './chunks.ts';
 import { storageBuffer } from './kernel.ts';
@@ -120,11 +120,10 @@ class WebGpuEngine implements Engine {
     }
   }
 
-  eStep(logAlpha: Float64Array, theta: Float64Array, K: number): Promise<EStepResult> {
+  eStep(logAlpha: Float64Array, theta: Float64Array, K: number, stats?: StatsWanted): Promise<EStepResult> {
     return this.exclusive(async () => {
-      const plan = this.posteriorPlan('estep', logAlpha, theta, K);
-      const data = await this.run(plan);
-      return finishEStep(data, plan.layout, K, logAlpha);
+      const plan = this.posteriorPlan(stats?.covariance ? 'estepCovariance' : stats?.mean ? 'estepMean' : 'estep', logAlpha, theta, K);
+      return finishEStep(await this.run(plan), plan.layout, K, this.L, logAlpha, stats);
     });
   }
 
@@ -149,7 +148,7 @@ class WebGpuEngine implements Engine {
   }
 
   /** Checks (log α, Θ), writes them into the plan of `mode` (estep, pairs or residual) for K, and counts the pass. */
-  private posteriorPlan(mode: 'estep' | 'pairs' | 'scorePairs' | 'residual', logAlpha: Float64Array, theta: Float64Array, K: number): Plan<SoftmaxLayout> {
+  private posteriorPlan(mode: 'estep' | 'estepMean' | 'estepCovariance' | 'pairs' | 'scorePairs' | 'residual', logAlpha: Float64Array, theta: Float64Array, K: number): Plan<SoftmaxLayout> {
     this.checkUsable();
     this.checkTheta(theta, K);
     if (logAlpha.length !== K) throw new SoftmixError('shape', `logAlpha must hold K = ${K} values, got ${logAlpha.length}`);
@@ -169,7 +168,7 @@ class WebGpuEngine implements Engine {
     return plan;
   }
 
-  softmaxStats(theta: Float64Array, K: number, want: { mean: boolean; covariance: boolean }): Promise<SoftmaxStats> {
+  softmaxStats(theta: Float64Array, K: number, want: StatsWanted): Promise<SoftmaxStats> {
     return this.exclusive(async () => {
       this.checkUsable();
       this.checkTheta(theta, K);
@@ -211,9 +210,10 @@ class WebGpuEngine implements Engine {
     this.checkUsable();
     const build: [string, () => unknown][] = [
       ['the E-step', () => this.softmax('estep', K)],
+      ['the E-step with the softmax means', () => this.softmax('estepMean', K)],
       ['the softmax means', () => this.softmax('mean', K)],
     ];
-    if (needs.denseHessian) build.push(["the M-step's dense Hessian pass (newtonSolver 'cg' needs no Hessian)", () => this.softmax('covariance', K)]);
+    if (needs.denseHessian) build.push(...(['covariance', 'estepCovariance'] as const).map((m): [string, () => unknown] => ["the M-step's dense Hessian pass (newtonSolver 'cg' needs no Hessian)", () => this.softmax(m, K)]));
     if (needs.hessianProducts) build.push(['the Hessian–vector products', () => this.hvpPlan(K)]);
     if (needs.moments) build.push(['the latent second moment Σπ̂xxᵀ (the MoM warm start; init random needs none)', () => this.cached('count', 1, (env, slices) => countMomentsPlan(env, slices))]);
     for (const [what, plan] of build) {

@@ -4,7 +4,7 @@
  * Everything here is O(K·L²·partials), never O(p).
  */
 import { SoftmixError } from '../../errors.ts';
-import type { EStepResult, LatentCountMoments, PairMoments, ProjectedMoments, ResidualMoments, SoftmaxStats } from '../engine.ts';
+import type { EStepResult, StatsWanted, LatentCountMoments, PairMoments, ProjectedMoments, ResidualMoments, SoftmaxStats } from '../engine.ts';
 import { covarianceFromMoments, fillLowerHalves } from '../cpu.ts';
 import type { Section } from './plan.ts';
 import type { SoftmaxLayout } from './softmax-plan.ts';
@@ -62,7 +62,7 @@ export function finishLogPartitions(data: Float32Array, layout: SoftmaxLayout, K
  * (exact in float64), log π_j moves by Σ_k r_jk δ_k to first order, so
  * ℓ = ℓ_device + Σ_k c_k δ_k (the second-order remainder is O(N δ²) ≈ 1e-13 N).
  */
-export function finishEStep(data: Float32Array, layout: SoftmaxLayout, K: number, logAlpha: Float64Array): EStepResult {
+export function finishEStep(data: Float32Array, layout: SoftmaxLayout, K: number, L: number, logAlpha: Float64Array, stats?: StatsWanted): EStepResult {
   const lp = finishLogPartitions(data, layout, K);
   const weights = sumSection(data, layout.weights!);
   const ell = sumSection(data, layout.ell!);
@@ -71,8 +71,10 @@ export function finishEStep(data: Float32Array, layout: SoftmaxLayout, K: number
     if (weights[k] > 0 && Number.isFinite(logAlpha[k])) logLik += weights[k] * (logAlpha[k] - lp.logS[k] - lp.b[k]);
   }
   const featureSums = sumSection(data, layout.wsum!);
-  const out = { logLik, weights, featureSums };
+  const out: EStepResult = { logLik, weights, featureSums };
   assertFinite('eStep', [logLik], weights, featureSums);
+  // the softmax statistics of the same pass (modes estepMean, estepCovariance): the σ sums
+  if (stats) out.softmax = finishStats(data, { ...layout, weights: layout.sigma?.weights, wsum: layout.sigma?.wsum }, K, L, stats);
   return out;
 }
 
@@ -108,7 +110,7 @@ export function finishStats(
   layout: SoftmaxLayout,
   K: number,
   L: number,
-  want: { mean: boolean; covariance: boolean },
+  want: StatsWanted,
 ): SoftmaxStats {
   const lp = finishLogPartitions(data, layout, K);
   const out: SoftmaxStats = { logPartition: lp.A };

@@ -10,6 +10,11 @@
  *            weights, Σwx and (E-step) the compensated ℓ pairs (0 unless too many)
  *   phase 3  (covariance) center, [scores ×S, sigma ×S], weighted-gram ×S, merges
  *
+ * Modes 'estepMean' and 'estepCovariance' (Engine.eStep with `stats`) are the E-step with
+ * the softmax statistics at the same Θ: phase 2 runs twice, for the E-step's weights and
+ * then for σ (both from phase 1's A), and 'estepCovariance' adds phase 3. One submit and
+ * one readback for what was an E-step plus a softmaxStats pass.
+ *
  * Mode 'pairs' (Engine.pairMoments) has M = K(K+1)/2 weight columns, the pair weights
  * n_j r_jk(δ_kl − r_jl), in place of the K of the E-step: phase 2 writes them (estep
  * pairs) and sums Σw and Σwx; phase 3 forms Σw xxᵀ uncentred (the pair weights change
@@ -34,7 +39,7 @@ import { EStepKernel } from './estep.ts';
 import { WeightedSumKernel, WSUM_COLUMNS } from './weighted-sum.ts';
 import { packedSize } from './weighted-gram.ts';
 
-export type SoftmaxMode = 'estep' | 'logPartition' | 'mean' | 'covariance' | 'pairs' | 'scorePairs' | 'residual';
+export type SoftmaxMode = 'estep' | 'estepMean' | 'estepCovariance' | 'logPartition' | 'mean' | 'covariance' | 'pairs' | 'scorePairs' | 'residual';
 
 export interface SoftmaxLayout {
   /** inputs written before every call: Θ (K × L, f32) and log α (K, f32) */
@@ -50,6 +55,8 @@ export interface SoftmaxLayout {
   ell?: Section;
   /** n × K·L */
   wsum?: Section;
+  /** modes estepMean, estepCovariance: Σσ and Σσx (n × K, n × K·L) beside the E-step's Σw, Σwx */
+  sigma?: { weights: Section; wsum: Section };
   /** 1 × K·L */
   center?: Section;
   /** n × K·T */
@@ -67,9 +74,10 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
   const T = packedSize(L);
   // weight columns of phases 2 and 3
   const pairs = mode === 'pairs' || mode === 'scorePairs';
+  const covariance = mode === 'covariance' || mode === 'estepCovariance';
   const C = pairs ? (K * (K + 1)) / 2 : K;
   const gridMax = device.limits.maxComputeWorkgroupsPerDimension;
-  if (ceilDiv(C * L, WSUM_COLUMNS) > gridMax || ((mode === 'covariance' || pairs) && ceilDiv(C * T, WSUM_COLUMNS) > gridMax)) {
+  if (ceilDiv(C * L, WSUM_COLUMNS) > gridMax || ((covariance || pairs) && ceilDiv(C * T, WSUM_COLUMNS) > gridMax)) {
     throw new SoftmixError('backend', `K = ${K}, L = ${L} give more outputs than one WebGPU dispatch can cover (${WSUM_COLUMNS} per workgroup, maxComputeWorkgroupsPerDimension = ${gridMax})`);
   }
   const theta = plan.buffer('theta', K * L * 4);
@@ -77,7 +85,7 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
 
   // Partial offsets of each slice: narrow (one per 256 rows) and wide (split-K groups, as
   // many as keep the widest reduction's partials within MAX_PARTIAL_BYTES).
-  const maxGroups = wideGroups((mode === 'covariance' || pairs ? T : L) * C, slices.length);
+  const maxGroups = wideGroups((covariance || pairs ? T : L) * C, slices.length);
   const { narrowAt, wideAt, nNarrow, nWide } = sliceOffsets(
     slices,
     (rows) => LogSumExpKernel.partialCount(rows),
@@ -107,37 +115,38 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
   if (mode === 'residual') return buildResidual(plan, layout, posterior, N);
 
   // Phase 2: weights (n r or σ), their sums, Σ w x.
-  const e1 = plan.buffer('weight partials', nNarrow * K * 4);
-  const ell1 = mode === 'estep' ? plan.buffer('log-likelihood partials', nNarrow * 8) : null;
-  const w1 = plan.buffer('weighted-sum partials', nWide * K * L * 4);
-  slices.forEach((sl, i) => {
-    const chunk = chunks[sl.chunk];
-    if (multi) plan.push(scores(sl));
-    const args = { s, state, w, partials: e1, rows: sl.rows, K, outOffset: narrowAt[i] };
-    plan.push(ell1 ? kernels.estep.estep({ ...args, counts: chunk.counts, rowStart: sl.rowStart, ell: ell1 }) : kernels.estep.sigma(args));
-    plan.push(kernels.wsum.dispatch({ x: chunk.x, w, partials: w1, rowStart: sl.rowStart, rows: sl.rows, K, L, outOffset: wideAt[i], maxGroups }));
-  });
-  const weights = plan.mergeSums('weights', e1, nNarrow, K);
-  const wsum = plan.mergeSums('weighted-sum', w1, nWide, K * L);
-  layout.weights = weights.section;
-  layout.wsum = wsum.section;
+  const estep = mode === 'estep' || mode === 'estepMean' || mode === 'estepCovariance';
+  const ell1 = estep ? plan.buffer('log-likelihood partials', nNarrow * 8) : null;
+  const writeEStep: WriteWeights = (sl, partials, outOffset) => {
+    const args = { s, state, w, partials, rows: sl.rows, K, outOffset };
+    return ell1 ? kernels.estep.estep({ ...args, counts: chunks[sl.chunk].counts, rowStart: sl.rowStart, ell: ell1 }) : kernels.estep.sigma(args);
+  };
+  const writeSigma: WriteWeights = (sl, partials, outOffset) => kernels.estep.sigma({ s, state, w, partials, rows: sl.rows, K, outOffset });
+  let sums = sumWeightColumns(plan, layout, posterior, K, writeEStep, '');
   if (ell1) {
     const ellCap = plan.cap(2);
     const ellChain = kernels.merge.chainPairs(ell1, nNarrow, ellCap, plan.pingPong('log-likelihood', nNarrow, 8, ellCap));
     plan.push(...ellChain.dispatches);
     layout.ell = plan.section(ellChain.buffer, ellChain.n, 2);
   }
-  if (mode !== 'covariance') return layout;
+  // The E-step with the softmax statistics at Θ: the σ columns too, from the same A
+  // (phase 1 is shared; the state's log S_k, not log α_k, scales σ).
+  if (estep && mode !== 'estep') {
+    const stats: SoftmaxLayout = { ...layout };
+    sums = sumWeightColumns(plan, stats, posterior, K, writeSigma, 'sigma');
+    layout.sigma = { weights: stats.weights!, wsum: stats.wsum! };
+  }
+  if (!covariance) return layout;
 
-  // Phase 3: centred weighted Gram matrices.
+  // Phase 3: centred weighted Gram matrices of σ.
   const center = plan.buffer('center', K * L * 4);
-  plan.push(kernels.gram.center({ sums: wsum.buffer, nF: wsum.n, weights: weights.buffer, nS: weights.n, center, K, L }));
+  plan.push(kernels.gram.center({ sums: sums.wsum.buffer, nF: sums.wsum.n, weights: sums.weights.buffer, nS: sums.weights.n, center, K, L }));
   layout.center = plan.section(center, 1, K * L);
   const g1 = plan.buffer('weighted-gram partials', nWide * K * T * 4);
   const discard = multi ? plan.buffer('discarded sigma partials', Math.max(...slices.map((sl) => EStepKernel.partialCount(sl.rows))) * K * 4) : null;
   slices.forEach((sl, i) => {
     const chunk = chunks[sl.chunk];
-    if (discard) plan.push(scores(sl), kernels.estep.sigma({ s, state, w, partials: discard, rows: sl.rows, K, outOffset: 0 }));
+    if (discard) plan.push(scores(sl), writeSigma(sl, discard, 0));
     plan.push(kernels.gram.dispatch({ x: chunk.x, w, center, partials: g1, rowStart: sl.rowStart, rows: sl.rows, K, L, outOffset: wideAt[i], maxGroups }));
   });
   layout.gram = plan.mergeSums('weighted-gram', g1, nWide, K * T).section;
@@ -166,17 +175,27 @@ type WriteWeights = (sl: Slice, partials: GPUBuffer, outOffset: number) => Dispa
  * Phase 2 of the posterior-weight modes: per slice (scores again when there are several)
  * the C weight columns, then Σw and Σwx over all slices into layout.weights / layout.wsum.
  */
-function sumWeightColumns(plan: Plan<SoftmaxLayout>, layout: SoftmaxLayout, a: PosteriorArgs, C: number, write: WriteWeights, label: string): void {
+function sumWeightColumns(plan: Plan<SoftmaxLayout>, layout: SoftmaxLayout, a: PosteriorArgs, C: number, write: WriteWeights, label: string): WeightSums {
   const { kernels, L, chunks, w } = plan.env;
-  const e1 = plan.buffer(`${label} weight partials`, a.nNarrow * C * 4);
-  const w1 = plan.buffer(`${label} weighted-sum partials`, a.nWide * C * L * 4);
+  const named = (what: string) => (label ? `${label} ${what}` : what);
+  const e1 = plan.buffer(named('weight partials'), a.nNarrow * C * 4);
+  const w1 = plan.buffer(named('weighted-sum partials'), a.nWide * C * L * 4);
   a.slices.forEach((sl, i) => {
     if (a.slices.length > 1) plan.push(a.scores(sl));
     plan.push(write(sl, e1, a.narrowAt[i]));
     plan.push(kernels.wsum.dispatch({ x: chunks[sl.chunk].x, w, partials: w1, rowStart: sl.rowStart, rows: sl.rows, K: C, L, outOffset: a.wideAt[i], maxGroups: a.maxGroups }));
   });
-  layout.weights = plan.mergeSums(`${label} weights`, e1, a.nNarrow, C).section;
-  layout.wsum = plan.mergeSums(`${label} weighted-sum`, w1, a.nWide, C * L).section;
+  const weights = plan.mergeSums(named('weights'), e1, a.nNarrow, C);
+  const wsum = plan.mergeSums(named('weighted-sum'), w1, a.nWide, C * L);
+  layout.weights = weights.section;
+  layout.wsum = wsum.section;
+  return { weights, wsum };
+}
+
+/** The merged Σw and Σwx of sumWeightColumns (what the Gram's centre is computed from). */
+interface WeightSums {
+  weights: { buffer: GPUBuffer; n: number };
+  wsum: { buffer: GPUBuffer; n: number };
 }
 
 /** Phases 2 and 3 of the pair modes: C = K(K+1)/2 pair-weight columns, their Σw, Σwx, Σwxxᵀ. */
