@@ -404,7 +404,7 @@ function writeTable(): string {
   md.push(
     '- Counts are the engine\'s counters for one call of each pass (src/engines/engine.ts, EngineCounters): X reads as src/engines/webgpu/kernel.ts defines them ' +
       '(per workgroup the distinct words of X it loads, / p·L: the traffic of a GPU with no cache reuse across workgroups); `≈` = not run here, from the same ' +
-      'formulas (scores ⌈K/4⌉, weighted sum in weighted-sum.ts) and this device\'s chunking. Device buffers: Engine.bufferSizes after the three plans were built.',
+      'formulas (scores 1 per dispatch, weighted sum in weighted-sum.ts) and this device\'s chunking. Device buffers: Engine.bufferSizes after the three plans were built.',
   );
   md.push(
     `- Roofline (bench/roofline.ts): per pass max(flops / peak, bytes / bandwidth), summed over the passes (each is its own submission); (m) memory-bound, (c) ` +

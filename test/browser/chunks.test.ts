@@ -36,7 +36,7 @@ describe('chunks', () => {
   it('slices chunks so K scores per row fit the scratch binding and the workgroup grid', () => {
     const lim = limits(4000 * 4 * 8, 4000 * 4 * 8, 65535);
     expect(sliceRowLimit(8, lim)).toBe(4000);
-    expect(sliceRowLimit(1, limits(1 << 30, 1 << 30, 10))).toBe(640); // 10 workgroups of 64 rows
+    expect(sliceRowLimit(1, limits(1 << 30, 1 << 30, 10))).toBe(2560); // 10 workgroups of 256 rows (scores.wgsl)
     const chunks = planChunks(10_000, 8, lim); // 4000 rows per chunk
     expect(chunks.map((c) => c.rows)).toEqual([4000, 4000, 2000]);
     const slices = planSlices(chunks, 16, lim); // 2000 rows of 16 scores per slice
