@@ -4,7 +4,7 @@
  * share (M-step algebra, CG's preconditioner solves, the steppers, the bookkeeping), which
  * does not depend on p or on the device. p is kept small so the engine's time is small too.
  *
- *   npx tsx bench/host-time.ts [--p 3000] [--L 1024] [--K 8] [--iters 12]
+ *   npx tsx bench/host-time.ts [--p 3000] [--L 1024] [--K 8] [--iters 12] [--preconditioner auto|exact|lowRank]
  */
 import { Command } from 'commander';
 import { simulate } from '../src/model/simulate.ts';
@@ -14,7 +14,7 @@ import type { Engine } from '../src/engines/engine.ts';
 import { runEm } from '../src/em/index.ts';
 import { inverseSqrt, randomStart } from '../src/model/starts.ts';
 
-const o = new Command().option('--p <n>', 'items', '3000').option('--L <n>', 'features', '1024').option('--K <n>', 'components', '8').option('--iters <n>', 'EM iterations', '12').option('--N <n>', 'draws', '1e7').parse().opts();
+const o = new Command().option('--p <n>', 'items', '3000').option('--L <n>', 'features', '1024').option('--K <n>', 'components', '8').option('--iters <n>', 'EM iterations', '12').option('--N <n>', 'draws', '1e7').option('--preconditioner <kind>', 'auto, exact or lowRank', 'auto').parse().opts();
 const [p, L, K, iters] = [Number(o.p), Number(o.L), Number(o.K), Number(o.iters)];
 const sim = simulate({ p, L, K, N: Number(o.N), seed: 5, thetaNorm: 1.5 });
 const data = makeDataset({ features: sim.features, counts: sim.counts, p, L });
@@ -37,6 +37,6 @@ const timed = new Proxy(inner, {
 }) as Engine;
 const start = randomStart(K, L, inverseSqrt(design.covariance, L), 1);
 const t0 = performance.now();
-const run = await runEm(timed, K, start, design.covariance, { tol: 0, maxIter: iters, ridge: 0, localNewton: false });
+const run = await runEm(timed, K, start, design.covariance, { tol: 0, maxIter: iters, ridge: 0, localNewton: false, newton: { preconditioner: o.preconditioner } });
 const wall = performance.now() - t0;
-console.log(`p = ${p}, L = ${L}, K = ${K}: ${run.iterations} EM iterations, ${inner.counters.passes} passes; wall ${wall.toFixed(0)} ms, engine ${engineMs.toFixed(0)} ms, host ${(wall - engineMs).toFixed(0)} ms = ${((wall - engineMs) / run.iterations).toFixed(1)} ms per iteration`);
+console.log(`p = ${p}, L = ${L}, K = ${K}, preconditioner ${o.preconditioner}: ${run.iterations} EM iterations, ${inner.counters.passes} passes; wall ${wall.toFixed(0)} ms, engine ${engineMs.toFixed(0)} ms, host ${(wall - engineMs).toFixed(0)} ms = ${((wall - engineMs) / run.iterations).toFixed(1)} ms per iteration`);

@@ -22,7 +22,7 @@
  */
 import type { Engine, EStepResult, SoftmaxStats } from '../engines/engine.ts';
 import { choleskyInPlace, choleskySolve, dot, quadraticNorm } from '../math/linalg.ts';
-import { cgDirections, designPreconditioner, usesCg, type NewtonSolver } from './newton-cg.ts';
+import { cgDirections, designPreconditioner, preconditionerFor, usesCg, type NewtonSolver, type PreconditionerKind } from './newton-cg.ts';
 
 export type StepDirection = 'newton' | 'design';
 
@@ -54,6 +54,8 @@ export interface NewtonOptions {
    * above DENSE_NEWTON_MAX_L features
    */
   solver?: NewtonSolver;
+  /** the matrix-free route's preconditioner (newton-cg.ts): 'auto' (default), 'exact' or 'lowRank' */
+  preconditioner?: PreconditionerKind;
 }
 
 /** The M-step's defaults: up to 20 Newton steps, an exact M-step in practice (the fit passes its own maxSteps, 1 by default). */
@@ -166,7 +168,7 @@ export async function newtonMStep(
       for (let a = 0; a < L; a++) grads[k * L + a] = targets[k * L + a] - stats.mean![k * L + a] - lambdaK * theta[k * L + a];
     }
     // Matrix-free: every pending component's Newton direction by CG, one pass per iteration.
-    const cg = matrixFree ? await cgDirections(engine, theta, K, { logPartition: stats.logPartition, mean: stats.mean! }, grads, pending, lambda, designPreconditioner(designCovariance, L, opts.ridge)) : null;
+    const cg = matrixFree ? await cgDirections(engine, theta, K, { logPartition: stats.logPartition, mean: stats.mean! }, grads, pending, lambda, designPreconditioner(designCovariance, L, opts.ridge, preconditionerFor(opts.preconditioner, L, engine.backend))) : null;
     if (cg) {
       passes += cg.passes;
       cgIterations += cg.iterations;

@@ -6,8 +6,8 @@
  * device or read back, and nothing costs L³ per iteration (the dense route's Hessian pass
  * is pL²K/2 and its factorisations K·L³/3; see DENSE_NEWTON_MAX_L).
  *
- * The preconditioner is the design covariance S + λI (one Cholesky factor per fit; its
- * diagonal above DENSE_PRECONDITIONER_MAX_L): S is
+ * The preconditioner is the design covariance S + λI (one Cholesky factor per fit), or above
+ * EXACT_PRECONDITIONER_MAX_L its top eigenpairs plus a diagonal (low-rank-preconditioner.ts): S is
  * ∇²A(0) exactly and ∇²A(θ) ≈ c·S over the items the softmax spreads on, so CG needs few
  * iterations where the softmax is broad. The solve is truncated (inexact Newton): CG stops
  * when the residual's P⁻¹-norm falls below η‖g‖ with η = min(0.5, √‖g‖) (Eisenstat and
@@ -19,6 +19,7 @@ import type { Engine, HessianPoint } from '../engines/engine.ts';
 import { choleskyInPlace } from '../math/linalg.ts';
 import { solveRows, withTranspose, type CholeskyFactor } from '../math/triangular.ts';
 import { SoftmixError } from '../errors.ts';
+import { applyLowRankPlusDiagonal, lowRankPlusDiagonal, type LowRankPlusDiagonal } from './low-rank-preconditioner.ts';
 
 /**
  * Above this L the M-step solves Newton's equations by CG (matrix-free); at or below it, it
@@ -120,45 +121,53 @@ export async function cgDirections(
 }
 
 /**
- * Above this L the preconditioner is S's diagonal (Jacobi), not its Cholesky factor: the
- * factor costs L³/3 flops once per fit (23 GFLOP at L = 4096, tens of seconds in
- * JavaScript) and 2L² per component per CG iteration.
+ * Which preconditioner CG uses: 'exact', S + λI by its Cholesky factor (L³/3 flops once per
+ * fit, 2L² per vector); 'lowRank', S's top eigenpairs plus a diagonal (low-rank-preconditioner.ts:
+ * O(L²r) once, about 2Lr per vector); 'auto' the exact one up to EXACT_PRECONDITIONER_MAX_L.
  */
-export const DENSE_PRECONDITIONER_MAX_L = 2048;
-
-const factors = new WeakMap<Float64Array, Map<number, CholeskyFactor | Float64Array>>();
+export type PreconditionerKind = 'auto' | 'exact' | 'lowRank';
 
 /**
- * Solves (S + λI) d = r for rows of a K×L block, S the design covariance (its diagonal
- * above DENSE_PRECONDITIONER_MAX_L): the factor is computed once per (S, λ) and kept while
- * S lives (one fit).
+ * Above this L, 'auto' takes the low-rank-plus-diagonal preconditioner. On a GPU the host's
+ * work is most of a CG iteration's cost: 19 ms per CG iteration with the exact factor, 5.7 ms
+ * with the low-rank one, at p = 2·10⁴, L = 1024, K = 8 (bench/host-time.ts, 4 iterations from
+ * a random start), where the Hessian–vector pass is tens of microseconds. On the float64 cpu
+ * engine the pass is the cost, and the low-rank one took 18% more of them there (419 against
+ * 356), so the cpu engine keeps the exact factor up to L = 2048 (its factor is 23 GFLOP at 4096).
  */
-export function designPreconditioner(S: Float64Array, L: number, ridge: number): (r: Float64Array, rows: readonly boolean[]) => Float64Array {
-  let byRidge = factors.get(S);
-  if (!byRidge) factors.set(S, (byRidge = new Map()));
-  let f = byRidge.get(ridge);
+export const EXACT_PRECONDITIONER_MAX_L = { device: 256, cpu: 2048 };
+
+/** The preconditioner 'auto' (or `kind`) means for L features on this backend. */
+export function preconditionerFor(kind: PreconditionerKind | undefined, L: number, backend: 'cpu' | 'webgpu'): 'exact' | 'lowRank' {
+  if (kind === 'exact' || kind === 'lowRank') return kind;
+  return L <= EXACT_PRECONDITIONER_MAX_L[backend === 'cpu' ? 'cpu' : 'device'] ? 'exact' : 'lowRank';
+}
+
+const factors = new WeakMap<Float64Array, Map<string, CholeskyFactor | LowRankPlusDiagonal>>();
+
+/**
+ * Solves P d = r for rows of a K×L block, P ≈ S + λI (S the design covariance) as `kind`
+ * says: built once per (S, λ, kind) and kept while S lives (one fit).
+ */
+export function designPreconditioner(S: Float64Array, L: number, ridge: number, kind: 'exact' | 'lowRank'): (r: Float64Array, rows: readonly boolean[]) => Float64Array {
+  const exact = kind === 'exact';
+  let cache = factors.get(S);
+  if (!cache) factors.set(S, (cache = new Map()));
+  const key = `${exact ? 'exact' : 'lowRank'} ${ridge}`;
+  let f = cache.get(key);
   if (!f) {
-    if (L > DENSE_PRECONDITIONER_MAX_L) {
-      f = new Float64Array(L);
-      for (let a = 0; a < L; a++) f[a] = 1 / (S[a * L + a] + ridge);
-    } else {
+    if (exact) {
       const lower = Float64Array.from(S);
       for (let a = 0; a < L; a++) lower[a * L + a] += ridge;
       if (!choleskyInPlace(lower, L)) throw new SoftmixError('rank-deficient', 'the design covariance is not positive definite');
       f = withTranspose(lower, L);
+    } else {
+      f = lowRankPlusDiagonal(S, L, ridge);
     }
-    byRidge.set(ridge, f);
+    cache.set(key, f);
   }
   const factor = f;
-  if (factor instanceof Float64Array) {
-    return (r, rows) => {
-      const out = new Float64Array(r.length);
-      rows.forEach((on, k) => {
-        if (on) for (let a = 0; a < L; a++) out[k * L + a] = r[k * L + a] * factor[a];
-      });
-      return out;
-    };
-  }
+  if ('dInv' in factor) return (r, rows) => applyLowRankPlusDiagonal(factor, L, r, rows);
   return (r, rows) => solveRows(factor, r, rows.length, rows);
 }
 
