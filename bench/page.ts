@@ -19,7 +19,7 @@ import { simulate } from '../src/model/simulate.ts';
 import { makeDataset, designStats, type DatasetInput } from '../src/model/data.ts';
 import { fitSoftmaxMixture, type FitResult } from '../src/fit/fit.ts';
 import { newtonMStep } from '../src/em/mstep.ts';
-import { DEFAULT_NEWTON } from '../src/em/index.ts';
+import { DEFAULT_NEWTON, logOf } from '../src/em/index.ts';
 import { momEstimate } from '../src/mom/index.ts';
 import { Rng } from '../src/math/rng.ts';
 import { measurePeak } from './peak.ts';
@@ -234,8 +234,6 @@ interface EmState {
   e?: EStepResult;
   passes: number;
 }
-
-const logOf = (alpha: Float64Array) => alpha.map((a) => (a > 0 ? Math.log(a) : -Infinity));
 
 /**
  * One EM iteration as src/em/run-em.ts runs it once EM has settled (plain EM, maxNewtonSteps 1):

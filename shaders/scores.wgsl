@@ -96,6 +96,7 @@ fn quadX(f: u32, l: u32) -> vec4f {
   return v;
 }
 
+// quadX for Θ: the same code, as WGSL cannot pass a storage buffer to a function.
 fn quadTheta(f: u32, l: u32) -> vec4f {
   let L = P.L;
   if (L % 4u == 0u) {

@@ -7,4 +7,4 @@ export { logOf, type Params, type State } from './state.ts';
 export { DEFAULT_NEWTON, newtonMStep, type NewtonOptions, type StepDirection } from './mstep.ts';
 export { observedDerivatives, type NewtonPoint, type ObservedNewton } from './observed-newton.ts';
 export { LOCAL_NEWTON_MAX_DIM } from './steppers/newton-raphson.ts';
-export { DENSE_NEWTON_MAX_L, usesCg, type NewtonSolver } from './newton-cg.ts';
+export { DENSE_NEWTON_MAX_L, designCholesky, usesCg, type NewtonSolver } from './newton-cg.ts';

@@ -14,7 +14,7 @@
  * Y = S Ω for r + 8 Gaussian columns, two power iterations with re-orthonormalisation,
  * then the eigenpairs of the small projection QᵀSQ: O(L²r) once per fit, no L³.
  */
-import { choleskyInPlace, choleskySolve, symmetricEigen } from '../math/linalg.ts';
+import { choleskyInPlace, choleskySolve, dot, matMul, symmetricEigen } from '../math/linalg.ts';
 import { Rng } from '../math/rng.ts';
 
 /** The rank r of the low-rank part (at most L − 1). */
@@ -109,18 +109,8 @@ export function applyLowRankPlusDiagonal(P: LowRankPlusDiagonal, L: number, g: F
   return out;
 }
 
-/** S·y_i for the q rows y_i of Y (S symmetric, L×L): S y_i as rows. */
-function times(S: Float64Array, Y: Float64Array, q: number, L: number): Float64Array {
-  const out = new Float64Array(q * L);
-  for (let i = 0; i < q; i++) {
-    for (let a = 0; a < L; a++) {
-      let s = 0;
-      for (let b = 0; b < L; b++) s += S[a * L + b] * Y[i * L + b];
-      out[i * L + a] = s;
-    }
-  }
-  return out;
-}
+/** S·y_i for the q rows y_i of Y, as rows: Y S (S symmetric). */
+const times = (S: Float64Array, Y: Float64Array, q: number, L: number): Float64Array => matMul(Y, S, q, L, L);
 
 /** The q rows of Y (q × L) made orthonormal by modified Gram–Schmidt, twice (re-orthogonalised). */
 function orthonormalRows(Y: Float64Array, q: number, L: number): Float64Array {
@@ -138,8 +128,5 @@ function orthonormalRows(Y: Float64Array, q: number, L: number): Float64Array {
   return Q;
 }
 
-function rowDot(A: Float64Array, i: number, B: Float64Array, j: number, L: number): number {
-  let s = 0;
-  for (let a = 0; a < L; a++) s += A[i * L + a] * B[j * L + a];
-  return s;
-}
+/** Row i of A · row j of B (rows of length L). */
+const rowDot = (A: Float64Array, i: number, B: Float64Array, j: number, L: number): number => dot(A, B, L, i * L, j * L);

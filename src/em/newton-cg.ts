@@ -157,10 +157,7 @@ export function designPreconditioner(S: Float64Array, L: number, ridge: number, 
   let f = cache.get(key);
   if (!f) {
     if (exact) {
-      const lower = Float64Array.from(S);
-      for (let a = 0; a < L; a++) lower[a * L + a] += ridge;
-      if (!choleskyInPlace(lower, L)) throw new SoftmixError('rank-deficient', 'the design covariance is not positive definite');
-      f = withTranspose(lower, L);
+      f = withTranspose(designCholesky(S, L, ridge), L);
     } else {
       f = lowRankPlusDiagonal(S, L, ridge);
     }
@@ -169,6 +166,14 @@ export function designPreconditioner(S: Float64Array, L: number, ridge: number, 
   const factor = f;
   if ('dInv' in factor) return (r, rows) => applyLowRankPlusDiagonal(factor, L, r, rows);
   return (r, rows) => solveRows(factor, r, rows.length, rows);
+}
+
+/** The lower Cholesky factor of S + λI (L×L row-major): the exact preconditioner, and the 'design' direction's. */
+export function designCholesky(S: Float64Array, L: number, ridge: number): Float64Array {
+  const lower = Float64Array.from(S);
+  for (let a = 0; a < L; a++) lower[a * L + a] += ridge;
+  if (!choleskyInPlace(lower, L)) throw new SoftmixError('rank-deficient', 'the design covariance is not positive definite');
+  return lower;
 }
 
 function dot(a: Float64Array, b: Float64Array, k: number, L: number): number {

@@ -187,7 +187,8 @@ export interface Engine {
    * -Infinity for an empty component. With `stats`, also the softmax statistics at Θ
    * (`softmax`: what softmaxStats(theta, K, stats) returns) from the same pass: the scores
    * and log-partitions are shared, so the E-step and the next M-step's first Newton step
-   * cost one pass, one submit and one readback.
+   * cost one pass, one submit and one readback. An engine may ignore `stats` (no `softmax`):
+   * the M-step then asks softmaxStats for them.
    */
   eStep(logAlpha: Float64Array, theta: Float64Array, K: number, stats?: StatsWanted): Promise<EStepResult>;
 

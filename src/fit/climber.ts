@@ -4,10 +4,8 @@
  * StartRecord per start (iterations, E-steps, time, where screening left it) and reports
  * every accepted point to the caller's onIteration with the start and phase.
  */
-import { appendRun, runEm, type EmOptions, type EmResult, type IterationInfo } from '../em/index.ts';
+import { appendRun, designCholesky, runEm, type EmOptions, type EmResult, type IterationInfo } from '../em/index.ts';
 import type { Engine } from '../engines/engine.ts';
-import { SoftmixError } from '../errors.ts';
-import { choleskyInPlace } from '../math/linalg.ts';
 import type { StartPoint } from '../model/starts.ts';
 import type { CheckedOptions, FitOptions } from './options.ts';
 import type { StartRecord } from './result.ts';
@@ -39,7 +37,7 @@ export class Climber {
       newton: {
         maxSteps: o.maxNewtonSteps,
         direction: o.stepDirection,
-        designFactor: o.stepDirection === 'design' ? designFactor(designCovariance, L, o.ridge) : undefined,
+        designFactor: o.stepDirection === 'design' ? designCholesky(designCovariance, L, o.ridge) : undefined,
         hessianEvery: o.hessianEvery,
         solver: o.newtonSolver,
       },
@@ -95,12 +93,4 @@ export class Climber {
     if (phase === 'screen') record.screenLogLik = whole.logLik;
     return whole;
   };
-}
-
-/** Cholesky factor of S + λI, the fixed preconditioner of the 'design' direction. */
-function designFactor(covariance: Float64Array, L: number, ridge: number): Float64Array {
-  const f = Float64Array.from(covariance);
-  for (let a = 0; a < L; a++) f[a * L + a] += ridge;
-  if (!choleskyInPlace(f, L)) throw new SoftmixError('rank-deficient', 'the design covariance is not positive definite');
-  return f;
 }

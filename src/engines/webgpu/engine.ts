@@ -213,7 +213,7 @@ class WebGpuEngine implements Engine {
       ['the E-step with the softmax means', () => this.softmax('estepMean', K)],
       ['the softmax means', () => this.softmax('mean', K)],
     ];
-    if (needs.denseHessian) build.push(...(['covariance', 'estepCovariance'] as const).map((m): [string, () => unknown] => ["the M-step's dense Hessian pass (newtonSolver 'cg' needs no Hessian)", () => this.softmax(m, K)]));
+    if (needs.denseHessian) for (const m of ['covariance', 'estepCovariance'] as const) build.push(["the M-step's dense Hessian pass (newtonSolver 'cg' needs no Hessian)", () => this.softmax(m, K)]);
     if (needs.hessianProducts) build.push(['the Hessian–vector products', () => this.hvpPlan(K)]);
     if (needs.moments) build.push(['the latent second moment Σπ̂xxᵀ (the MoM warm start; init random needs none)', () => this.cached('count', 1, (env, slices) => countMomentsPlan(env, slices))]);
     for (const [what, plan] of build) {
