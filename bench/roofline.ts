@@ -12,8 +12,8 @@
  *            floats each, by the same per-workgroup rule, and the counts:
  *            E-step   scores written (twice with several slices), read by the log-sum-exp partials and by
  *                     the E-step kernel, which reads the counts and writes the weights; the
- *                     weighted sum reads, per x-workgroup, the weight columns of the
- *                     components its lanes cover (`weightColumnReads`)
+ *                     weighted sum reads, per workgroup, the weight columns of its
+ *                     column block (`weightColumnReads`)
  *            softmaxStats(mean)  the same without the counts
  *            Hessian–vector      scores of 2K columns written, read by hvp-weights, which
  *                                writes K weight columns; the weighted sum reads them
@@ -22,6 +22,8 @@
  * p×K array costs up to min(K, 8)× its words; at the shapes of bench/large.ts the weights
  * are a few per cent of the bytes even so. Launch and submit latency are not counted.
  */
+
+import { weightedSumTiling } from '../src/engines/webgpu/weighted-sum.ts';
 
 export interface Reference {
   /** fp32 FLOP/s */
@@ -60,20 +62,12 @@ const SPLIT_MAX_GROUPS = 64;
 const SPLIT_MIN_ROWS = 256;
 
 /**
- * Σ over the weighted-sum's x-workgroups of the distinct components k its 64 lanes cover
- * (lane i = c·⌈L/4⌉ + q covers the components 8c .. min(8c + 8, K) − 1): how many p-long
- * weight columns the weighted sum reads.
+ * How many p-long weight columns the weighted sum over C columns reads: each of its
+ * workgroups (a block of CB columns by BW features, weighted-sum.ts's tiling) stages its
+ * columns of every row once, and the ⌈L/BW⌉ feature blocks each do: C·⌈L/BW⌉.
  */
-export function weightColumnReads(K: number, L: number): number {
-  const NQ = Math.ceil(L / 4);
-  const lanes = Math.ceil(K / 8) * NQ;
-  let reads = 0;
-  for (let g = 0; g * 64 < lanes; g++) {
-    const first = 8 * Math.floor((64 * g) / NQ);
-    const last = Math.min(K - 1, 8 * Math.floor((Math.min(64 * (g + 1), lanes) - 1) / NQ) + 7);
-    reads += last - first + 1;
-  }
-  return reads;
+export function weightColumnReads(C: number, L: number): number {
+  return C * Math.ceil(L / weightedSumTiling(C, L).features);
 }
 
 /**

@@ -28,6 +28,10 @@
 //   sigma  the softmax weights for the statistics of A: w_jk = σ_jk = exp(s_jk − M_k − ls_k),
 //          partials Σ_j σ_jk (≈ 1 over all of p; the host divides by it). Counts and
 //          ell are not used. Grid (⌈rows/256⌉).
+//   estepSigma  both, from the same scores and state: P.cols = 2K columns, the E-step's
+//          n_j r_jk in columns k < K and σ_jk in columns K + k; partials of all 2K
+//          columns and ell (one dispatch, and one weighted sum over the 2K columns after
+//          it, where estep and sigma took two each). Grid (⌈rows/256⌉).
 //   pairs  the pair weights of the observed information (src/observed-newton.ts):
 //          w_j,(k,l) = n_j r_jk (δ_kl − r_jl) for k ≤ l, P.cols = K(K+1)/2 columns in
 //          the order (0,0), (0,1), …, (K−1,K−1); partials Σ_j w_j,(k,l). ell is not
@@ -38,7 +42,7 @@
 //          w_j = max(n_j − N π_j, 0), N = bitcast<f32>(P.total), one column (P.cols = 1);
 //          partials Σ_j w_j. ell is not used. Grid (⌈rows/256⌉).
 //
-// w is rows × P.cols (P.cols = K for estep and sigma).
+// w is rows × P.cols (P.cols = K for estep and sigma, 2K for estepSigma).
 
 const WG: u32 = 256u;
 
@@ -100,10 +104,11 @@ fn estepRow(row: u32) -> f32 {
   if (row >= P.rows) { return 0.0; }
   let K = P.K;
   let base = row * K;
+  let out = row * P.cols;
   let n = counts[P.rowStart + row];
   let logPi = logPiAt(base);
   for (var k = 0u; k < K; k++) {
-    w[base + k] = n * posterior(base, k, logPi);
+    w[out + k] = n * posterior(base, k, logPi);
   }
   return n * logPi;
 }
@@ -120,24 +125,43 @@ fn estep(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: 
   if (li == 0u) { ell[P.outOffset + wg.x] = redPair[0]; }
 }
 
-fn sigmaRow(row: u32) {
+// σ of one row into the columns first .. first + K − 1 of its row of w.
+fn sigmaRow(row: u32, first: u32) {
   if (row >= P.rows) { return; }
   let K = P.K;
   let base = row * K;
+  let out = row * P.cols + first;
   for (var k = 0u; k < K; k++) {
     let ks = kstate[k];
-    w[base + k] = accExp((s[base + k] - ks.x) - ks.z);
+    w[out + k] = accExp((s[base + k] - ks.x) - ks.z);
   }
 }
 
 @compute @workgroup_size(64)
 fn sigma(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
   let row0 = wg.x * WG + li;
-  sigmaRow(row0);
-  sigmaRow(row0 + 64u);
-  sigmaRow(row0 + 128u);
-  sigmaRow(row0 + 192u);
+  sigmaRow(row0, 0u);
+  sigmaRow(row0 + 64u, 0u);
+  sigmaRow(row0 + 128u, 0u);
+  sigmaRow(row0 + 192u, 0u);
   reduceColumns(wg.x, li, row0, false);
+}
+
+@compute @workgroup_size(64)
+fn estepSigma(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32) {
+  let row0 = wg.x * WG + li;
+  let K = P.K;
+  let t0 = estepRow(row0);
+  let t1 = estepRow(row0 + 64u);
+  let t2 = estepRow(row0 + 128u);
+  let t3 = estepRow(row0 + 192u);
+  sigmaRow(row0, K);
+  sigmaRow(row0 + 64u, K);
+  sigmaRow(row0 + 128u, K);
+  sigmaRow(row0 + 192u, K);
+  redPair[li] = pairAdd(pairAdd(vec2f(t0, 0.0), vec2f(t2, 0.0)), pairAdd(vec2f(t1, 0.0), vec2f(t3, 0.0)));
+  reduceColumns(wg.x, li, row0, true);
+  if (li == 0u) { ell[P.outOffset + wg.x] = redPair[0]; }
 }
 
 fn pairsRow(row: u32) {

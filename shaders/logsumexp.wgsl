@@ -14,7 +14,8 @@
 // Entry points (one pipeline each, shapes in the uniform):
 //   merge     pin (n × K partials) → pout (⌈n/256⌉ × K): 256-way tree merges.
 //             Grid (⌈n/256⌉, K).
-//   finalize  pin (n ≤ 256 × K partials) → kstate[k] = (M_k, S_k, ls_k, b_k) with
+//   finalize  pin (n × K partials, any n: each invocation first merges the partials
+//             li, li + 256, … serially) → kstate[k] = (M_k, S_k, ls_k, b_k) with
 //             M the max score, S = Σ exp(s − M), ls = log S (so A = M + ls), and
 //             b_k = logAlpha_k − ls_k: the per-component offset of the E-step,
 //             t_jk = b_k + (s_jk − M_k) = log α_k + s_jk − A_k. Grid (1, K).
@@ -70,7 +71,7 @@ fn finalize(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) l
   let k = wg.y;
   let K = P.K;
   var v = vec2f(NEG_BIG, 0.0);
-  if (li < P.count) { v = pin[li * K + k]; }
+  for (var i = li; i < P.count; i += WG) { v = lseMerge(v, pin[i * K + k]); }
   red[li] = v;
   treeMerge(li);
   if (li == 0u) {

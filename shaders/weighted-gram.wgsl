@@ -8,7 +8,8 @@
 // recovers the raw moment Σσxxᵀ = G + m cᵀ + c mᵀ − (Σσ) c cᵀ in float64.
 //
 //   X         rows × L (the whole chunk buffer; the slice starts at P.rowStart)
-//   w         P.rows × K (slice-local)
+//   w         P.rows × P.wStride (slice-local); component k's weights are column P.wFirst + k
+//             (the fused E-step writes its 2K columns, σ in the last K)
 //   center    K × L
 //   partials  one K·T row per workgroup row g = wg.y (row group), T = L(L+1)/2, at
 //             partials[(outOffset + g) · W + k·T + t], t the packed index of (a, b):
@@ -54,8 +55,9 @@
 // summed by merge-sums and in float64 by the host (test/browser/bounds.ts, gramFactor).
 //
 // Entry point `centerMain`: c_kl = Σ_i F_i,kl / Σ_i S_i,k from the (few) remaining
-// weighted-sum partials F (n_F × K·L) and estep/sigma weight partials S (n_S × K).
-// A serial loop over at most a few hundred partials: c only has to be
+// weighted-sum partials F (n_F of C.fStride floats, K·L from C.fFirst) and estep/sigma
+// weight partials S (n_S of C.sStride floats, K from C.sFirst).
+// A serial loop over at most a few thousand partials: c only has to be
 // near the mean, and the host reads back exactly the c that was used.
 
 const GROUP: u32 = 256u;
@@ -80,8 +82,9 @@ struct Params {
   nKG: u32,
   nb: u32,
   SB: u32,
-  _pad0: u32,
-  _pad1: u32,
+  // floats per row of w, and the column of component 0's weights
+  wStride: u32,
+  wFirst: u32,
 }
 
 struct CenterParams {
@@ -89,6 +92,11 @@ struct CenterParams {
   L: u32,
   nF: u32,
   nS: u32,
+  // floats per partial of F and of S, and where component 0's values start in each
+  fStride: u32,
+  fFirst: u32,
+  sStride: u32,
+  sFirst: u32,
 }
 
 @group(0) @binding(0) var<uniform> P: Params;
@@ -207,7 +215,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
       if (q < n * KC) {
         let kq = kg * KC + q % KC;
         var v = 0.0;
-        if (kq < K) { v = w[(t0 + q / KC) * K + kq]; }
+        if (kq < K) { v = w[(t0 + q / KC) * P.wStride + P.wFirst + kq]; }
         ws[q] = v;
       }
     }
@@ -252,9 +260,9 @@ fn centerMain(@builtin(global_invocation_id) gid: vec3u) {
   if (o >= K * L) { return; }
   let k = o / L;
   var f = 0.0;
-  for (var i = 0u; i < C.nF; i++) { f += sumPartials[i * K * L + o]; }
+  for (var i = 0u; i < C.nF; i++) { f += sumPartials[i * C.fStride + C.fFirst + o]; }
   var sw = 0.0;
-  for (var i = 0u; i < C.nS; i++) { sw += weightPartials[i * K + k]; }
+  for (var i = 0u; i < C.nS; i++) { sw += weightPartials[i * C.sStride + C.sFirst + k]; }
   var c = 0.0;
   if (sw > 0.0) { c = f / sw; }
   centerOut[o] = c;

@@ -50,6 +50,17 @@ export function gramFactor(rows: number, mergeLevels = 0, maxGroups?: number): n
   return splitRows(Math.max(1, rows), maxGroups).span - 1 + 8 * mergeLevels;
 }
 
+/**
+ * Rounding factor (× u × Σ|terms|) of weighted-sum's split-K sum, the products' own
+ * rounding not included: within a stage of n ≤ R rows (the tiling's `rows`) each output
+ * is a plain float32 serial sum, (R − 1)·u·Σ|stage terms|, and the stage sums go into a
+ * compensated (Kahan) accumulator, 2u·Σ|terms| whatever the span (first order); then 8
+ * levels per device merge level, as wideFactor.
+ */
+export function wsumFactor(stageRows: number, mergeLevels = 0): number {
+  return stageRows - 1 + 2 + 8 * mergeLevels;
+}
+
 /** Rounding factor of the narrow sums (estep weights): a 256-row tree (8 levels) per workgroup, 8 per merge level. */
 export const narrowFactor = (mergeLevels = 0): number => 8 + 8 * mergeLevels;
 

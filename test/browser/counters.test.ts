@@ -41,19 +41,23 @@ function scoresReads(rows: number, L: number, K: number): number {
 }
 
 /**
- * weighted-sum.wgsl: lane i = c·⌈L/4⌉ + q (component group c < ⌈K/8⌉) of workgroup g = ⌊i/64⌋
- * loads columns min(4q + t, L − 1), t < 4, once for all the components of its group.
+ * weighted-sum.wgsl: the tiling (CB, BW) ∈ {(32, 128), (64, 64), (128, 32)} with the fewest
+ * ⌈C/CB⌉, then the fewest workgroups; workgroup x = column block · ⌈L/BW⌉ + feature block
+ * fb; its staging slots q < BW/4 per row load the columns fb·BW + 4q + i, i < 4, below L.
  */
-function weightedSumReads(K: number, L: number): number {
-  const NQ = ceil(L, 4);
-  const lanes = ceil(K, 8) * NQ;
+function weightedSumReads(C: number, L: number): number {
+  let best = { reads: Infinity, groups: Infinity, BW: 0 };
+  for (const CB of [32, 64, 128]) {
+    const reads = ceil(C, CB);
+    const groups = reads * ceil(L, 4096 / CB);
+    if (reads < best.reads || (reads === best.reads && groups < best.groups)) best = { reads, groups, BW: 4096 / CB };
+  }
+  const nFB = ceil(L, best.BW);
   let words = 0;
-  for (let g = 0; g < ceil(lanes, 64); g++) {
+  for (let x = 0; x < best.groups; x++) {
+    const fb = x % nFB;
     const columns = new Set<number>();
-    for (let i = 64 * g; i < Math.min(64 * (g + 1), lanes); i++) {
-      const q = i % NQ;
-      for (let t = 0; t < 4; t++) columns.add(Math.min(4 * q + t, L - 1));
-    }
+    for (let q = 0; q < best.BW / 4; q++) for (let i = 0; i < 4; i++) if (fb * best.BW + 4 * q + i < L) columns.add(fb * best.BW + 4 * q + i);
     words += columns.size;
   }
   return words / L;
@@ -101,8 +105,8 @@ function weightedGramReads(K: number, L: number): number {
 
 describe('WebGPU engine counters', () => {
   // p = 1000 rows: one slice, 4 partials of 256 rows (narrow) and 4 row groups (wide), all
-  // left for the host (no merge dispatches); L = 100 and K = 6 ≤ 8: one weighted-sum
-  // workgroup of 25 lanes covers all the columns of all the components.
+  // left for the host (no merge dispatches); L = 100 and K = 6: one weighted-sum
+  // workgroup covers all the columns of all the components.
   const [p, L, K] = [1000, 100, 6];
 
   it('one E-step: 4 dispatches, 1 submit, the readback, and X read once by the scores + weighted-sum times', async () => {
@@ -119,7 +123,7 @@ describe('WebGPU engine counters', () => {
       const floats = 4 * K + 4 * 2 * K + 4 * K + 4 * 2 + 4 * K * L;
       expect(c.bytesRead).toBe(floats * 4);
       // 1 + 1: the scores read X once (all K per row tile), the weighted sum once (one
-      // component group, one workgroup)
+      // column block)
       expect(scoresReads(p, L, K)).toBe(1);
       expect(weightedSumReads(K, L)).toBe(1);
       expect(c.xReads).toBeCloseTo(scoresReads(p, L, K) + weightedSumReads(K, L), 12);
@@ -133,7 +137,7 @@ describe('WebGPU engine counters', () => {
     }
   });
 
-  it('K = 8, L = 512: one E-step reads X 1 + 1 = 2 times (the scores once, the weighted sum once, all 8 components per lane)', async () => {
+  it('K = 8, L = 512: one E-step reads X 1 + 1 = 2 times (the scores once, the weighted sum once: four feature blocks of one column block)', async () => {
     const [p3, L3, K3] = [300, 512, 8];
     const pr = randomProblem(15, p3, L3, K3);
     const gpu = await createWebGpuEngine({ p: p3, L: L3, features: pr.features, counts: pr.counts }, { device });
@@ -174,6 +178,26 @@ describe('WebGPU engine counters', () => {
       await gpu.softmaxStats(pr.theta, K2, { mean: true, covariance: true });
       expect(gpu.counters.submits).toBe(1);
       expect(gpu.counters.xReads).toBeCloseTo(scoresReads(p2, L2, K2) + weightedSumReads(K2, L2) + weightedGramReads(K2, L2), 12);
+    } finally {
+      gpu.dispose();
+    }
+  });
+
+  it('the E-step with the statistics at K = 16, L = 64: X read 1 + 1 + 2 = 4 times in 8 dispatches and one submit at p = 70 000', async () => {
+    const [p4, L4, K4] = [70_000, 64, 16];
+    const pr = randomProblem(16, p4, L4, K4);
+    const gpu = await createWebGpuEngine({ p: p4, L: L4, features: pr.features, counts: pr.counts }, { device });
+    try {
+      await gpu.eStep(pr.logAlpha, pr.theta, K4, { mean: true, covariance: true });
+      expect([scoresReads(p4, L4, K4), weightedSumReads(2 * K4, L4), weightedGramReads(K4, L4)]).toEqual([1, 1, 2]);
+      expect(gpu.counters.xReads).toBeCloseTo(4, 12);
+      // scores with the logsumexp partials, finalize (over 274 partials, no merge level),
+      // estepSigma (2K columns), weighted-sum over the 2K columns and its one merge level
+      // (64 row groups of 2K·L floats, 32 left for the host), center, weighted-gram and its
+      // one merge level (64 row groups of K·L(L+1)/2 floats, 1 left for the host); the
+      // narrow sums (274 partials of the weights and of ℓ) go to the host as they are
+      expect(gpu.counters.dispatches).toBe(8);
+      expect([gpu.counters.passes, gpu.counters.submits]).toEqual([1, 1]);
     } finally {
       gpu.dispose();
     }

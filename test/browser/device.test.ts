@@ -32,8 +32,8 @@ describe('device', () => {
     try {
       const a = await createWebGpuEngine(pr, { device });
       const n = cachedPipelineCount(device);
-      // scores 2 (main, withPartials), logsumexp 2 (merge, finalize), estep 5 (estep, sigma, pairs, residual, scorePairs), weighted-sum 1, weighted-gram 2, merge-sums 2, moment-weights 3, third-moment 1, hvp-weights 1
-      expect(n).toBe(19);
+      // scores 2 (main, withPartials), logsumexp 2 (merge, finalize), estep 6 (estep, sigma, pairs, residual, scorePairs, estepSigma), weighted-sum 1, weighted-gram 2, merge-sums 2, moment-weights 3, third-moment 1, hvp-weights 1
+      expect(n).toBe(20);
       const b = await createWebGpuEngine(pr, { device });
       expect(cachedPipelineCount(device)).toBe(n);
       a.dispose();

@@ -1,17 +1,18 @@
 /**
  * shaders/weighted-sum.wgsl (and the merge-sums levels after it) through
  * WeightedSumKernel: F_kl = Σ_j w_jk x_jl on f32 inputs vs float64 on the same values.
- * Bound: one rounding per product plus the split-K sum (bounds.ts wideFactor: cascade
- * in each lane, lane tree, 8 per merge level), relative to Σ_j |w_jk x_jl| — weights
- * here have both signs, so the sums cancel and Σ|terms| is the honest scale.
+ * Bound: one rounding per product plus the split-K sum (bounds.ts wsumFactor: a plain
+ * sum within each stage of R rows, Kahan across stages, 8 per merge level), relative to
+ * Σ_j |w_jk x_jl| — weights here have both signs, so the sums cancel and Σ|terms| is
+ * the honest scale.
  */
 import { describe, it, expect } from 'vitest';
 import { Rng } from '../../src/math/rng.ts';
-import { WeightedSumKernel } from '../../src/engines/webgpu/weighted-sum.ts';
+import { WeightedSumKernel, weightedSumTiling, weightedSumXReads } from '../../src/engines/webgpu/weighted-sum.ts';
 import { MergeSumsKernel, MERGE_GROUP } from '../../src/engines/webgpu/merge-sums.ts';
 import { ceilDiv } from '../../src/engines/webgpu/kernel.ts';
 import { Buffers, f32, readF32, run, testDevice, U } from './gpu-helpers.ts';
-import { wideFactor, worst } from './bounds.ts';
+import { wsumFactor, worst } from './bounds.ts';
 
 async function check(o: { rows: number; L: number; K: number; seed: number; rowStart?: number; cap?: number }) {
   const device = await testDevice();
@@ -45,7 +46,7 @@ async function check(o: { rows: number; L: number; K: number; seed: number; rowS
         }
       }
     }
-    const factor = 1 + wideFactor(rows, chain.dispatches.length);
+    const factor = 1 + wsumFactor(weightedSumTiling(K, L).rows, chain.dispatches.length);
     const r = worst(sum, want, abs.map((a) => factor * U * a));
     expect(r.ratio, JSON.stringify(r)).toBeLessThanOrEqual(1);
     return chain;
@@ -56,14 +57,24 @@ async function check(o: { rows: number; L: number; K: number; seed: number; rowS
 }
 
 describe('weighted-sum kernel', () => {
-  it('p = 1000 (not a multiple of 256), L = 5, K = 3 (K·L = 15, not a multiple of 16)', () => check({ rows: 1000, L: 5, K: 3, seed: 1 }));
-  it('p = 1, L = 1, K = 1', () => check({ rows: 1, L: 1, K: 1, seed: 2 }));
-  it('p = 20 000: 64 workgroups of 313 rows, cascade sums per lane', () => check({ rows: 20_000, L: 3, K: 2, seed: 3 }));
+  it('p = 1000 (not a multiple of 256 or of the stage), L = 5, C = 3 (ragged vec4s of w and x)', () => check({ rows: 1000, L: 5, K: 3, seed: 1 }));
+  it('p = 1, L = 1, C = 1', () => check({ rows: 1, L: 1, K: 1, seed: 2 }));
+  it('p = 20 000: 64 row groups of 313 rows, Kahan across stages', () => check({ rows: 20_000, L: 3, K: 2, seed: 3 }));
   it('a slice starting inside the chunk (rowStart = 123)', () => check({ rows: 400, L: 4, K: 2, seed: 4, rowStart: 123 }));
-  it('K = 11 (two component groups, the second of 3), L = 300 (≥ 256, not a multiple of 4)', () => check({ rows: 700, L: 300, K: 11, seed: 6, rowStart: 5 }));
-  it('K = 8 (one full component group), L = 9; K = 9 (a group of 1 after it)', async () => {
-    await check({ rows: 600, L: 9, K: 8, seed: 7 });
-    await check({ rows: 600, L: 9, K: 9, seed: 8 });
+  it('C = 11, L = 300 (three feature blocks of 128, the last ragged and not a multiple of 4)', () => check({ rows: 700, L: 300, K: 11, seed: 6, rowStart: 5 }));
+  it('C = 32, L = 64 (the E-step and σ columns at K = 16: X read once); C = 70, L = 9 (one column block of 128)', async () => {
+    expect(weightedSumXReads(32, 64)).toBe(1);
+    await check({ rows: 600, L: 64, K: 32, seed: 7 });
+    await check({ rows: 600, L: 9, K: 70, seed: 8 });
+  });
+  it('every tiling, each with a ragged last block of columns and of features', async () => {
+    const seen = new Set<number>();
+    // (C, L) that pick CB = 32, 64, 128 in turn
+    for (const [K, L, seed] of [[21, 129, 10], [45, 61, 11], [100, 30, 12], [300, 13, 13]]) {
+      seen.add(weightedSumTiling(K, L).columns);
+      await check({ rows: 300, L, K, seed });
+    }
+    expect([...seen].sort((a, b) => a - b)).toEqual([32, 64, 128]);
   });
   it('partials merged on the device down to one', async () => {
     const chain = await check({ rows: 30_000, L: 17, K: 2, seed: 5, cap: 1 });

@@ -307,8 +307,8 @@ class WebGpuEngine implements Engine {
   }
 
   private softmax(mode: SoftmaxMode, K: number): Plan<SoftmaxLayout> {
-    // the pair modes keep K(K+1)/2 weights per row in the scratch
-    const columns = mode === 'pairs' || mode === 'scorePairs' ? (K * (K + 1)) / 2 : K;
+    // the pair modes keep K(K+1)/2 weights per row in the scratch, the E-step with the statistics 2K
+    const columns = mode === 'pairs' || mode === 'scorePairs' ? (K * (K + 1)) / 2 : mode === 'estepMean' || mode === 'estepCovariance' ? 2 * K : K;
     return this.cached(`${mode}:${K}`, columns, (env, slices) => softmaxPlan(env, mode, K, slices, this.N));
   }
 

@@ -19,7 +19,7 @@ export interface EStepArgs {
   s: GPUBuffer;
   /** per-component state from LogSumExpKernel.finalize (K × vec4) */
   state: GPUBuffer;
-  /** output weights (rows × K; rows × K(K+1)/2 for pairs; rows × 1 for residual) */
+  /** output weights (rows × K; rows × 2K for estepSigma; rows × K(K+1)/2 for pairs; rows × 1 for residual) */
   w: GPUBuffer;
   /** output weight partials, one per column of w each, this slice's first at index outOffset */
   partials: GPUBuffer;
@@ -36,11 +36,12 @@ export class EStepKernel {
     private readonly pairsPipeline: GPUComputePipeline,
     private readonly residualPipeline: GPUComputePipeline,
     private readonly scorePairsPipeline: GPUComputePipeline,
+    private readonly estepSigmaPipeline: GPUComputePipeline,
   ) {}
 
   static async load(device: GPUDevice): Promise<EStepKernel> {
-    const [e, s, p, r, q] = await Promise.all(['estep', 'sigma', 'pairs', 'residual', 'scorePairs'].map((entry) => getPipeline(device, estepShader, entry)));
-    return new EStepKernel(device, e, s, p, r, q);
+    const [e, s, p, r, q, es] = await Promise.all(['estep', 'sigma', 'pairs', 'residual', 'scorePairs', 'estepSigma'].map((entry) => getPipeline(device, estepShader, entry)));
+    return new EStepKernel(device, e, s, p, r, q, es);
   }
 
   static partialCount(rows: number): number {
@@ -57,6 +58,21 @@ export class EStepKernel {
       'estep',
       this.estepPipeline,
       [a.rowStart, a.rows, a.K, a.outOffset, a.K],
+      { 1: a.s, 2: a.counts, 3: a.state, 4: a.w, 5: a.partials, 6: a.ell },
+      [EStepKernel.partialCount(a.rows), 1, 1],
+    );
+  }
+
+  /**
+   * Both in one dispatch: w (rows × 2K) holds n_j r_jk in columns k and σ_jk in columns
+   * K + k; partials Σ_j w of all 2K columns (2K floats each), and the ℓ pairs as estep.
+   */
+  estepSigma(a: EStepArgs & { counts: GPUBuffer; rowStart: number; ell: GPUBuffer }): Dispatch {
+    return makeDispatch(
+      this.device,
+      'estep with sigma',
+      this.estepSigmaPipeline,
+      [a.rowStart, a.rows, a.K, a.outOffset, 2 * a.K],
       { 1: a.s, 2: a.counts, 3: a.state, 4: a.w, 5: a.partials, 6: a.ell },
       [EStepKernel.partialCount(a.rows), 1, 1],
     );

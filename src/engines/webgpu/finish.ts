@@ -21,12 +21,13 @@ export interface LogPartitions {
   b: Float64Array;
 }
 
-/** Σ over the n partials of a section, in float64: `width` values. */
+/** Σ over the n partials of a section, in float64: its `count` (default `width`) values. */
 export function sumSection(data: Float32Array, sec: Section): Float64Array {
-  const out = new Float64Array(sec.width);
+  const count = sec.count ?? sec.width;
+  const out = new Float64Array(count);
   for (let i = 0; i < sec.n; i++) {
-    const base = sec.offset + i * sec.width;
-    for (let v = 0; v < sec.width; v++) out[v] += data[base + v];
+    const base = sec.offset + i * sec.width + (sec.first ?? 0);
+    for (let v = 0; v < count; v++) out[v] += data[base + v];
   }
   return out;
 }

@@ -42,9 +42,12 @@ export class LogSumExpKernel {
     ]);
   }
 
-  /** n ≤ 256 partials per component → state[k] = (M, S, log S, logAlpha_k − log S). */
+  /**
+   * n partials per component → state[k] = (M, S, log S, logAlpha_k − log S). Any n: each
+   * invocation merges n/256 of them serially before the tree (the plan leaves at most a few
+   * thousand, Plan.cap, so that no merge level is needed below p ≈ 10⁶ rows).
+   */
   finalize(a: { input: GPUBuffer; n: number; K: number; logAlpha: GPUBuffer; state: GPUBuffer }): Dispatch {
-    if (a.n > LSE_GROUP) throw new Error(`logsumexp finalize takes at most ${LSE_GROUP} partials, got ${a.n}`);
     return makeDispatch(this.device, 'logsumexp finalize', this.finalizePipeline, [a.n, a.K, 0, 0], { 2: a.input, 4: a.logAlpha, 5: a.state }, [
       1,
       a.K,
@@ -53,7 +56,7 @@ export class LogSumExpKernel {
   }
 
   /**
-   * Merge levels from n partials down to at most `cap` (≤ 256), ping-ponging between
+   * Merge levels from n partials down to at most `cap`, ping-ponging between
    * `scratch[0]` and `scratch[1]` (each ≥ ⌈n/256⌉ · K · 8 bytes). Returns the
    * dispatches and where the remaining partials are.
    */
@@ -61,7 +64,7 @@ export class LogSumExpKernel {
     const dispatches: Dispatch[] = [];
     let buffer = input;
     let level = 0;
-    while (n > Math.min(cap, LSE_GROUP)) {
+    while (n > Math.max(1, cap)) {
       const out = scratch[level % 2];
       dispatches.push(this.merge({ input: buffer, out, n, K }));
       buffer = out;

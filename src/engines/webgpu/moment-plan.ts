@@ -14,7 +14,8 @@ import type { Slice } from './chunks.ts';
 import { ceilDiv, wideGroups } from './kernel.ts';
 import { Plan, sliceOffsets, type PlanEnv, type Section } from './plan.ts';
 import { MomentWeightsKernel } from './moment-weights.ts';
-import { WeightedSumKernel, WSUM_COLUMNS } from './weighted-sum.ts';
+import { WeightedSumKernel } from './weighted-sum.ts';
+import { MERGE_COLUMNS } from './merge-sums.ts';
 import { packedSize } from './weighted-gram.ts';
 import { packedThirdSize, THIRD_COLUMNS } from './third-moment.ts';
 
@@ -62,7 +63,7 @@ export function countMomentsPlan(env: PlanEnv, slices: readonly Slice[]): Plan<C
   return new Plan<CountMomentsLayout>(env, 'count moments', (plan) => {
     const { kernels, L, chunks, w } = env;
     const T = packedSize(L);
-    checkWidth(env, T, WSUM_COLUMNS, 'countMoments');
+    checkWidth(env, T, MERGE_COLUMNS, 'countMoments');
     const maxGroups = wideGroups(T, slices.length); // the Gram's partials within MAX_PARTIAL_BYTES
     const { narrowAt, wideAt, nNarrow, nWide } = offsets(slices, maxGroups);
     const multi = slices.length > 1;
@@ -99,7 +100,7 @@ export function countMomentsPlan(env: PlanEnv, slices: readonly Slice[]): Plan<C
 export function directionPlan(env: PlanEnv, orders: number, cross: boolean, slices: readonly Slice[]): Plan<DirectionLayout> {
   return new Plan<DirectionLayout>(env, `direction moments r<${orders}${cross ? ' × x' : ''}`, (plan) => {
     const { kernels, L, chunks, s, w } = env;
-    if (cross) checkWidth(env, orders * L, WSUM_COLUMNS, 'directionCrossMoments');
+    if (cross) checkWidth(env, orders * L, MERGE_COLUMNS, 'directionCrossMoments');
     const { narrowAt, wideAt, nNarrow, nWide } = offsets(slices);
     const direction = plan.buffer('direction', L * 4);
     const e1 = plan.buffer('power partials', nNarrow * orders * 4);

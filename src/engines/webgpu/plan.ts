@@ -70,15 +70,29 @@ export interface PlanEnv {
   maxHostPartials?: number;
 }
 
-/** One block of the readback: n partials of `width` floats from float offset `offset`. */
+/**
+ * One block of the readback: n partials of `width` floats from float offset `offset`;
+ * the result is the columns [first, first + count) of each (default: all of them), so
+ * that reductions the device does in one buffer (the E-step's and σ's weight columns)
+ * come back as separate results.
+ */
 export interface Section {
   offset: number;
   n: number;
   width: number;
+  first?: number;
+  count?: number;
 }
 
-/** Floats of one reduction left for the host at most (and never more than 256 partials). */
+/** The view of the columns [first, first + count) of each of a section's partials. */
+export function columnsOf(sec: Section, first: number, count: number): Section {
+  if (first < 0 || first + count > sec.width) throw new Error(`columnsOf: columns ${first} .. ${first + count - 1} are outside a width of ${sec.width}`);
+  return { ...sec, first, count };
+}
+
+/** Floats of one reduction left for the host at most, and its partials at most. */
 const READBACK_FLOATS_PER_SECTION = 1 << 16;
+const HOST_PARTIALS_MAX = 4096;
 
 export class Plan<Layout> {
   readonly dispatches: Dispatch[] = [];
@@ -161,10 +175,14 @@ export class Plan<Layout> {
     return sec;
   }
 
-  /** The largest number of partials of width W the host takes (≤ 256, ≤ 64 Ki floats). */
+  /**
+   * The largest number of partials of width W the host takes (≤ 4096, ≤ 64 Ki floats):
+   * summing a few thousand partials in float64 costs the host microseconds, and each
+   * merge level it saves is a dispatch.
+   */
   cap(W: number): number {
     const byBudget = Math.max(1, Math.floor(READBACK_FLOATS_PER_SECTION / W));
-    return Math.max(1, Math.min(256, byBudget, this.env.maxHostPartials ?? 256));
+    return Math.max(1, Math.min(HOST_PARTIALS_MAX, byBudget, this.env.maxHostPartials ?? HOST_PARTIALS_MAX));
   }
 
   /** Two scratch buffers for the merge levels of n partials of `bytesPerPartial` down to `cap`. */

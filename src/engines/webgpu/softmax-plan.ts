@@ -5,15 +5,20 @@
  * phases only when S > 1, because the s/w scratch buffers hold one slice):
  *
  *   phase 1  scores with their logsumexp partials ×S (one dispatch), logsumexp merges
- *            (0 unless more than 256 partials), logsumexp finalize → A on the device
+ *            (0 unless more than Plan.cap partials), logsumexp finalize → A on the device
  *   phase 2  [scores ×S], estep or sigma ×S, weighted-sum ×S, merge levels of the
  *            weights, Σwx and (E-step) the compensated ℓ pairs (0 unless too many)
  *   phase 3  (covariance) center, [scores ×S, sigma ×S], weighted-gram ×S, merges
  *
  * Modes 'estepMean' and 'estepCovariance' (Engine.eStep with `stats`) are the E-step with
- * the softmax statistics at the same Θ: phase 2 runs twice, for the E-step's weights and
- * then for σ (both from phase 1's A), and 'estepCovariance' adds phase 3. One submit and
- * one readback for what was an E-step plus a softmaxStats pass.
+ * the softmax statistics at the same Θ: phase 2 writes the E-step's K weight columns and
+ * σ's K beside them in one dispatch (estepSigma, both from phase 1's A) and sums the 2K
+ * columns in one weighted sum (X read once); the readback's views (Section first/count)
+ * split the sums again. 'estepCovariance' adds phase 3 on σ's columns. One submit and one
+ * readback for what was an E-step plus a softmaxStats pass; at K ≤ 32 with one slice and
+ * at most Plan.cap partials of each narrow sum, 8 dispatches and X read 2 + the Gram's
+ * reads (2 at L = 64, K = 16): scores, finalize, estepSigma, weighted-sum, its merge
+ * level, center, weighted-gram, its merge level.
  *
  * Mode 'pairs' (Engine.pairMoments) has M = K(K+1)/2 weight columns, the pair weights
  * n_j r_jk(δ_kl − r_jl), in place of the K of the E-step: phase 2 writes them (estep
@@ -33,10 +38,11 @@ import { SoftmixError } from '../../errors.ts';
 import type { PairWeights } from '../engine.ts';
 import type { Slice } from './chunks.ts';
 import { ceilDiv, wideGroups, type Dispatch } from './kernel.ts';
-import { Plan, sliceOffsets, type PlanEnv, type Section } from './plan.ts';
-import { LogSumExpKernel, LSE_GROUP, LSE_PARTIAL_BYTES, LSE_STATE_BYTES } from './logsumexp.ts';
+import { columnsOf, Plan, sliceOffsets, type PlanEnv, type Section } from './plan.ts';
+import { LogSumExpKernel, LSE_PARTIAL_BYTES, LSE_STATE_BYTES } from './logsumexp.ts';
 import { EStepKernel } from './estep.ts';
-import { WeightedSumKernel, WSUM_COLUMNS } from './weighted-sum.ts';
+import { WeightedSumKernel } from './weighted-sum.ts';
+import { MERGE_COLUMNS } from './merge-sums.ts';
 import { packedSize } from './weighted-gram.ts';
 
 export type SoftmaxMode = 'estep' | 'estepMean' | 'estepCovariance' | 'logPartition' | 'mean' | 'covariance' | 'pairs' | 'scorePairs' | 'residual';
@@ -72,20 +78,22 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
   const { kernels, L, chunks, device, s, w } = plan.env;
   const multi = slices.length > 1;
   const T = packedSize(L);
-  // weight columns of phases 2 and 3
+  // weight columns of phase 2 (C) and of phase 3's Gram matrices
   const pairs = mode === 'pairs' || mode === 'scorePairs';
   const covariance = mode === 'covariance' || mode === 'estepCovariance';
-  const C = pairs ? (K * (K + 1)) / 2 : K;
+  const withSigma = mode === 'estepMean' || mode === 'estepCovariance';
+  const C = pairs ? (K * (K + 1)) / 2 : withSigma ? 2 * K : K;
+  const gramColumns = pairs ? C : K;
   const gridMax = device.limits.maxComputeWorkgroupsPerDimension;
-  if (ceilDiv(C * L, WSUM_COLUMNS) > gridMax || ((covariance || pairs) && ceilDiv(C * T, WSUM_COLUMNS) > gridMax)) {
-    throw new SoftmixError('backend', `K = ${K}, L = ${L} give more outputs than one WebGPU dispatch can cover (${WSUM_COLUMNS} per workgroup, maxComputeWorkgroupsPerDimension = ${gridMax})`);
+  if (ceilDiv(C * L, MERGE_COLUMNS) > gridMax || ((covariance || pairs) && ceilDiv(gramColumns * T, MERGE_COLUMNS) > gridMax)) {
+    throw new SoftmixError('backend', `K = ${K}, L = ${L} give more outputs than one WebGPU dispatch can cover (a merge level covers ${MERGE_COLUMNS} per workgroup, maxComputeWorkgroupsPerDimension = ${gridMax})`);
   }
   const theta = plan.buffer('theta', K * L * 4);
   const logAlpha = plan.buffer('log alpha', K * 4);
 
   // Partial offsets of each slice: narrow (one per 256 rows) and wide (split-K groups, as
   // many as keep the widest reduction's partials within MAX_PARTIAL_BYTES).
-  const maxGroups = wideGroups((covariance || pairs ? T : L) * C, slices.length);
+  const maxGroups = wideGroups(Math.max(C * L, covariance || pairs ? gramColumns * T : 0), slices.length);
   const { narrowAt, wideAt, nNarrow, nWide } = sliceOffsets(
     slices,
     (rows) => LogSumExpKernel.partialCount(rows),
@@ -98,7 +106,7 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
   slices.forEach((sl, i) => {
     plan.push(kernels.scores.withPartials({ x: chunks[sl.chunk].x, theta, s, rowStart: sl.rowStart, rows: sl.rows, L, K, partials: lse1, outOffset: narrowAt[i] }));
   });
-  const lseCap = Math.min(LSE_GROUP, plan.cap(2 * K));
+  const lseCap = plan.cap(2 * K);
   const lseChain = kernels.lse.mergeChain(lse1, nNarrow, K, lseCap, plan.pingPong('logsumexp', nNarrow, K * LSE_PARTIAL_BYTES, lseCap));
   plan.push(...lseChain.dispatches);
   const state = plan.buffer('component state', K * LSE_STATE_BYTES);
@@ -114,43 +122,56 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
   if (pairs) return buildPairs(plan, layout, posterior, mode === 'pairs' ? 'information' : 'scores');
   if (mode === 'residual') return buildResidual(plan, layout, posterior, N);
 
-  // Phase 2: weights (n r or σ), their sums, Σ w x.
+  // Phase 2: weights (n r or σ, or both side by side), their sums, Σ w x.
   const estep = mode === 'estep' || mode === 'estepMean' || mode === 'estepCovariance';
   const ell1 = estep ? plan.buffer('log-likelihood partials', nNarrow * 8) : null;
-  const writeEStep: WriteWeights = (sl, partials, outOffset) => {
+  const write: WriteWeights = (sl, partials, outOffset) => {
     const args = { s, state, w, partials, rows: sl.rows, K, outOffset };
-    return ell1 ? kernels.estep.estep({ ...args, counts: chunks[sl.chunk].counts, rowStart: sl.rowStart, ell: ell1 }) : kernels.estep.sigma(args);
+    if (!ell1) return kernels.estep.sigma(args);
+    const estepArgs = { ...args, counts: chunks[sl.chunk].counts, rowStart: sl.rowStart, ell: ell1 };
+    return withSigma ? kernels.estep.estepSigma(estepArgs) : kernels.estep.estep(estepArgs);
   };
-  const writeSigma: WriteWeights = (sl, partials, outOffset) => kernels.estep.sigma({ s, state, w, partials, rows: sl.rows, K, outOffset });
-  let sums = sumWeightColumns(plan, layout, posterior, K, writeEStep, '');
+  // The E-step with the softmax statistics at Θ writes the E-step's K columns and σ's K
+  // beside them (one dispatch, from phase 1's A; the state's log S_k, not log α_k, scales
+  // σ) and sums all 2K in one weighted sum: X is read once for both.
+  const sums = sumWeightColumns(plan, layout, posterior, C, write, '');
+  const sigmaFirst = withSigma ? K : 0; // σ's first column of w and of the weight sums
+  if (withSigma) {
+    const both = { weights: layout.weights!, wsum: layout.wsum! };
+    layout.weights = columnsOf(both.weights, 0, K);
+    layout.wsum = columnsOf(both.wsum, 0, K * L);
+    layout.sigma = { weights: columnsOf(both.weights, K, K), wsum: columnsOf(both.wsum, K * L, K * L) };
+  }
   if (ell1) {
     const ellCap = plan.cap(2);
     const ellChain = kernels.merge.chainPairs(ell1, nNarrow, ellCap, plan.pingPong('log-likelihood', nNarrow, 8, ellCap));
     plan.push(...ellChain.dispatches);
     layout.ell = plan.section(ellChain.buffer, ellChain.n, 2);
   }
-  // The E-step with the softmax statistics at Θ: the σ columns too, from the same A
-  // (phase 1 is shared; the state's log S_k, not log α_k, scales σ).
-  if (estep && mode !== 'estep') {
-    const stats: SoftmaxLayout = { ...layout };
-    sums = sumWeightColumns(plan, stats, posterior, K, writeSigma, 'sigma');
-    layout.sigma = { weights: stats.weights!, wsum: stats.wsum! };
-  }
   if (!covariance) return layout;
 
   // Phase 3: centred weighted Gram matrices of σ.
   const center = plan.buffer('center', K * L * 4);
-  plan.push(kernels.gram.center({ sums: sums.wsum.buffer, nF: sums.wsum.n, weights: sums.weights.buffer, nS: sums.weights.n, center, K, L }));
+  const columns = { sumStride: C * L, sumFirst: sigmaFirst * L, weightStride: C, weightFirst: sigmaFirst };
+  plan.push(kernels.gram.center({ sums: sums.wsum.buffer, nF: sums.wsum.n, weights: sums.weights.buffer, nS: sums.weights.n, center, K, L, columns }));
   layout.center = plan.section(center, 1, K * L);
   const g1 = plan.buffer('weighted-gram partials', nWide * K * T * 4);
-  const discard = multi ? plan.buffer('discarded sigma partials', Math.max(...slices.map((sl) => EStepKernel.partialCount(sl.rows))) * K * 4) : null;
+  const discard = multi ? plan.buffer('discarded weight partials', Math.max(...slices.map((sl) => EStepKernel.partialCount(sl.rows))) * C * 4) : null;
+  const ellDiscard = multi && ell1 ? plan.buffer('discarded log-likelihood partials', Math.max(...slices.map((sl) => EStepKernel.partialCount(sl.rows))) * 8) : null;
   slices.forEach((sl, i) => {
     const chunk = chunks[sl.chunk];
-    if (discard) plan.push(scores(sl), writeSigma(sl, discard, 0));
-    plan.push(kernels.gram.dispatch({ x: chunk.x, w, center, partials: g1, rowStart: sl.rowStart, rows: sl.rows, K, L, outOffset: wideAt[i], maxGroups }));
+    if (discard) plan.push(scores(sl), rewrite(sl, discard, ellDiscard));
+    plan.push(kernels.gram.dispatch({ x: chunk.x, w, wColumns: { stride: C, first: sigmaFirst }, center, partials: g1, rowStart: sl.rowStart, rows: sl.rows, K, L, outOffset: wideAt[i], maxGroups }));
   });
   layout.gram = plan.mergeSums('weighted-gram', g1, nWide, K * T).section;
   return layout;
+
+  /** Phase 2's weights of one slice again (several slices share the scratch w), partials discarded. */
+  function rewrite(sl: Slice, partials: GPUBuffer, ell: GPUBuffer | null): Dispatch {
+    const args = { s, state, w, partials, rows: sl.rows, K, outOffset: 0 };
+    if (!ell) return kernels.estep.sigma(args);
+    return kernels.estep.estepSigma({ ...args, counts: chunks[sl.chunk].counts, rowStart: sl.rowStart, ell });
+  }
 }
 
 /** What phase 1 leaves for the posterior-weight modes (pairs, residual). */

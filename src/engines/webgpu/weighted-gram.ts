@@ -77,7 +77,9 @@ export function weightedGramXReads(K: number, L: number): number {
 
 export interface WeightedGramArgs {
   x: GPUBuffer;
+  /** weights (rows × K, or rows × wColumns.stride with component k's in column wColumns.first + k) */
   w: GPUBuffer;
+  wColumns?: { stride: number; first: number };
   /** c (K × L) */
   center: GPUBuffer;
   /** output partials, K·T floats each, this slice's first at index outOffset */
@@ -126,7 +128,7 @@ export class WeightedGramKernel {
       this.device,
       'weighted-gram',
       this.pipeline,
-      [a.rowStart, a.rows, a.K, a.L, a.outOffset, span, W, T, t.block, t.rows, t.components, nKG, nb, t.block / 8, 0, 0],
+      [a.rowStart, a.rows, a.K, a.L, a.outOffset, span, W, T, t.block, t.rows, t.components, nKG, nb, t.block / 8, a.wColumns?.stride ?? a.K, a.wColumns?.first ?? 0],
       { 1: a.x, 2: a.w, 3: a.partials, 4: a.center },
       [x, groups, 1],
     );
@@ -135,15 +137,26 @@ export class WeightedGramKernel {
   }
 
   /**
-   * c_kl = Σ_i F_i,kl / Σ_i S_i,k from nF weighted-sum partials (K·L each) and nS
-   * estep/sigma weight partials (K each), into `center` (K × L).
+   * c_kl = Σ_i F_i,kl / Σ_i S_i,k from nF weighted-sum partials and nS estep/sigma weight
+   * partials, into `center` (K × L). A partial of F is K·L floats and one of S is K,
+   * unless `columns` says they are wider, with component 0's values from `first`.
    */
-  center(a: { sums: GPUBuffer; nF: number; weights: GPUBuffer; nS: number; center: GPUBuffer; K: number; L: number }): Dispatch {
+  center(a: {
+    sums: GPUBuffer;
+    nF: number;
+    weights: GPUBuffer;
+    nS: number;
+    center: GPUBuffer;
+    K: number;
+    L: number;
+    columns?: { sumStride: number; sumFirst: number; weightStride: number; weightFirst: number };
+  }): Dispatch {
+    const c = a.columns ?? { sumStride: a.K * a.L, sumFirst: 0, weightStride: a.K, weightFirst: 0 };
     return makeDispatch(
       this.device,
       'weighted-gram center',
       this.centerPipeline,
-      [a.K, a.L, a.nF, a.nS],
+      [a.K, a.L, a.nF, a.nS, c.sumStride, c.sumFirst, c.weightStride, c.weightFirst],
       { 6: a.sums, 7: a.weights, 8: a.center },
       [ceilDiv(a.K * a.L, 64), 1, 1],
       5,

@@ -1,17 +1,59 @@
-/** Wrapper of shaders/weighted-sum.wgsl: Σ_j w_jk x_j (K × L) over one row slice, as split-K partials. */
+/**
+ * Wrapper of shaders/weighted-sum.wgsl: Σ_j w_jc x_j (C × L) over one row slice, as
+ * split-K partials (a tiled GEMM Wᵀ X: the shader's header says how and why).
+ */
 import wsumWgsl from '../../../shaders/weighted-sum.wgsl?raw';
 import cascadeWgsl from '../../../shaders/cascade4.wgsl?raw';
+import { SoftmixError } from '../../errors.ts';
 import { getPipeline, type ShaderSource } from './pipelines.ts';
 import { ceilDiv, makeDispatch, splitRows, type Dispatch } from './kernel.ts';
 
 export const weightedSumShader: ShaderSource = { name: 'weighted-sum.wgsl', code: `${wsumWgsl}\n${cascadeWgsl}` };
-/** Invocations per workgroup; each owns WSUM_TILE consecutive l of WSUM_KG consecutive k. */
-export const WSUM_GROUP = 64;
-export const WSUM_TILE = 4;
-/** Components per invocation (KG in the shader): X is streamed ⌈K / WSUM_KG⌉ times per pass. */
-export const WSUM_KG = 8;
-/** Outputs per workgroup in the worst case (K·L / WSUM_COLUMNS workgroups at most along x). */
-export const WSUM_COLUMNS = 16;
+/** Invocations per workgroup; each owns a 4 × 4 register block (4 columns of w, 4 features). */
+export const WSUM_GROUP = 256;
+/**
+ * Rows per stage, the same in every tiling (R·(CB + BW) ≤ 2048 floats, 8 KiB of workgroup
+ * memory): each output is then summed in the same order whatever the tiling, so the
+ * E-step's sums come out bit for bit the same alone (K columns) or beside σ's (2K).
+ */
+export const WSUM_STAGE_ROWS = 12;
+
+/**
+ * One tiling of the shader: `columns` (CB) columns of w by `features` (BW) columns of X per
+ * workgroup (CB·BW = 4096 = 256 invocations × 16 outputs), `rows` (R) rows per stage.
+ */
+export interface SumTiling {
+  columns: number;
+  features: number;
+  rows: number;
+}
+
+export const WSUM_TILINGS: readonly SumTiling[] = [32, 64, 128].map((columns) => ({ columns, features: 4096 / columns, rows: WSUM_STAGE_ROWS }));
+
+/**
+ * The tiling for C weight columns and L features: the fewest reads of X (⌈C/CB⌉), then
+ * the fewest workgroups per row group (fewer idle outputs), then the wider feature block.
+ */
+export function weightedSumTiling(C: number, L: number): SumTiling {
+  let best = WSUM_TILINGS[0];
+  let bestKey = [Infinity, Infinity];
+  for (const t of WSUM_TILINGS) {
+    const reads = ceilDiv(C, t.columns);
+    const key = [reads, reads * ceilDiv(L, t.features)];
+    if (key[0] < bestKey[0] || (key[0] === bestKey[0] && key[1] < bestKey[1])) [best, bestKey] = [t, key];
+  }
+  return best;
+}
+
+/**
+ * Full reads of the slice's rows of X one weighted-sum dispatch requests (kernel.ts,
+ * `Dispatch.x`), from the shader's index arithmetic: the workgroup of column block cb and
+ * feature block fb loads the features of fb below L of each row of its row group; the
+ * ⌈L/BW⌉ feature blocks tile L, so each column block reads every row once: ⌈C/CB⌉ reads.
+ */
+export function weightedSumXReads(C: number, L: number): number {
+  return ceilDiv(C, weightedSumTiling(C, L).columns);
+}
 
 export interface WeightedSumArgs {
   /** the chunk of X (rows × L) */
@@ -22,6 +64,7 @@ export interface WeightedSumArgs {
   partials: GPUBuffer;
   rowStart: number;
   rows: number;
+  /** columns of w (C) */
   K: number;
   L: number;
   outOffset: number;
@@ -46,51 +89,22 @@ export class WeightedSumKernel {
 
   dispatch(a: WeightedSumArgs): Dispatch {
     const { groups, span } = splitRows(a.rows, a.maxGroups);
-    const W = a.K * a.L;
+    const t = weightedSumTiling(a.K, a.L);
+    const nFB = ceilDiv(a.L, t.features);
+    const x = ceilDiv(a.K, t.columns) * nFB;
+    const max = this.device.limits.maxComputeWorkgroupsPerDimension;
+    if (x > max) {
+      throw new SoftmixError('backend', `weighted-sum: C = ${a.K} weight columns, L = ${a.L} need ${x} workgroups, more than maxComputeWorkgroupsPerDimension = ${max}`);
+    }
     const d = makeDispatch(
       this.device,
       'weighted-sum',
       this.pipeline,
-      [a.rowStart, a.rows, a.K, a.L, a.outOffset, span, W, ceilDiv(a.L, WSUM_TILE)],
+      [a.rowStart, a.rows, a.K, a.L, a.outOffset, span, a.K * a.L, t.columns, t.features, t.rows, nFB, 0],
       { 1: a.x, 2: a.w, 3: a.partials },
-      [ceilDiv(ceilDiv(a.K, WSUM_KG) * ceilDiv(a.L, WSUM_TILE), WSUM_GROUP), groups, 1],
+      [x, groups, 1],
     );
-    d.x = { rows: a.rows, reads: weightedSumXReads(a.K, a.L) };
+    d.x = { rows: a.rows, reads: ceilDiv(a.K, t.columns) }; // = weightedSumXReads(K, L)
     return d;
   }
-}
-
-const xReadsMemo = new Map<string, number>();
-
-/**
- * Full reads of the slice's rows of X one weighted-sum dispatch requests (kernel.ts,
- * `Dispatch.x`): Σ over the x-workgroups of the distinct columns one of them loads, / L.
- * Invocation i = c·⌈L/4⌉ + q (component group c < ⌈K/8⌉, the components 8c .. 8c+7) loads
- * the columns 4q .. 4q+3 (clamped to L − 1) of every row of its row group once, for all the
- * components of its group, and workgroup g holds i = 64g .. 64g + 63, so it loads min(L, 256)
- * columns or fewer (fewer at L's ragged end and in the last workgroup); the row groups
- * along y split the rows, so each x-workgroup reads every row of the slice once. In all
- * exactly ⌈K/8⌉ reads for ⌈L/4⌉ ≥ 64 (no workgroup holds one q twice), fewer below (a
- * workgroup that spans several component groups loads their shared columns once).
- */
-export function weightedSumXReads(K: number, L: number): number {
-  const key = `${K}:${L}`;
-  let reads = xReadsMemo.get(key);
-  if (reads === undefined) {
-    const NQ = ceilDiv(L, WSUM_TILE);
-    const seen = new Int32Array(NQ).fill(-1);
-    let columns = 0;
-    const NC = ceilDiv(K, WSUM_KG);
-    for (let i = 0; i < NC * NQ; i++) {
-      const g = Math.floor(i / WSUM_GROUP);
-      const q = i % NQ;
-      if (seen[q] !== g) {
-        seen[q] = g;
-        columns += Math.min(WSUM_TILE, L - WSUM_TILE * q);
-      }
-    }
-    reads = columns / L;
-    xReadsMemo.set(key, reads);
-  }
-  return reads;
 }
