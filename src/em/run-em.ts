@@ -71,6 +71,7 @@ export async function runEm(engine: Engine, K: number, start: Params, designCova
     warnings,
     localNewtonSteps: (newton?.steps ?? 0) - newtonAtStart.steps,
     localNewtonRejected: (newton?.rejected ?? 0) - newtonAtStart.rejected,
+    meanAtTheta: map.statsAt(current.theta)?.mean,
     resume: { state: current, stepMax: squarem?.stepMax ?? options.resume?.stepMax ?? 1, stepGains, iterations: priorIterations + map.iterations, newton },
   };
 }

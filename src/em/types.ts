@@ -103,6 +103,8 @@ export interface EmResult {
   /** Newton–Raphson attempts that failed: ℓ_λ not concave there, or the step lowered it */
   localNewtonRejected: number;
   warnings: string[];
+  /** the softmax means ∇A(θ_k) (K × L) at the returned θ, when the pass that evaluated it computed them (FitResult.gradientNorm then costs no pass) */
+  meanAtTheta?: Float64Array;
   /** where this run stopped, for EmOptions.resume (resume it once: the Newton–Raphson phase is carried on, not copied) */
   resume: EmResume;
 }
