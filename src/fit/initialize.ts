@@ -5,7 +5,7 @@
  * starts (model/cluster-start.ts) when init is 'cluster'.
  */
 import type { Engine } from '../engines/engine.ts';
-import { momEstimate, subspaceStart, latentMoments, subspaceFromSecondMoment, type Subspace, type MomDiagnostics } from '../mom/index.ts';
+import { momEstimate, subspaceStart, latentSubspace, type Subspace, type MomDiagnostics } from '../mom/index.ts';
 import { randomStart, type StartPoint } from '../model/starts.ts';
 import { clusterStart } from '../model/cluster-start.ts';
 import { Rng } from '../math/rng.ts';
@@ -40,8 +40,7 @@ export async function buildStarts(
   let mom: InitOutcome['mom'];
   const getSubspace = async () => {
     if (!subspace) {
-      const { M2 } = await latentMoments(engine, design.covarianceInvSqrt);
-      subspace = subspaceFromSecondMoment(M2, L, Math.min(K, L));
+      subspace = (await latentSubspace(engine, design.covarianceInvSqrt, Math.min(K, L), K > L ? 'dense' : 'auto')).subspace;
     }
     return subspace;
   };

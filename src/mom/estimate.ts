@@ -9,7 +9,7 @@ import type { Engine } from '../engines/engine.ts';
 import { Rng } from '../math/rng.ts';
 import { matVec, norm2 } from '../math/linalg.ts';
 import { inverseSqrt } from '../model/starts.ts';
-import { latentMoments, subspaceFromSecondMoment, engineThirdMomentOracle, plausibleAtomNorm, largestAtomNorm } from './moments.ts';
+import { latentSubspace, engineThirdMomentOracle, plausibleAtomNorm, largestAtomNorm } from './moments.ts';
 import { tensorMom } from './tensor.ts';
 import { univariateRoute } from './univariate.ts';
 import type { MomContext, MomDiagnostics, MomOptions, MomResult, RouteOutcome } from './types.ts';
@@ -24,25 +24,34 @@ import type { MomContext, MomDiagnostics, MomOptions, MomResult, RouteOutcome } 
 export async function momEstimate(
   engine: Engine,
   K: number,
-  design: { covariance: Float64Array },
+  design: { covariance: Float64Array; covarianceInvSqrt?: Float64Array },
   options: MomOptions,
 ): Promise<MomResult> {
   if (!Number.isInteger(K) || K < 1) throw new RangeError(`momEstimate: K must be an integer ≥ 1, got ${K}`);
   const ctx = await momContext(engine, K, design, options);
   const outcome = K === 1 ? meanRoute(ctx) : K <= ctx.L ? await tensorRoute(ctx) : await univariateRoute(ctx);
-  return outcome.ok ? accept(ctx, outcome.alpha, outcome.beta, outcome.diagnostics, outcome.warnings) : outcome;
+  const result = outcome.ok ? accept(ctx, outcome.alpha, outcome.beta, outcome.diagnostics, outcome.warnings) : outcome;
+  if (result.diagnostics) result.diagnostics.secondMoment = ctx.secondMoment;
+  if (result.ok && ctx.secondMoment?.converged === false) {
+    result.warnings.push(`MoM: Lanczos did not resolve M̂_2's top ${ctx.r} eigenpairs in ${ctx.secondMoment.steps} products (no clear gap below them); the subspace is approximate`);
+  }
+  return result;
 }
 
-/** S^{-1/2}, the seeded generator, M̂_1, M̂_2 (one engine pass) and M̂_2's top min(K, L) eigenpairs. */
-async function momContext(engine: Engine, K: number, design: { covariance: Float64Array }, options: MomOptions): Promise<MomContext> {
+/**
+ * S^{-1/2} (the caller's, when it has it: an L³ at large L), the seeded generator, M̂_1 and
+ * M̂_2's top min(K, L) eigenpairs (latentSubspace: one engine pass, or one per Lanczos step).
+ */
+async function momContext(engine: Engine, K: number, design: { covariance: Float64Array; covarianceInvSqrt?: Float64Array }, options: MomOptions): Promise<MomContext> {
   const L = engine.L;
   const passes0 = engine.counters.passes;
-  const invSqrt = inverseSqrt(design.covariance, L);
+  const invSqrt = design.covarianceInvSqrt ?? inverseSqrt(design.covariance, L);
   const rng = new Rng(options.seed);
-  const { M1, M2 } = await latentMoments(engine, invSqrt);
   const r = Math.min(K, L);
-  const subspace = subspaceFromSecondMoment(M2, L, r);
-  return { engine, K, L, r, passes0, invSqrt, rng, options, M1, M2, subspace };
+  // the univariate route (K > L) reads M̂_2 itself
+  const found = await latentSubspace(engine, invSqrt, r, K > L ? 'dense' : options.secondMoment);
+  const secondMoment = { method: found.method, steps: found.steps, converged: found.converged };
+  return { engine, K, L, r, passes0, invSqrt, rng, options, M1: found.M1, M2: found.M2, subspace: found.subspace, secondMoment };
 }
 
 /** K = 1: β = M̂_1 (the first moment alone identifies one atom). */
@@ -52,8 +61,8 @@ function meanRoute(ctx: MomContext): RouteOutcome {
 
 /** 2 ≤ K ≤ L: `tensorMom` on the engine's third-moment oracle (one more pass). */
 async function tensorRoute(ctx: MomContext): Promise<RouteOutcome> {
-  const { engine, K, L, passes0, invSqrt, rng, options, M1, M2, subspace } = ctx;
-  const result = await tensorMom(M1, M2, L, K, engineThirdMomentOracle(engine, invSqrt), rng, {
+  const { engine, K, L, passes0, invSqrt, rng, options, M1, subspace } = ctx;
+  const result = await tensorMom(M1, subspace, L, K, engineThirdMomentOracle(engine, invSqrt), rng, {
     trials: options.jennrichTrials,
     maxPowerIterations: options.maxPowerIterations,
   });

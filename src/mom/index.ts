@@ -6,5 +6,5 @@
  */
 export { momEstimate } from './estimate.ts';
 export type { MomRoute, MomDiagnostics, MomSuccess, MomFailure, MomResult, MomOptions } from './types.ts';
-export { latentMoments, subspaceFromSecondMoment, momentSupportRadius, plausibleAtomNorm, type Subspace } from './moments.ts';
+export { latentMoments, latentSubspace, subspaceFromSecondMoment, momentSupportRadius, plausibleAtomNorm, LANCZOS_MIN_L, type Subspace, type SecondMomentMethod } from './moments.ts';
 export { subspaceStart, subspaceStarts } from './subspace.ts';

@@ -9,6 +9,7 @@
 import type { Engine } from '../engines/engine.ts';
 import { symmetricEigen, matVec, matMul, transpose, norm2, JACOBI_MAX_N } from '../math/linalg.ts';
 import { symmetricEigenTop } from '../math/tridiagonal-eigen.ts';
+import { lanczosTop } from '../math/lanczos.ts';
 
 /** The K-dimensional (or L-dimensional, if K > L) subspace M̂_2 reveals, in z coordinates. */
 export interface Subspace {
@@ -20,8 +21,62 @@ export interface Subspace {
   U: Float64Array;
   /** their eigenvalues, descending (may be ≤ 0 when the data cannot support K atoms) */
   D: Float64Array;
-  /** all L eigenvalues of M̂_2, descending: spectrum[r] (if any) is a noise-level reference */
+  /**
+   * M̂_2's eigenvalues, descending: spectrum[r] (if any) is a noise-level reference. All L
+   * when M̂_2 was formed; by Lanczos, the Ritz values of its last step (the top r accurate,
+   * the next a rough estimate of where the rest begins).
+   */
   spectrum: Float64Array;
+}
+
+/**
+ * How M̂_2's top eigenpairs are found. 'dense' forms M̂_2: one `countMoments` pass (a Gram
+ * pass over X) and about (4 + 8/3)L³ host flops (two whitening products and a partial
+ * decomposition). 'lanczos' only applies it, v ↦ S^{-1/2} (Σ π̂ x xᵀ)(S^{-1/2} v) − v: one
+ * `directionCrossMoments` pass per Lanczos step (X read twice) and 2L² host flops, a few
+ * tens of steps where the top r stand clear of the rest. 'auto' takes Lanczos from
+ * LANCZOS_MIN_L, where the L³ costs tens of seconds in JavaScript and more (minutes at
+ * L = 4096), and the count Gram's split-K partials (L(L+1)/2 floats each) crowd the
+ * device's memory.
+ */
+export type SecondMomentMethod = 'auto' | 'dense' | 'lanczos';
+export const LANCZOS_MIN_L = 1024;
+
+/** M̂_1 and M̂_2's top-r subspace, and how they were found (`latentSubspace`). */
+export interface LatentSubspace {
+  M1: Float64Array;
+  /** M̂_2 itself: formed by the dense method only */
+  M2?: Float64Array;
+  subspace: Subspace;
+  method: 'dense' | 'lanczos';
+  /** Lanczos: products (engine passes) taken, and whether the top r converged */
+  steps?: number;
+  converged?: boolean;
+}
+
+/**
+ * M̂_1 and M̂_2's top-r eigenpairs (`method`, above). Lanczos stops when every top-r Ritz
+ * residual is below 64·u·max|θ| (u the engine's unit roundoff: the products are no more
+ * accurate than that), or after min(L, 4r + 40) products.
+ */
+export async function latentSubspace(engine: Engine, covarianceInvSqrt: Float64Array, r: number, method: SecondMomentMethod = 'auto'): Promise<LatentSubspace> {
+  const L = engine.L;
+  if (method === 'dense' || (method === 'auto' && L < LANCZOS_MIN_L)) {
+    const { M1, M2 } = await latentMoments(engine, covarianceInvSqrt);
+    return { M1, M2, subspace: subspaceFromSecondMoment(M2, L, r), method: 'dense' };
+  }
+  let M1: Float64Array | undefined;
+  const apply = async (v: Float64Array) => {
+    const u = matVec(covarianceInvSqrt, L, L, v);
+    // rows r = 0, 1 of Σ π̂ (xᵀu)^r x: the mean, and the raw second moment times u
+    const cross = await engine.directionCrossMoments(u, 1);
+    M1 ??= matVec(covarianceInvSqrt, L, L, cross.subarray(0, L));
+    const out = matVec(covarianceInvSqrt, L, L, cross.subarray(L, 2 * L));
+    for (let i = 0; i < L; i++) out[i] -= v[i];
+    return out;
+  };
+  const res = await lanczosTop(apply, L, r, { tol: Math.max(1e-10, 64 * engine.unitRoundoff), maxSteps: Math.min(L, 4 * r + 40) });
+  return { M1: M1!, subspace: { L, r, U: res.vectors, D: res.values, spectrum: res.ritz }, method: 'lanczos', steps: res.steps, converged: res.converged };
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import type { Rng } from '../math/rng.ts';
 import { symmetricEigen, norm2, dot } from '../math/linalg.ts';
-import { subspaceFromSecondMoment, type Subspace, type ThirdMomentOracle } from './moments.ts';
+import type { Subspace, ThirdMomentOracle } from './moments.ts';
 
 // ---------------------------------------------------------------------------
 // Whitening
@@ -180,12 +180,13 @@ export type TensorMomResult =
   | { ok: false; reason: string; subspace: Subspace };
 
 /**
- * MATH.md §4 for 2 ≤ K ≤ L in z coordinates: (M̂_1, M̂_2, T-oracle) → (α, β). Exact
- * moments Σ α_k β_k^{⊗r} (linearly independent β_k) give α, β back exactly.
+ * MATH.md §4 for 2 ≤ K ≤ L in z coordinates: (M̂_1, M̂_2's top-K subspace, T-oracle) →
+ * (α, β). Exact moments Σ α_k β_k^{⊗r} (linearly independent β_k) give α, β back exactly.
+ * The subspace comes from `latentSubspace` (M̂_2 formed, or applied by Lanczos at large L).
  */
 export async function tensorMom(
   M1: Float64Array,
-  M2: Float64Array,
+  subspace: Subspace,
   L: number,
   K: number,
   oracle: ThirdMomentOracle,
@@ -193,7 +194,7 @@ export async function tensorMom(
   options: { trials?: number; maxPowerIterations?: number } = {},
 ): Promise<TensorMomResult> {
   if (K > L) throw new RangeError(`tensorMom needs K ≤ L, got K = ${K}, L = ${L}`);
-  const subspace = subspaceFromSecondMoment(M2, L, K);
+  if (subspace.r !== K || subspace.L !== L) throw new RangeError(`tensorMom needs M̂_2's top K = ${K} eigenpairs in L = ${L}, got r = ${subspace.r}, L = ${subspace.L}`);
   const problem = whiteningProblem(subspace);
   if (problem) return { ok: false, reason: problem, subspace };
   const warnings: string[] = [];

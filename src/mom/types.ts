@@ -5,7 +5,7 @@
  */
 import type { Engine } from '../engines/engine.ts';
 import type { Rng } from '../math/rng.ts';
-import type { Subspace } from './moments.ts';
+import type { SecondMomentMethod, Subspace } from './moments.ts';
 
 export type MomRoute = 'mean' | 'tensor' | 'univariate';
 
@@ -21,6 +21,8 @@ export interface MomDiagnostics {
   powerIterations?: number;
   /** tensor: false when power refinement collapsed some vectors and Jennrich's were kept */
   refined?: boolean;
+  /** how M̂_2's top eigenpairs were found (moments.ts latentSubspace): formed ('dense') or applied ('lanczos', with its products and whether they converged) */
+  secondMoment?: { method: 'dense' | 'lanczos'; steps?: number; converged?: boolean };
   /** univariate: the direction u (unit, z coordinates) */
   direction?: Float64Array;
   /** univariate: Hermite moments m_r = Σ π̂ He_r(z·u), r = 0..2K−1, as measured */
@@ -71,6 +73,8 @@ export interface MomOptions {
   maxPowerIterations?: number;
   /** univariate route with L ≥ 2: random directions tried besides the top eigenvectors of M̂_2 (default 3) */
   randomDirections?: number;
+  /** how M̂_2's top eigenpairs are found (moments.ts SecondMomentMethod; default 'auto': Lanczos from L = 1024). The univariate route (K > L) always forms M̂_2. */
+  secondMoment?: SecondMomentMethod;
 }
 
 // ---------------------------------------------------------------------------
@@ -91,8 +95,11 @@ export interface MomContext {
   rng: Rng;
   options: MomOptions;
   M1: Float64Array;
-  M2: Float64Array;
+  /** M̂_2 formed (always on the univariate route, K > L); undefined where Lanczos only applied it */
+  M2?: Float64Array;
   subspace: Subspace;
+  /** how the subspace was found, for the diagnostics */
+  secondMoment: MomDiagnostics['secondMoment'];
 }
 
 /** A route's estimate in z coordinates, before the acceptance checks; or why it has none. */

@@ -30,6 +30,7 @@ interface Best {
 /** The univariate route: L = 1, or K > L along the best of a few directions. */
 export async function univariateRoute(ctx: MomContext): Promise<RouteOutcome> {
   const { engine, K, L, passes0, invSqrt, M1, M2, subspace } = ctx;
+  if (!M2) throw new Error('univariateRoute: M̂_2 must be formed (momContext forms it whenever K > L)');
   const radius = momentSupportRadius(engine.p);
   const candidates = candidateDirections(ctx);
   // Moments along every candidate first; denoise only if none is valid as measured.

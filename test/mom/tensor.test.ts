@@ -88,7 +88,7 @@ describe('the MoM map on exact moments', () => {
         }
         return T;
       };
-      const res = await tensorMom(M1, M2, L, K, oracle, new Rng(3));
+      const res = await tensorMom(M1, subspaceFromSecondMoment(M2, L, K), L, K, oracle, new Rng(3));
       expect(res.ok).toBe(true);
       if (!res.ok) return;
       const e = matchedErrors(res.alpha, res.beta, alpha, beta, K, L);
