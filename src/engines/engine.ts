@@ -43,7 +43,7 @@ export interface PlanNeeds {
   denseHessian: boolean;
   /** the Hessian–vector pass (the matrix-free route) */
   hessianProducts: boolean;
-  /** Σπ̂xxᵀ and the projected third moments (the MoM warm start) */
+  /** Σπ̂xxᵀ (the MoM warm start where it forms M̂_2: L < 1024 or K > L) */
   moments: boolean;
 }
 

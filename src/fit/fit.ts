@@ -7,6 +7,7 @@ import { createEngine, webGpuAvailable, type BackendChoice } from '../engines/cr
 import type { Engine } from '../engines/engine.ts';
 import { SoftmixError } from '../errors.ts';
 import { makeDataset, designStats, type DatasetInput } from '../model/data.ts';
+import { LANCZOS_MIN_L } from '../mom/index.ts';
 import { checkParams } from '../model/mixture.ts';
 import { runawayComponents } from '../model/runaway.ts';
 import { inverseSqrt, type StartPoint } from '../model/starts.ts';
@@ -55,7 +56,8 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
     engine.prepare?.(o.K, {
       denseHessian: o.stepDirection === 'newton' && !usesCg(o.newtonSolver, data.L),
       hessianProducts: o.stepDirection === 'newton' && usesCg(o.newtonSolver, data.L),
-      moments: init0 === 'mom' || init0 === 'subspace',
+      // the count Gram pass forms M̂_2 only where MoM does not apply it by Lanczos (mom/moments.ts)
+      moments: (init0 === 'mom' || init0 === 'subspace') && (data.L < LANCZOS_MIN_L || o.K > data.L),
     });
     const covarianceInvSqrt = inverseSqrt(design.covariance, data.L);
     const init = firstStart(options, o.K, data.L, design.scale);
