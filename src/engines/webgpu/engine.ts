@@ -9,7 +9,8 @@ import { SoftmixError } from '../../errors.ts';
 import { MapMode } from './flags.ts';
 import { checkHessianPoint, checkPairWeights, meanProjections, type DeviceInfo, type HessianPoint, type PlanNeeds, type Engine, type EngineCounters, type EngineInput, type EStepResult, type LatentCountMoments, type PairMoments, type PairWeights, type ProjectedMoments, type ResidualMoments, type SoftmaxStats, type StatsWanted } from '../engine.ts';
 import { acquireDevice, describeDevice, DeviceWatch, message } from './device.ts';
-import { planChunks, planSlices, type ChunkLimits, type Slice } from './chunks.ts';
+import { planChunks, planSlices, type Chunk, type ChunkLimits, type Slice } from './chunks.ts';
+import { uploadChunks } from './upload.ts';
 import { storageBuffer } from './kernel.ts';
 import { deviceBufferSizes, type DeviceChunk, type Kernels, type Plan, type PlanEnv } from './plan.ts';
 import { softmaxPlan, type SoftmaxLayout, type SoftmaxMode } from './softmax-plan.ts';
@@ -66,7 +67,9 @@ export async function createWebGpuEngine(input: EngineInput, options: WebGpuEngi
     ]);
     const kernels: Kernels = { scores, lse, estep, wsum, gram, merge, momentWeights, third, hvp };
     const info = describeDevice(device, acquired?.adapterInfo);
-    return new WebGpuEngine(input, device, !!acquired, watch, kernels, info, options);
+    const chunkRows = planChunks(p, L, device.limits, options.maxChunkRows);
+    const chunks = await uploadChunks(device, features, counts, L, chunkRows);
+    return new WebGpuEngine(input, device, !!acquired, watch, kernels, info, options, chunkRows, chunks);
   } catch (e) {
     watch.close();
     if (acquired) device.destroy();
@@ -84,8 +87,6 @@ class WebGpuEngine implements Engine {
   readonly counters: EngineCounters = { passes: 0, xReads: 0, dispatches: 0, submits: 0, bytesRead: 0 };
 
   private readonly limits: ChunkLimits;
-  private readonly chunkRows: { start: number; rows: number }[];
-  private readonly chunks: DeviceChunk[] = [];
   private readonly plans = new Map<string, Plan<unknown>>();
   private scratch: { s: GPUBuffer; w: GPUBuffer; bytes: number } | null = null;
   private tail: Promise<unknown> = Promise.resolve();
@@ -99,6 +100,8 @@ class WebGpuEngine implements Engine {
     private readonly kernels: Kernels,
     info: DeviceInfo,
     private readonly options: WebGpuEngineOptions,
+    private readonly chunkRows: readonly Chunk[],
+    private readonly chunks: DeviceChunk[],
   ) {
     this.p = input.p;
     this.L = input.L;
@@ -107,17 +110,6 @@ class WebGpuEngine implements Engine {
     let N = 0;
     for (let j = 0; j < input.p; j++) N += input.counts[j];
     this.N = N;
-    this.chunkRows = planChunks(input.p, input.L, this.limits, options.maxChunkRows);
-    try {
-      for (const c of this.chunkRows) {
-        const x = upload(gpu, 'X chunk', input.features.subarray(c.start * input.L, (c.start + c.rows) * input.L));
-        const n = upload(gpu, 'counts chunk', input.counts.subarray(c.start, c.start + c.rows));
-        this.chunks.push({ x, counts: n, rows: c.rows });
-      }
-    } catch (e) {
-      this.dispose();
-      throw e;
-    }
   }
 
   eStep(logAlpha: Float64Array, theta: Float64Array, K: number, stats?: StatsWanted): Promise<EStepResult> {
@@ -391,9 +383,3 @@ function checkFinite(what: string, values: Float64Array): void {
   }
 }
 
-/** A storage buffer holding `values` as f32. */
-function upload(device: GPUDevice, label: string, values: Float64Array): GPUBuffer {
-  const buffer = storageBuffer(device, `softmix ${label}`, values.length * 4);
-  device.queue.writeBuffer(buffer, 0, Float32Array.from(values));
-  return buffer;
-}

@@ -1,0 +1,52 @@
+/**
+ * X and the counts onto the device, one buffer pair per chunk (chunks.ts), as float32.
+ * An allocation the device refuses is reported here, naming the bytes asked for, before
+ * the engine exists and any pass starts; without this it would surface later as an
+ * uncaptured error from the first call that touched the buffers.
+ */
+import { SoftmixError } from '../../errors.ts';
+import type { Chunk } from './chunks.ts';
+import { storageBuffer } from './kernel.ts';
+import type { DeviceChunk } from './plan.ts';
+
+export async function uploadChunks(device: GPUDevice, features: Float64Array, counts: Float64Array, L: number, chunkRows: readonly Chunk[]): Promise<DeviceChunk[]> {
+  const chunks: DeviceChunk[] = [];
+  device.pushErrorScope('out-of-memory');
+  let refused: GPUError | null;
+  const release = () => {
+    for (const c of chunks) {
+      c.x.destroy();
+      c.counts.destroy();
+    }
+  };
+  try {
+    for (const c of chunkRows) {
+      const x = upload(device, 'X chunk', features.subarray(c.start * L, (c.start + c.rows) * L));
+      const n = upload(device, 'counts chunk', counts.subarray(c.start, c.start + c.rows));
+      chunks.push({ x, counts: n, rows: c.rows });
+    }
+  } catch (e) {
+    release();
+    throw e;
+  } finally {
+    refused = await device.popErrorScope();
+  }
+  if (refused) {
+    release();
+    const p = chunkRows.reduce((a, c) => a + c.rows, 0);
+    const bytes = p * (L + 1) * 4;
+    throw new SoftmixError(
+      'backend',
+      `the WebGPU device could not allocate X and the counts: ${bytes} bytes (${(bytes / 2 ** 30).toFixed(2)} GiB: p·(L + 1)·4 with p = ${p}, L = ${L}, ` +
+        `in ${chunkRows.length} chunk${chunkRows.length === 1 ? '' : 's'}), before any scratch or pass: ${refused.message}`,
+    );
+  }
+  return chunks;
+}
+
+/** A storage buffer holding `values` as f32. */
+function upload(device: GPUDevice, label: string, values: Float64Array): GPUBuffer {
+  const buffer = storageBuffer(device, `softmix ${label}`, values.length * 4);
+  device.queue.writeBuffer(buffer, 0, Float32Array.from(values));
+  return buffer;
+}
