@@ -23,7 +23,7 @@
  * are a few per cent of the bytes even so. Launch and submit latency are not counted.
  */
 
-import { weightedSumTiling } from '../src/engines/webgpu/weighted-sum.ts';
+import { weightedSumTiling } from '../src/engines/webgpu/weighted-sum-tiling.ts';
 
 export interface Reference {
   /** fp32 FLOP/s */

@@ -7,44 +7,13 @@ import cascadeWgsl from '../../../shaders/cascade4.wgsl?raw';
 import { SoftmixError } from '../../errors.ts';
 import { getPipeline, type ShaderSource } from './pipelines.ts';
 import { ceilDiv, makeDispatch, splitRows, type Dispatch } from './kernel.ts';
+import { weightedSumTiling } from './weighted-sum-tiling.ts';
+
+export { weightedSumTiling, WSUM_TILINGS, WSUM_STAGE_ROWS, type SumTiling } from './weighted-sum-tiling.ts';
 
 export const weightedSumShader: ShaderSource = { name: 'weighted-sum.wgsl', code: `${wsumWgsl}\n${cascadeWgsl}` };
 /** Invocations per workgroup; each owns a 4 × 4 register block (4 columns of w, 4 features). */
 export const WSUM_GROUP = 256;
-/**
- * Rows per stage, the same in every tiling (R·(CB + BW) ≤ 2048 floats, 8 KiB of workgroup
- * memory): each output is then summed in the same order whatever the tiling, so the
- * E-step's sums come out bit for bit the same alone (K columns) or beside σ's (2K).
- */
-export const WSUM_STAGE_ROWS = 12;
-
-/**
- * One tiling of the shader: `columns` (CB) columns of w by `features` (BW) columns of X per
- * workgroup (CB·BW = 4096 = 256 invocations × 16 outputs), `rows` (R) rows per stage.
- */
-export interface SumTiling {
-  columns: number;
-  features: number;
-  rows: number;
-}
-
-export const WSUM_TILINGS: readonly SumTiling[] = [32, 64, 128].map((columns) => ({ columns, features: 4096 / columns, rows: WSUM_STAGE_ROWS }));
-
-/**
- * The tiling for C weight columns and L features: the fewest reads of X (⌈C/CB⌉), then
- * the fewest workgroups per row group (fewer idle outputs), then the wider feature block.
- */
-export function weightedSumTiling(C: number, L: number): SumTiling {
-  let best = WSUM_TILINGS[0];
-  let bestKey = [Infinity, Infinity];
-  for (const t of WSUM_TILINGS) {
-    const reads = ceilDiv(C, t.columns);
-    const key = [reads, reads * ceilDiv(L, t.features)];
-    if (key[0] < bestKey[0] || (key[0] === bestKey[0] && key[1] < bestKey[1])) [best, bestKey] = [t, key];
-  }
-  return best;
-}
-
 /**
  * Full reads of the slice's rows of X one weighted-sum dispatch requests (kernel.ts,
  * `Dispatch.x`), from the shader's index arithmetic: the workgroup of column block cb and
