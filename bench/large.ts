@@ -29,7 +29,7 @@
  * WebGPU runs in this process through Dawn (the `webgpu` package, src/node/dawn.ts), which
  * needs the `?raw` WGSL imports turned into modules: the same loader hook as bin/softmix.mjs.
  */
-import { register } from 'node:module';
+import './wgsl-loader.ts';
 import { writeFileSync } from 'node:fs';
 import { cpus, freemem, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -38,15 +38,6 @@ import type { Engine, EngineCounters, EngineInput, EStepResult } from '../src/en
 import { createCpuEngine } from '../src/engines/cpu.ts';
 import { addCosts, H100_CLASS, passCost, roofline, rooflineOfPasses, type PassCost, type PassKind, type Reference } from './roofline.ts';
 
-register(
-  `data:text/javascript,${encodeURIComponent(`
-    import { readFile } from 'node:fs/promises';
-    export async function load(url, context, next) {
-      if (!url.startsWith('file:') || !url.endsWith('.wgsl?raw')) return next(url, context);
-      const text = await readFile(new URL(url.slice(0, -'?raw'.length)), 'utf8');
-      return { format: 'module', source: 'export default ' + JSON.stringify(text), shortCircuit: true };
-    }`)}`,
-);
 const { createWebGpuEngine } = await import('../src/engines/webgpu/engine.ts');
 const { acquireDevice } = await import('../src/engines/webgpu/device.ts');
 const { planChunks, planSlices } = await import('../src/engines/webgpu/chunks.ts');

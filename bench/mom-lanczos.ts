@@ -9,7 +9,7 @@
  * WebGPU runs through Dawn (SwiftShader here, a GPU where one is), which needs the `?raw`
  * WGSL imports turned into modules: the same loader hook as bin/softmix.mjs.
  */
-import { register } from 'node:module';
+import './wgsl-loader.ts';
 import { Command } from 'commander';
 import { createCpuEngine } from '../src/engines/cpu.ts';
 import { simulate } from '../src/model/simulate.ts';
@@ -17,15 +17,6 @@ import { makeDataset, designStats } from '../src/model/data.ts';
 import { inverseSqrt } from '../src/model/starts.ts';
 import { latentSubspace } from '../src/mom/index.ts';
 
-register(
-  `data:text/javascript,${encodeURIComponent(`
-    import { readFile } from 'node:fs/promises';
-    export async function load(url, context, next) {
-      if (!url.startsWith('file:') || !url.endsWith('.wgsl?raw')) return next(url, context);
-      const text = await readFile(new URL(url.slice(0, -'?raw'.length)), 'utf8');
-      return { format: 'module', source: 'export default ' + JSON.stringify(text), shortCircuit: true };
-    }`)}`,
-);
 const { createWebGpuEngine } = await import('../src/engines/webgpu/engine.ts');
 const { dawnGpu } = await import('../src/node/dawn.ts');
 

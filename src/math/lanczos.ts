@@ -18,6 +18,7 @@
  */
 import { Rng } from './rng.ts';
 import { tridiagonalEigen } from './tridiagonal-eigen.ts';
+import { dot, norm2 } from './linalg.ts';
 
 export interface LanczosOptions {
   /** relative residual ‖Au − θu‖ / max|θ| below which a Ritz pair has converged (default 1e-8) */
@@ -64,7 +65,7 @@ export async function lanczosTop(apply: (v: Float64Array) => Float64Array | Prom
     a.push(dot(q, w));
     orthogonalise(w, basis);
     orthogonalise(w, basis);
-    const beta = norm(w);
+    const beta = norm2(w);
     const m = basis.length;
     // Ritz values every step once r are there (T_m is m × m: microseconds beside a pass)
     if (m >= r) {
@@ -117,17 +118,7 @@ function orthogonalise(w: Float64Array, basis: readonly Float64Array[]): void {
   }
 }
 
-function dot(x: Float64Array, y: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i] * y[i];
-  return s;
-}
-
-function norm(x: Float64Array): number {
-  return Math.sqrt(dot(x, x));
-}
-
 function unit(x: Float64Array): Float64Array {
-  const s = norm(x);
+  const s = norm2(x);
   return x.map((v) => v / s);
 }

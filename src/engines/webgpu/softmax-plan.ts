@@ -125,12 +125,14 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
   // Phase 2: weights (n r or σ, or both side by side), their sums, Σ w x.
   const estep = mode === 'estep' || mode === 'estepMean' || mode === 'estepCovariance';
   const ell1 = estep ? plan.buffer('log-likelihood partials', nNarrow * 8) : null;
-  const write: WriteWeights = (sl, partials, outOffset) => {
+  // a slice's weights with their partials (and ℓ's, into `ell`, for the E-step modes)
+  const weightsOf = (sl: Slice, partials: GPUBuffer, outOffset: number, ell: GPUBuffer | null): Dispatch => {
     const args = { s, state, w, partials, rows: sl.rows, K, outOffset };
-    if (!ell1) return kernels.estep.sigma(args);
-    const estepArgs = { ...args, counts: chunks[sl.chunk].counts, rowStart: sl.rowStart, ell: ell1 };
+    if (!ell) return kernels.estep.sigma(args);
+    const estepArgs = { ...args, counts: chunks[sl.chunk].counts, rowStart: sl.rowStart, ell };
     return withSigma ? kernels.estep.estepSigma(estepArgs) : kernels.estep.estep(estepArgs);
   };
+  const write: WriteWeights = (sl, partials, outOffset) => weightsOf(sl, partials, outOffset, ell1);
   // The E-step with the softmax statistics at Θ writes the E-step's K columns and σ's K
   // beside them (one dispatch, from phase 1's A; the state's log S_k, not log α_k, scales
   // σ) and sums all 2K in one weighted sum: X is read once for both.
@@ -160,18 +162,12 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
   const ellDiscard = multi && ell1 ? plan.buffer('discarded log-likelihood partials', Math.max(...slices.map((sl) => EStepKernel.partialCount(sl.rows))) * 8) : null;
   slices.forEach((sl, i) => {
     const chunk = chunks[sl.chunk];
-    if (discard) plan.push(scores(sl), rewrite(sl, discard, ellDiscard));
+    // several slices share the scratch w: the slice's weights again, partials discarded
+    if (discard) plan.push(scores(sl), weightsOf(sl, discard, 0, ellDiscard));
     plan.push(kernels.gram.dispatch({ x: chunk.x, w, wColumns: { stride: C, first: sigmaFirst }, center, partials: g1, rowStart: sl.rowStart, rows: sl.rows, K, L, outOffset: wideAt[i], maxGroups }));
   });
   layout.gram = plan.mergeSums('weighted-gram', g1, nWide, K * T).section;
   return layout;
-
-  /** Phase 2's weights of one slice again (several slices share the scratch w), partials discarded. */
-  function rewrite(sl: Slice, partials: GPUBuffer, ell: GPUBuffer | null): Dispatch {
-    const args = { s, state, w, partials, rows: sl.rows, K, outOffset: 0 };
-    if (!ell) return kernels.estep.sigma(args);
-    return kernels.estep.estepSigma({ ...args, counts: chunks[sl.chunk].counts, rowStart: sl.rowStart, ell });
-  }
 }
 
 /** What phase 1 leaves for the posterior-weight modes (pairs, residual). */
