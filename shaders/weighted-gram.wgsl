@@ -10,6 +10,7 @@
 //   X         rows × L (the whole chunk buffer; the slice starts at P.rowStart)
 //   w         P.rows × P.wStride (slice-local); component k's weights are column P.wFirst + k
 //             (the fused E-step writes its 2K columns, σ in the last K)
+//   partials  with the fused sums (below) each row has K·T Gram floats, then wStride·L sums
 //   center    K × L
 //   partials  one K·T row per workgroup row g = wg.y (row group), T = L(L+1)/2, at
 //             partials[(outOffset + g) · W + k·T + t], t the packed index of (a, b):
@@ -28,7 +29,8 @@
 // two of x_B from workgroup memory, the centring (x − c_k, c_k held in registers) and
 // the weight applied as the tile is used (24 operations), then 64 multiply–adds.
 // Registers: 64 accumulators, 16 centres, 16 operands. Workgroup memory: 8 KiB of X
-// and 2 KiB of weights (within the default 16 KiB). On a diagonal pair (A = B) only
+// and 2 KiB of weights, 4 KiB with the fused sums below (within the default 16 KiB).
+// On a diagonal pair (A = B) only
 // A is staged and the sub-blocks below the diagonal (sa > sb) sit out.
 //
 // Why: X traffic, and the arithmetic per load. The old kernel (one 4 × 4 tile of one
@@ -54,16 +56,31 @@
 // (first order, u = 2^-24); the centring keeps Σ|terms| near |G|. The partials are then
 // summed by merge-sums and in float64 by the host (test/browser/bounds.ts, gramFactor).
 //
+// Fused weighted sums (P.sums = 1: the E-step with the softmax statistics, whose Gram
+// matrices are σ's): the diagonal workgroups (A = B, which stage each row's block A
+// once) also form F_cl = Σ_j w_jc x_jl for their KC components, l in A, of two weight
+// sets: the Gram's (column P.wFirst + k of w) and the other (P.otherFirst + k, the
+// E-step's). Both sets are staged beside each other (R × 2KC weights, 4 KiB at most).
+// Invocation i owns one vec4 of outputs: set i / (KC·BW/4), component and four features
+// from the rest (2·KC·BW/4 ≤ 256 vec4, so one each at most). Within a stage each output
+// is a plain sum of its n ≤ R terms, and the stage sums go into a Kahan accumulator
+// (cascade4.wgsl), as in weighted-sum.wgsl: |error| ≤ (R − 1 + 2)·u·Σ_j |w_jc x_jl|
+// (bounds.ts wsumFactor with the Gram's R). They are written after the Gram's K·T
+// entries of the same partial row, at P.sumBase + c·L + l with c the column of w, so
+// one merge level sums both. Why here: weighted-sum would read X once more (4 → 3 reads
+// a pass at L = 64, K = 16), and its centre dispatch goes too: the host writes c_k (the
+// σ-means of an earlier pass; finish.ts measures how far off it was, engine.ts redoes
+// a pass whose centre was too far from the means it found).
+//
 // Entry point `centerMain`: c_kl = Σ_i F_i,kl / Σ_i S_i,k from the (few) remaining
-// weighted-sum partials F (n_F of C.fStride floats, K·L from C.fFirst) and estep/sigma
-// weight partials S (n_S of C.sStride floats, K from C.sFirst).
+// weighted-sum partials F (n_F of K·L floats) and sigma weight partials S (n_S of K).
 // A serial loop over at most a few thousand partials: c only has to be
 // near the mean, and the host reads back exactly the c that was used.
 
 const GROUP: u32 = 256u;
-// staged X: R rows × 2·BW columns, R·2·BW = 2048 floats; staged w: R × KC ≤ 512
+// staged X: R rows × 2·BW columns, R·2·BW = 2048 floats; staged w: R × KC ≤ 512 per weight set (2 sets with the sums)
 const XS_VEC4: u32 = 512u;
-const WS_LEN: u32 = 512u;
+const WS_LEN: u32 = 1024u;
 
 struct Params {
   rowStart: u32,
@@ -85,6 +102,11 @@ struct Params {
   // floats per row of w, and the column of component 0's weights
   wStride: u32,
   wFirst: u32,
+  // 1: also the fused weighted sums of the weight sets at wFirst and otherFirst, from
+  // float sumBase of each partial row (above)
+  sums: u32,
+  otherFirst: u32,
+  sumBase: u32,
 }
 
 struct CenterParams {
@@ -92,11 +114,6 @@ struct CenterParams {
   L: u32,
   nF: u32,
   nS: u32,
-  // floats per partial of F and of S, and where component 0's values start in each
-  fStride: u32,
-  fFirst: u32,
-  sStride: u32,
-  sFirst: u32,
 }
 
 @group(0) @binding(0) var<uniform> P: Params;
@@ -180,6 +197,16 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
     cb1 = centre4(cr, b0 + 4u, L);
   }
 
+  // the fused sums: this invocation's weight set, component and four features of block A
+  let wsRow = KC * (1u + P.sums); // staged weights per row
+  let perSet = KC * quarter;
+  let sSet = lid / perSet;
+  let sKk = (lid % perSet) / quarter;
+  let sLq = lid % quarter;
+  let sK = kg * KC + sKk;
+  let sumBusy = P.sums == 1u && diag && sSet < 2u && sK < K && A * BW + 4u * sLq < L;
+  var sums = Cascade(vec4f(0.0), vec4f(0.0));
+
   // accumulator g<i><h>: row a0 + i, columns b0 + 4h .. b0 + 4h + 3
   var g00 = vec4f(0.0); var g01 = vec4f(0.0);
   var g10 = vec4f(0.0); var g11 = vec4f(0.0);
@@ -212,10 +239,11 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
     }
     for (var s = 0u; s < WS_LEN / GROUP; s++) {
       let q = lid + s * GROUP;
-      if (q < n * KC) {
-        let kq = kg * KC + q % KC;
+      if (q < n * wsRow) {
+        let j = q % wsRow;
+        let kq = kg * KC + j % KC;
         var v = 0.0;
-        if (kq < K) { v = w[(t0 + q / KC) * P.wStride + P.wFirst + kq]; }
+        if (kq < K) { v = w[(t0 + q / wsRow) * P.wStride + select(P.wFirst, P.otherFirst, j >= KC) + kq]; }
         ws[q] = v;
       }
     }
@@ -223,7 +251,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
     if (busy) {
       for (var r = 0u; r < n; r++) {
         let o = r * rowVec;
-        let wr = ws[r * KC + kk];
+        let wr = ws[r * wsRow + kk];
         let da0 = wr * (xs[o + aq] - ca0);
         let da1 = wr * (xs[o + aq + 1u] - ca1);
         let d0 = xs[o + bq] - cb0;
@@ -238,8 +266,22 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
         g70 += da1.w * d0; g71 += da1.w * d1;
       }
     }
+    if (sumBusy) {
+      var st = vec4f(0.0);
+      for (var r = 0u; r < n; r++) { st += ws[r * wsRow + sSet * KC + sKk] * xs[r * rowVec + sLq]; }
+      cascadeAdd(&sums, st);
+    }
   }
 
+  if (sumBusy) {
+    let v = cascadeTotal(&sums);
+    let col = select(P.wFirst, P.otherFirst, sSet == 1u) + sK;
+    let sb0 = (P.outOffset + wg.y) * P.W + P.sumBase + col * L;
+    for (var i = 0u; i < 4u; i++) {
+      let a = A * BW + 4u * sLq + i;
+      if (a < L) { partials[sb0 + a] = v[i]; }
+    }
+  }
   if (!busy) { return; }
   let base = (P.outOffset + wg.y) * P.W + k * P.T;
   store(base, a0, b0, L, g00); store(base, a0, b0 + 4u, L, g01);
@@ -260,9 +302,9 @@ fn centerMain(@builtin(global_invocation_id) gid: vec3u) {
   if (o >= K * L) { return; }
   let k = o / L;
   var f = 0.0;
-  for (var i = 0u; i < C.nF; i++) { f += sumPartials[i * C.fStride + C.fFirst + o]; }
+  for (var i = 0u; i < C.nF; i++) { f += sumPartials[i * K * L + o]; }
   var sw = 0.0;
-  for (var i = 0u; i < C.nS; i++) { sw += weightPartials[i * C.sStride + C.sFirst + k]; }
+  for (var i = 0u; i < C.nS; i++) { sw += weightPartials[i * K + k]; }
   var c = 0.0;
   if (sw > 0.0) { c = f / sw; }
   centerOut[o] = c;

@@ -26,6 +26,12 @@ export interface EStepResult {
 export interface StatsWanted {
   mean: boolean;
   covariance: boolean;
+  /**
+   * eStep with the covariance on WebGPU: a point near the σ-means (K × L), where the
+   * device centres its sums (webgpu/centre.ts); by default the means of its last pass at
+   * this K. The cpu engine sums in float64 and needs none.
+   */
+  centre?: Float64Array;
 }
 
 export interface SoftmaxStats {

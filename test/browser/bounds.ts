@@ -84,6 +84,13 @@ export interface BoundInput {
   gramGroups?: number;
   /** skip the covariance bound (a p·K·L² loop; 0s come back): for large L */
   noCovariance?: boolean;
+  /**
+   * The E-step with the covariance in one read of X (softmax-plan.ts buildFused): the
+   * weighted sums are weighted-gram's fused sums (plain within its stages of `stageRows`
+   * rows, Kahan across: wsumFactor), and σ's Gram matrices are centred at `center`
+   * (K × L, as the device had it in f32), not at the means.
+   */
+  fused?: { stageRows: number; center: ArrayLike<number> };
 }
 
 export interface Bounds {
@@ -128,11 +135,16 @@ export interface Bounds {
  *   cov_kab ≤ Σ_j σ_jk [ρ̂_jk |x_a − m_a||x_b − m_b| + r·u(|x_a||x_b − m_b| + |x_b||x_a − m_a|)
  *            + (4 + gram)·u·|x_a − m_a||x_b − m_b|]   (first order: δm does not enter;
  *            4: the Gram's two subtractions and two products; gram = gramFactor, its sum).
+ * Fused (inp.fused, the E-step with the covariance in one read of X): F and the means sum
+ *   with wsumFactor(stageRows) for `wide`; the Gram's own term is (4 + gram)·u·|x_a − c_a|
+ *   ·|x_b − c_b| at the centre c, and the host's −(m − c)(m − c)ᵀ adds ε_a|m_b − c_b| +
+ *   ε_b|m_a − c_a| with ε_a = (1 + wide)·u·Σ_j σ_jk |x_ja|, the means' own rounding.
  */
 export function engineBounds(inp: BoundInput): Bounds {
   const { p, L, K, x, theta, logAlpha, counts } = inp;
   const r = inp.roundedInputs ? 1 : 0;
-  const wide = wideFactor(inp.sliceRows ?? p, inp.wideMerges ?? 0);
+  const fused = inp.fused;
+  const wide = fused ? wsumFactor(fused.stageRows, inp.wideMerges ?? 0) : wideFactor(inp.sliceRows ?? p, inp.wideMerges ?? 0);
   const gram = gramFactor(inp.sliceRows ?? p, inp.wideMerges ?? 0, inp.gramGroups);
   const narrow = narrowFactor(inp.narrowMerges ?? 0);
   const { s, abs } = scoresF64(x, theta, p, L, K);
@@ -217,6 +229,9 @@ export function engineBounds(inp: BoundInput): Bounds {
   const meanRef = new Float64Array(K * L);
   for (let j = 0; j < p; j++) for (let k = 0; k < K; k++) for (let l = 0; l < L; l++) meanRef[k * L + l] += sigma(j, k) * x[j * L + l];
   const covariance = new Float64Array(inp.noCovariance ? 0 : K * L * L);
+  const absSums = new Float64Array(K * L); // Σ_j σ_jk |x_ja|
+  // the Gram's own rounding, per term: at |x − c| where the fused pass centres at c
+  const gramDev = (j: number, k: number, a: number) => Math.abs(x[j * L + a] - (fused ? fused.center[k * L + a] : meanRef[k * L + a]));
   for (let j = 0; j < p; j++) {
     for (let k = 0; k < K; k++) {
       const sg = sigma(j, k);
@@ -225,11 +240,28 @@ export function engineBounds(inp: BoundInput): Bounds {
         const xa = x[j * L + a];
         const da = Math.abs(xa - meanRef[k * L + a]);
         mean[k * L + a] += sg * Math.abs(xa) * (rho + (r + 1 + wide) * U);
+        absSums[k * L + a] += sg * Math.abs(xa);
         if (inp.noCovariance) continue;
+        const ga = gramDev(j, k, a);
         for (let c = 0; c < L; c++) {
           const xc = x[j * L + c];
           const dc = Math.abs(xc - meanRef[k * L + c]);
-          covariance[k * L * L + a * L + c] += sg * (rho * da * dc + r * U * (Math.abs(xa) * dc + Math.abs(xc) * da) + (4 + gram) * U * da * dc);
+          covariance[k * L * L + a * L + c] += sg * (rho * da * dc + r * U * (Math.abs(xa) * dc + Math.abs(xc) * da) + (4 + gram) * U * ga * gramDev(j, k, c));
+        }
+      }
+    }
+  }
+  // Centred elsewhere than at the mean, the host's − (m − c)(m − c)ᵀ carries the means'
+  // own rounding ε_a = (1 + wide)·u·Σσ|x_a| (the weights' errors are in ρ already: the
+  // covariance of given weights does not depend on the centre) to first order.
+  if (fused && !inp.noCovariance) {
+    for (let k = 0; k < K; k++) {
+      for (let a = 0; a < L; a++) {
+        const ea = (1 + wide) * U * absSums[k * L + a];
+        for (let c = 0; c < L; c++) {
+          const ec = (1 + wide) * U * absSums[k * L + c];
+          const off = (i: number) => Math.abs(meanRef[k * L + i] - fused.center[k * L + i]);
+          covariance[k * L * L + a * L + c] += ea * off(c) + ec * off(a);
         }
       }
     }
@@ -248,6 +280,7 @@ export function engineBounds(inp: BoundInput): Bounds {
 export function residualBounds(inp: BoundInput, engine: Pick<Bounds, 'logPi' | 'logPiEps'>): { total: Float64Array; first: Float64Array } {
   const { p, L, x, counts } = inp;
   const r = inp.roundedInputs ? 1 : 0;
+  const fused = inp.fused;
   const wide = wideFactor(inp.sliceRows ?? p, inp.wideMerges ?? 0);
   const narrow = narrowFactor(inp.narrowMerges ?? 0);
   let N = 0;
@@ -287,6 +320,7 @@ export interface PairBounds {
 export function pairBounds(inp: BoundInput, engine: Pick<Bounds, 'posterior' | 'posteriorRho'>, weights: 'information' | 'scores' = 'information'): PairBounds {
   const { p, L, K, x, counts } = inp;
   const r = inp.roundedInputs ? 1 : 0;
+  const fused = inp.fused;
   const wide = wideFactor(inp.sliceRows ?? p, inp.wideMerges ?? 0);
   const gram = gramFactor(inp.sliceRows ?? p, inp.wideMerges ?? 0, inp.gramGroups);
   const narrow = narrowFactor(inp.narrowMerges ?? 0);
@@ -340,6 +374,7 @@ export function worst(got: ArrayLike<number>, want: ArrayLike<number>, bound: Ar
 export function hvpBounds(inp: BoundInput, A: ArrayLike<number>, mu: ArrayLike<number>, vectors: ArrayLike<number>): { want: Float64Array; bound: Float64Array } {
   const { p, L, K, x, theta } = inp;
   const r = inp.roundedInputs ? 1 : 0;
+  const fused = inp.fused;
   const wide = wideFactor(inp.sliceRows ?? p, inp.wideMerges ?? 0);
   const sc = scoresF64(x, theta, p, L, K);
   const tv = scoresF64(x, vectors, p, L, K);

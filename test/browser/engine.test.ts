@@ -8,7 +8,9 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createCpuEngine } from '../../src/engines/cpu.ts';
 import { createWebGpuEngine } from '../../src/engines/webgpu/engine.ts';
 import { planChunks } from '../../src/engines/webgpu/chunks.ts';
-import { splitRows, ceilDiv } from '../../src/engines/webgpu/kernel.ts';
+import { splitRows, ceilDiv, wideGroups } from '../../src/engines/webgpu/kernel.ts';
+import { gramTiling, WeightedGramKernel } from '../../src/engines/webgpu/weighted-gram.ts';
+import { poorlyCentred } from '../../src/engines/webgpu/centre.ts';
 import { SoftmixError } from '../../src/errors.ts';
 import type { Engine } from '../../src/engines/engine.ts';
 import { engineBounds, pairBounds, residualBounds, worst, depth } from './bounds.ts';
@@ -31,6 +33,9 @@ interface Case {
   maxHostPartials?: number;
   emptyComponent?: number;
 }
+
+/** The partials of width W the plan leaves for the host (plan.ts Plan.cap). */
+const hostCap = (W: number, maxHostPartials = 4096) => Math.max(1, Math.min(4096, Math.floor(65536 / W), maxHostPartials));
 
 /** Merge levels the plan uses to get from n partials to at most `cap`. */
 function levels(n: number, cap: number): number {
@@ -81,6 +86,39 @@ async function compare(c: Case, gpu: Engine, cpu: Engine, pr: Problem) {
           for (let b = 0; b < pr.L; b++) expect(gs.covariance[k * pr.L * pr.L + a * pr.L + b]).toBe(gs.covariance[k * pr.L * pr.L + b * pr.L + a]);
         }
       }
+    }
+  }
+
+  // The E-step with the covariance in one read of X (softmax-plan.ts buildFused), centred
+  // at the cpu's means (one pass) and at 0, the features' mean (a second pass, centred at
+  // the means it found, where 0 is further than centre.ts takes).
+  const rs = await cpu.softmaxStats(pr.theta, pr.K, { mean: true, covariance: true });
+  const plain = await gpu.eStep(pr.logAlpha, pr.theta, pr.K);
+  const gs = await gpu.softmaxStats(pr.theta, pr.K, { mean: false, covariance: false });
+  const width = WeightedGramKernel.partialWidth(pr.K, pr.L, 2 * pr.K);
+  for (const centre of [rs.mean!, new Float64Array(pr.K * pr.L)]) {
+    const before = gpu.counters.passes;
+    const { softmax, ...e } = await gpu.eStep(pr.logAlpha, pr.theta, pr.K, { mean: true, covariance: true, centre });
+    const passes = gpu.counters.passes - before;
+    // again only where the centre was too far from the means (judged on the cpu's here)
+    expect(passes).toBe(poorlyCentred(rs, Float32Array.from(centre), pr.K, pr.L) ? 2 : 1);
+    const used = passes === 2 ? Float32Array.from(softmax!.mean!) : Float32Array.from(centre);
+    const fb = engineBounds({
+      ...boundInput,
+      wideMerges: levels(nWide, hostCap(width, c.maxHostPartials)),
+      gramGroups: wideGroups(width, chunks.length),
+      fused: { stageRows: gramTiling(pr.K, pr.L).rows, center: used },
+    });
+    // ℓ, the weights and A come from the same kernels as the E-step's and the statistics' own
+    expect([e.logLik, e.weights]).toEqual([plain.logLik, plain.weights]);
+    expect(softmax!.logPartition).toEqual(gs.logPartition);
+    for (const [what, got, want, bound] of [
+      ['featureSums', e.featureSums, r.featureSums, fb.featureSums],
+      ['mean', softmax!.mean!, rs.mean!, fb.mean],
+      ['covariance', softmax!.covariance!, rs.covariance!, fb.covariance],
+    ] as const) {
+      const wv = worst(got, want, bound);
+      expect(wv.ratio, `fused ${what}, ${passes} pass(es): ${JSON.stringify(wv)}`).toBeLessThanOrEqual(1);
     }
   }
 
@@ -144,14 +182,14 @@ describe('WebGPU engine vs cpu engine', () => {
         // f32 log α − log S offsets, ℓ is far inside 1e-6 even with ±80 scores.
         // (p = 1: π_1 = 1 and ℓ = 0, so only the absolute bound above applies.)
         if (c.p > 1) expect(ellRel).toBeLessThan(1e-6);
-        // The E-step with the softmax statistics (one pass) runs the same kernels on the
-        // same scores and A as the two calls it replaces, with the same row split (64 groups
-        // per slice at these sizes): the results are the same floats.
-        for (const want of [{ mean: true, covariance: false }, { mean: true, covariance: true }]) {
-          const { softmax, ...both } = await gpu.eStep(pr.logAlpha, pr.theta, c.K, want);
-          expect(both).toEqual(await gpu.eStep(pr.logAlpha, pr.theta, c.K));
-          expect(softmax).toEqual(await gpu.softmaxStats(pr.theta, c.K, want));
-        }
+        // The E-step with the softmax means (one pass) runs the same kernels on the same
+        // scores and A as the two calls it replaces, with the same row split (64 groups per
+        // slice at these sizes): the results are the same floats. (With the covariance too
+        // it sums elsewhere: compare's bounds.)
+        const want = { mean: true, covariance: false };
+        const { softmax, ...both } = await gpu.eStep(pr.logAlpha, pr.theta, c.K, want);
+        expect(both).toEqual(await gpu.eStep(pr.logAlpha, pr.theta, c.K));
+        expect(softmax).toEqual(await gpu.softmaxStats(pr.theta, c.K, want));
         if (c.emptyComponent !== undefined) {
           const e = await gpu.eStep(pr.logAlpha, pr.theta, c.K);
           expect(e.weights[c.emptyComponent]).toBe(0);
@@ -183,11 +221,12 @@ describe('WebGPU engine vs cpu engine', () => {
       // scores with the lse partials, finalize, sigma, weighted-sum, center, weighted-gram
       expect(gpu.counters.dispatches - c2.dispatches).toBe(6);
       expect(gpu.counters.passes).toBe(3);
-      // the E-step with the statistics: one pass and one submit, and as many dispatches as
-      // the statistics alone (estepSigma writes both weight columns, one weighted sum sums them)
+      // the E-step with the statistics: one pass and one submit (centred at the means the
+      // pass above found), and fewer dispatches than the statistics alone: scores with the
+      // lse partials, finalize, estepSigma (both weight columns), weighted-gram with the sums
       const c3 = { ...gpu.counters };
       await gpu.eStep(pr.logAlpha, pr.theta, 4, { mean: true, covariance: true });
-      expect(gpu.counters.dispatches - c3.dispatches).toBe(6);
+      expect(gpu.counters.dispatches - c3.dispatches).toBe(4);
       expect([gpu.counters.passes - c3.passes, gpu.counters.submits - c3.submits]).toEqual([1, 1]);
       const again = await gpu.eStep(pr.logAlpha, pr.theta, 4);
       const first = await gpu.eStep(pr.logAlpha, pr.theta, 4);

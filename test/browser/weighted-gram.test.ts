@@ -14,7 +14,7 @@ import { WeightedGramKernel, gramTiling, packedSize, unpackUpper, weightedGramXR
 import { MergeSumsKernel, MERGE_GROUP } from '../../src/engines/webgpu/merge-sums.ts';
 import { ceilDiv } from '../../src/engines/webgpu/kernel.ts';
 import { Buffers, f32, readF32, run, testDevice, U } from './gpu-helpers.ts';
-import { gramFactor, worst } from './bounds.ts';
+import { gramFactor, worst, wsumFactor } from './bounds.ts';
 
 interface Case {
   rows: number;
@@ -30,6 +30,11 @@ interface Case {
   maxGroups?: number;
   /** the column block the wrapper must pick for (K, L) */
   block?: number;
+  /**
+   * the fused sums: w has 2K columns, the Gram's are the last K, and the partials carry
+   * Σ_j w_jc x_j of all 2K after the Gram's K·T floats
+   */
+  sums?: boolean;
 }
 
 async function check(o: Case) {
@@ -42,15 +47,18 @@ async function check(o: Case) {
     const rng = new Rng(o.seed);
     // features with a large common offset: the centring is what keeps the result accurate
     const x = f32(Array.from({ length: (rowStart + rows) * L }, () => (o.offset ?? 0) + rng.normal()));
-    const w = f32(Array.from({ length: rows * K }, () => rng.uniform()));
+    const C = o.sums ? 2 * K : K; // columns of w; the Gram's are the last K
+    const gramFirst = C - K;
+    const w = f32(Array.from({ length: rows * C }, () => rng.uniform()));
     const c = f32(Array.from({ length: K * L }, () => (o.offset ?? 0) + 0.1 * rng.normal()));
     const [gram, merge] = await Promise.all([WeightedGramKernel.load(device), MergeSumsKernel.load(device)]);
     const T = packedSize(L);
-    const W = K * T;
+    const W = WeightedGramKernel.partialWidth(K, L, o.sums ? C : 0);
     const n = WeightedGramKernel.partialCount(rows, o.maxGroups);
     const packed = new Float64Array(W);
     let mergeLevels = 0;
-    const args = { x: bufs.f32(x), w: bufs.f32(w), center: bufs.f32(c), rowStart, rows, K, L, maxGroups: o.maxGroups };
+    const fused = o.sums ? { wColumns: { stride: C, first: gramFirst }, sums: { otherFirst: 0 } } : {};
+    const args = { x: bufs.f32(x), w: bufs.f32(w), center: bufs.f32(c), rowStart, rows, K, L, maxGroups: o.maxGroups, ...fused };
     if (o.outOffset !== undefined) {
       // slots [0, outOffset) and one after the slice's n stay NaN; every float of the n slots is written
       const off = o.outOffset;
@@ -74,14 +82,14 @@ async function check(o: Case) {
       const got = await readF32(device, chain.buffer, chain.n * W);
       for (let i = 0; i < chain.n; i++) for (let v = 0; v < W; v++) packed[v] += got[i * W + v];
     }
-    const G = unpackUpper(packed, K, L);
+    const G = unpackUpper(packed.subarray(0, K * T), K, L);
 
     const want = new Float64Array(K * L * L), abs = new Float64Array(K * L * L);
     for (let j = 0; j < rows; j++) {
       const xr = (rowStart + j) * L;
       for (let k = 0; k < K; k++) {
         for (let a = 0; a < L; a++) {
-          const da = w[j * K + k] * (x[xr + a] - c[k * L + a]);
+          const da = w[j * C + gramFirst + k] * (x[xr + a] - c[k * L + a]);
           for (let b = a; b < L; b++) {
             const t = da * (x[xr + b] - c[k * L + b]);
             want[k * L * L + a * L + b] += t;
@@ -94,6 +102,23 @@ async function check(o: Case) {
     const r = worst(G, want, abs.map((v) => factor * U * v + 1e-300));
     expect(r.ratio, JSON.stringify(r)).toBeLessThanOrEqual(1);
     for (let k = 0; k < K; k++) for (let a = 0; a < L; a++) for (let b = 0; b < a; b++) expect(G[k * L * L + a * L + b]).toBe(0);
+    if (o.sums) {
+      // Σ_j w_jc x_jl: each term's product (u), plain within the Gram's stages of R rows and
+      // Kahan across them (wsumFactor), 8u per device merge level
+      const sums = new Float64Array(C * L), sumsAbs = new Float64Array(C * L);
+      for (let j = 0; j < rows; j++) {
+        for (let col = 0; col < C; col++) {
+          for (let l = 0; l < L; l++) {
+            const t = w[j * C + col] * x[(rowStart + j) * L + l];
+            sums[col * L + l] += t;
+            sumsAbs[col * L + l] += Math.abs(t);
+          }
+        }
+      }
+      const sumFactor = 1 + wsumFactor(gramTiling(K, L).rows, mergeLevels);
+      const rs = worst(packed.subarray(K * T), sums, sumsAbs.map((v) => sumFactor * U * v + 1e-300));
+      expect(rs.ratio, `sums ${JSON.stringify(rs)}`).toBeLessThanOrEqual(1);
+    }
   } finally {
     bufs.destroy();
     device.destroy();
@@ -112,6 +137,16 @@ describe('weighted-gram kernel', () => {
   it('block 128 (K = 1, L = 130: the second block 2 wide)', () => check({ rows: 300, L: 130, K: 1, seed: 9, block: 128 }));
   it('at partial slot outOffset = 2 with maxGroups = 3: exactly its 3 slots are written', () =>
     check({ rows: 1500, L: 37, K: 20, seed: 10, rowStart: 11, outOffset: 2, maxGroups: 3 }));
+  describe('with the fused sums of 2K weight columns (the E-step with the covariance)', () => {
+    it('block 32: K = 16, L = 64 (two column blocks, 16 components per workgroup), offset by 100', () =>
+      check({ rows: 2000, L: 64, K: 16, seed: 11, offset: 100, block: 32, sums: true }));
+    it('block 32: K = 20 > 16 (the second component group 4 wide), L = 37 (the second block 5 wide)', () =>
+      check({ rows: 900, L: 37, K: 20, seed: 12, rowStart: 5, block: 32, sums: true }));
+    it('block 64: K = 3, L = 70', () => check({ rows: 600, L: 70, K: 3, seed: 13, block: 64, sums: true }));
+    it('block 128: K = 1, L = 130, merged on the device', () => check({ rows: 3000, L: 130, K: 1, seed: 14, block: 128, cap: 1, sums: true }));
+    it('at partial slot outOffset = 1 with maxGroups = 2: exactly its slots, sums included, are written', () =>
+      check({ rows: 1000, L: 10, K: 2, seed: 15, outOffset: 1, maxGroups: 2, sums: true }));
+  });
 
   it('X reads: ⌈K/KC⌉·⌈L/block⌉, the fewest of the three tilings', () => {
     expect(weightedGramXReads(16, 64)).toBe(2);

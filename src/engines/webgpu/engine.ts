@@ -26,6 +26,7 @@ import { WeightedGramKernel } from './weighted-gram.ts';
 import { MergeSumsKernel } from './merge-sums.ts';
 import { HvpWeightsKernel } from './hvp-weights.ts';
 import { hvpPlan } from './hvp-plan.ts';
+import { CentreHints, poorlyCentred } from './centre.ts';
 
 export { countSamples, type CountSamplesOptions } from './histogram.ts';
 
@@ -91,6 +92,7 @@ class WebGpuEngine implements Engine {
   private scratch: { s: GPUBuffer; w: GPUBuffer; bytes: number } | null = null;
   private tail: Promise<unknown> = Promise.resolve();
   private disposed = false;
+  private readonly centres: CentreHints; // where the fused E-step with the covariance centres, per K
 
   constructor(
     input: EngineInput,
@@ -107,6 +109,7 @@ class WebGpuEngine implements Engine {
     this.L = input.L;
     this.device = info;
     this.limits = gpu.limits;
+    this.centres = new CentreHints(input.L);
     let N = 0;
     for (let j = 0; j < input.p; j++) N += input.counts[j];
     this.N = N;
@@ -114,8 +117,18 @@ class WebGpuEngine implements Engine {
 
   eStep(logAlpha: Float64Array, theta: Float64Array, K: number, stats?: StatsWanted): Promise<EStepResult> {
     return this.exclusive(async () => {
+      const centre = stats?.covariance ? this.centres.choose(K, stats.centre) : undefined;
       const plan = this.posteriorPlan(stats?.covariance ? 'estepCovariance' : stats?.mean ? 'estepMean' : 'estep', logAlpha, theta, K);
-      return finishEStep(await this.run(plan), plan.layout, K, this.L, logAlpha, stats);
+      const finish = async (c?: Float32Array<ArrayBuffer>) => {
+        if (c) this.gpu.queue.writeBuffer(plan.layout.centerInput!, 0, c);
+        const out = finishEStep(await this.run(plan), plan.layout, K, this.L, logAlpha, stats);
+        if (out.softmax?.mean) this.centres.remember(K, out.softmax.mean);
+        return out;
+      };
+      const out = await finish(centre);
+      if (!centre || !poorlyCentred(out.softmax!, centre, K, this.L)) return out;
+      this.counters.passes++; // again, centred at the means it found (centre.ts)
+      return finish(this.centres.at(K));
     });
   }
 
@@ -169,8 +182,9 @@ class WebGpuEngine implements Engine {
       const plan = this.softmax(mode, K);
       this.gpu.queue.writeBuffer(plan.layout.theta, 0, Float32Array.from(theta));
       this.gpu.queue.writeBuffer(plan.layout.logAlpha, 0, new Float32Array(K)); // b_k = −log S_k: σ = exp(s − A)
-      const data = await this.run(plan);
-      return finishStats(data, plan.layout, K, this.L, want);
+      const out = finishStats(await this.run(plan), plan.layout, K, this.L, want);
+      if (out.mean) this.centres.remember(K, out.mean);
+      return out;
     });
   }
 

@@ -10,15 +10,15 @@
  *            weights, Σwx and (E-step) the compensated ℓ pairs (0 unless too many)
  *   phase 3  (covariance) center, [scores ×S, sigma ×S], weighted-gram ×S, merges
  *
- * Modes 'estepMean' and 'estepCovariance' (Engine.eStep with `stats`) are the E-step with
- * the softmax statistics at the same Θ: phase 2 writes the E-step's K weight columns and
- * σ's K beside them in one dispatch (estepSigma, both from phase 1's A) and sums the 2K
- * columns in one weighted sum (X read once); the readback's views (Section first/count)
- * split the sums again. 'estepCovariance' adds phase 3 on σ's columns. One submit and one
- * readback for what was an E-step plus a softmaxStats pass; at K ≤ 32 with one slice and
- * at most Plan.cap partials of each narrow sum, 8 dispatches and X read 2 + the Gram's
- * reads (2 at L = 64, K = 16): scores, finalize, estepSigma, weighted-sum, its merge
- * level, center, weighted-gram, its merge level.
+ * Mode 'estepMean' (Engine.eStep with the means) is the E-step with the softmax means at
+ * the same Θ: phase 2 writes the E-step's K weight columns and σ's K beside them in one
+ * dispatch (estepSigma, both from phase 1's A) and sums the 2K columns in one weighted
+ * sum (X read once); the readback's views (Section first/count) split the sums again.
+ * Mode 'estepCovariance' (with the covariance too) does phases 2 and 3 in one read of X
+ * (buildFused): the Gram dispatch forms the 2K weighted sums beside σ's Gram matrices,
+ * which it centres where the host says (centre.ts). One submit and one readback for what
+ * was an E-step plus a softmaxStats pass; at K = 16, L = 64 with one slice, 5 dispatches
+ * and X read 1 + 2 times: scores, finalize, estepSigma, weighted-gram, its merge level.
  *
  * Mode 'pairs' (Engine.pairMoments) has M = K(K+1)/2 weight columns, the pair weights
  * n_j r_jk(δ_kl − r_jl), in place of the K of the E-step: phase 2 writes them (estep
@@ -43,7 +43,7 @@ import { LogSumExpKernel, LSE_PARTIAL_BYTES, LSE_STATE_BYTES } from './logsumexp
 import { EStepKernel } from './estep.ts';
 import { WeightedSumKernel } from './weighted-sum.ts';
 import { MERGE_COLUMNS } from './merge-sums.ts';
-import { packedSize } from './weighted-gram.ts';
+import { packedSize, WeightedGramKernel } from './weighted-gram.ts';
 
 export type SoftmaxMode = 'estep' | 'estepMean' | 'estepCovariance' | 'logPartition' | 'mean' | 'covariance' | 'pairs' | 'scorePairs' | 'residual';
 
@@ -65,6 +65,8 @@ export interface SoftmaxLayout {
   sigma?: { weights: Section; wsum: Section };
   /** 1 × K·L */
   center?: Section;
+  /** mode estepCovariance: the centre's buffer, which the host writes before each call */
+  centerInput?: GPUBuffer;
   /** n × K·T */
   gram?: Section;
 }
@@ -85,7 +87,7 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
   const C = pairs ? (K * (K + 1)) / 2 : withSigma ? 2 * K : K;
   const gramColumns = pairs ? C : K;
   const gridMax = device.limits.maxComputeWorkgroupsPerDimension;
-  if (ceilDiv(C * L, MERGE_COLUMNS) > gridMax || ((covariance || pairs) && ceilDiv(gramColumns * T, MERGE_COLUMNS) > gridMax)) {
+  if (ceilDiv(C * L, MERGE_COLUMNS) > gridMax || ((covariance || pairs) && ceilDiv(WeightedGramKernel.partialWidth(gramColumns, L, mode === 'estepCovariance' ? C : 0), MERGE_COLUMNS) > gridMax)) {
     throw new SoftmixError('backend', `K = ${K}, L = ${L} give more outputs than one WebGPU dispatch can cover (a merge level covers ${MERGE_COLUMNS} per workgroup, maxComputeWorkgroupsPerDimension = ${gridMax})`);
   }
   const theta = plan.buffer('theta', K * L * 4);
@@ -93,7 +95,10 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
 
   // Partial offsets of each slice: narrow (one per 256 rows) and wide (split-K groups, as
   // many as keep the widest reduction's partials within MAX_PARTIAL_BYTES).
-  const maxGroups = wideGroups(Math.max(C * L, covariance || pairs ? gramColumns * T : 0), slices.length);
+  // the fused E-step with the statistics: the Gram's partials carry the 2K weighted sums too
+  const fused = mode === 'estepCovariance';
+  const gramWidth = WeightedGramKernel.partialWidth(gramColumns, L, fused ? C : 0);
+  const maxGroups = wideGroups(Math.max(C * L, covariance || pairs ? gramWidth : 0), slices.length);
   const { narrowAt, wideAt, nNarrow, nWide } = sliceOffsets(
     slices,
     (rows) => LogSumExpKernel.partialCount(rows),
@@ -120,53 +125,90 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
   if (mode === 'logPartition') return layout;
   const posterior: PosteriorArgs = { K, slices, state, narrowAt, wideAt, nNarrow, nWide, maxGroups, scores };
   if (pairs) return buildPairs(plan, layout, posterior, mode === 'pairs' ? 'information' : 'scores');
+  if (fused) return buildFused(plan, layout, posterior);
   if (mode === 'residual') return buildResidual(plan, layout, posterior, N);
 
   // Phase 2: weights (n r or σ, or both side by side), their sums, Σ w x.
-  const estep = mode === 'estep' || mode === 'estepMean' || mode === 'estepCovariance';
+  const estep = mode === 'estep' || mode === 'estepMean';
   const ell1 = estep ? plan.buffer('log-likelihood partials', nNarrow * 8) : null;
   // a slice's weights with their partials (and ℓ's, into `ell`, for the E-step modes)
-  const weightsOf = (sl: Slice, partials: GPUBuffer, outOffset: number, ell: GPUBuffer | null): Dispatch => {
+  const weightsOf = (sl: Slice, partials: GPUBuffer, outOffset: number): Dispatch => {
     const args = { s, state, w, partials, rows: sl.rows, K, outOffset };
-    if (!ell) return kernels.estep.sigma(args);
-    const estepArgs = { ...args, counts: chunks[sl.chunk].counts, rowStart: sl.rowStart, ell };
+    if (!ell1) return kernels.estep.sigma(args);
+    const estepArgs = { ...args, counts: chunks[sl.chunk].counts, rowStart: sl.rowStart, ell: ell1 };
     return withSigma ? kernels.estep.estepSigma(estepArgs) : kernels.estep.estep(estepArgs);
   };
-  const write: WriteWeights = (sl, partials, outOffset) => weightsOf(sl, partials, outOffset, ell1);
-  // The E-step with the softmax statistics at Θ writes the E-step's K columns and σ's K
+  // The E-step with the softmax means at Θ writes the E-step's K columns and σ's K
   // beside them (one dispatch, from phase 1's A; the state's log S_k, not log α_k, scales
   // σ) and sums all 2K in one weighted sum: X is read once for both.
-  const sums = sumWeightColumns(plan, layout, posterior, C, write, '');
-  const sigmaFirst = withSigma ? K : 0; // σ's first column of w and of the weight sums
+  const sums = sumWeightColumns(plan, layout, posterior, C, weightsOf, '');
   if (withSigma) {
     const both = { weights: layout.weights!, wsum: layout.wsum! };
     layout.weights = columnsOf(both.weights, 0, K);
     layout.wsum = columnsOf(both.wsum, 0, K * L);
     layout.sigma = { weights: columnsOf(both.weights, K, K), wsum: columnsOf(both.wsum, K * L, K * L) };
   }
-  if (ell1) {
-    const ellCap = plan.cap(2);
-    const ellChain = kernels.merge.chainPairs(ell1, nNarrow, ellCap, plan.pingPong('log-likelihood', nNarrow, 8, ellCap));
-    plan.push(...ellChain.dispatches);
-    layout.ell = plan.section(ellChain.buffer, ellChain.n, 2);
-  }
+  if (ell1) layout.ell = ellSection(plan, ell1, nNarrow);
   if (!covariance) return layout;
 
-  // Phase 3: centred weighted Gram matrices of σ.
+  // Phase 3 (mode covariance): σ's Gram matrices, centred at the means phase 2 found.
   const center = plan.buffer('center', K * L * 4);
-  const columns = { sumStride: C * L, sumFirst: sigmaFirst * L, weightStride: C, weightFirst: sigmaFirst };
-  plan.push(kernels.gram.center({ sums: sums.wsum.buffer, nF: sums.wsum.n, weights: sums.weights.buffer, nS: sums.weights.n, center, K, L, columns }));
+  plan.push(kernels.gram.center({ sums: sums.wsum.buffer, nF: sums.wsum.n, weights: sums.weights.buffer, nS: sums.weights.n, center, K, L }));
   layout.center = plan.section(center, 1, K * L);
   const g1 = plan.buffer('weighted-gram partials', nWide * K * T * 4);
   const discard = multi ? plan.buffer('discarded weight partials', Math.max(...slices.map((sl) => EStepKernel.partialCount(sl.rows))) * C * 4) : null;
-  const ellDiscard = multi && ell1 ? plan.buffer('discarded log-likelihood partials', Math.max(...slices.map((sl) => EStepKernel.partialCount(sl.rows))) * 8) : null;
   slices.forEach((sl, i) => {
     const chunk = chunks[sl.chunk];
     // several slices share the scratch w: the slice's weights again, partials discarded
-    if (discard) plan.push(scores(sl), weightsOf(sl, discard, 0, ellDiscard));
-    plan.push(kernels.gram.dispatch({ x: chunk.x, w, wColumns: { stride: C, first: sigmaFirst }, center, partials: g1, rowStart: sl.rowStart, rows: sl.rows, K, L, outOffset: wideAt[i], maxGroups }));
+    if (discard) plan.push(scores(sl), weightsOf(sl, discard, 0));
+    plan.push(kernels.gram.dispatch({ x: chunk.x, w, center, partials: g1, rowStart: sl.rowStart, rows: sl.rows, K, L, outOffset: wideAt[i], maxGroups }));
   });
   layout.gram = plan.mergeSums('weighted-gram', g1, nWide, K * T).section;
+  return layout;
+}
+
+/** The compensated ℓ pairs' merges (none unless too many) and their readback. */
+function ellSection(plan: Plan<SoftmaxLayout>, ell1: GPUBuffer, nNarrow: number): Section {
+  const cap = plan.cap(2);
+  const chain = plan.env.kernels.merge.chainPairs(ell1, nNarrow, cap, plan.pingPong('log-likelihood', nNarrow, 8, cap));
+  plan.push(...chain.dispatches);
+  return plan.section(chain.buffer, chain.n, 2);
+}
+
+/**
+ * Phases 2 and 3 of mode 'estepCovariance' in one read of X: per slice (scores again
+ * when there are several) estepSigma writes the E-step's K weight columns and σ's K,
+ * then one weighted-gram dispatch forms σ's Gram matrices around the centre the host
+ * wrote and, in its diagonal workgroups, Σwx and Σσx of all 2K columns (the shader's
+ * fused sums), into one partial row each: one merge chain for all of it. At K = 16,
+ * L = 64 with one slice: scores, finalize, estepSigma, weighted-gram, its merge level
+ * (5 dispatches), X read 1 + 2 times.
+ */
+function buildFused(plan: Plan<SoftmaxLayout>, layout: SoftmaxLayout, a: PosteriorArgs): SoftmaxLayout {
+  const { kernels, L, chunks, s, w } = plan.env;
+  const { K, slices } = a;
+  const C = 2 * K;
+  const T = packedSize(L);
+  const width = WeightedGramKernel.partialWidth(K, L, C);
+  const e1 = plan.buffer('weight partials', a.nNarrow * C * 4);
+  const ell1 = plan.buffer('log-likelihood partials', a.nNarrow * 8);
+  const center = plan.buffer('center', K * L * 4); // written by the host before each call
+  const g1 = plan.buffer('weighted-gram and weighted-sum partials', a.nWide * width * 4);
+  slices.forEach((sl, i) => {
+    const chunk = chunks[sl.chunk];
+    if (slices.length > 1) plan.push(a.scores(sl));
+    plan.push(kernels.estep.estepSigma({ s, state: a.state, w, partials: e1, rows: sl.rows, K, outOffset: a.narrowAt[i], counts: chunk.counts, rowStart: sl.rowStart, ell: ell1 }));
+    plan.push(kernels.gram.dispatch({ x: chunk.x, w, wColumns: { stride: C, first: K }, sums: { otherFirst: 0 }, center, partials: g1, rowStart: sl.rowStart, rows: sl.rows, K, L, outOffset: a.wideAt[i], maxGroups: a.maxGroups }));
+  });
+  const weights = plan.mergeSums('weights', e1, a.nNarrow, C).section;
+  layout.ell = ellSection(plan, ell1, a.nNarrow);
+  const merged = plan.mergeSums('weighted-gram and weighted-sum', g1, a.nWide, width).section;
+  layout.weights = columnsOf(weights, 0, K);
+  layout.wsum = columnsOf(merged, K * T, K * L);
+  layout.sigma = { weights: columnsOf(weights, K, K), wsum: columnsOf(merged, K * T + K * L, K * L) };
+  layout.gram = columnsOf(merged, 0, K * T);
+  layout.center = plan.section(center, 1, K * L);
+  layout.centerInput = center;
   return layout;
 }
 

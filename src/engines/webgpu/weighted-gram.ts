@@ -5,11 +5,12 @@
  * from the remaining weighted-sum and weight partials.
  */
 import gramWgsl from '../../../shaders/weighted-gram.wgsl?raw';
+import cascadeWgsl from '../../../shaders/cascade4.wgsl?raw';
 import { SoftmixError } from '../../errors.ts';
 import { getPipeline, type ShaderSource } from './pipelines.ts';
 import { ceilDiv, makeDispatch, splitRows, type Dispatch } from './kernel.ts';
 
-export const weightedGramShader: ShaderSource = { name: 'weighted-gram.wgsl', code: gramWgsl };
+export const weightedGramShader: ShaderSource = { name: 'weighted-gram.wgsl', code: `${gramWgsl}\n${cascadeWgsl}` };
 /** Invocations per workgroup; each owns an 8 × 8 register block of one component's outputs. */
 export const GRAM_GROUP = 256;
 
@@ -80,6 +81,12 @@ export interface WeightedGramArgs {
   /** weights (rows × K, or rows × wColumns.stride with component k's in column wColumns.first + k) */
   w: GPUBuffer;
   wColumns?: { stride: number; first: number };
+  /**
+   * Also Σ_j w_jc x_j of the Gram's weight columns and of those from `otherFirst` (the
+   * shader's fused sums): each partial is then K·T Gram floats followed by
+   * wColumns.stride·L sums, the sums of column c of w at K·T + c·L.
+   */
+  sums?: { otherFirst: number };
   /** c (K × L) */
   center: GPUBuffer;
   /** output partials, K·T floats each, this slice's first at index outOffset */
@@ -109,10 +116,16 @@ export class WeightedGramKernel {
     return splitRows(rows, maxGroups).groups;
   }
 
+  /** Floats of one partial: K packed Gram matrices, and with the fused sums `columns`·L more. */
+  static partialWidth(K: number, L: number, sumColumns = 0): number {
+    return K * packedSize(L) + sumColumns * L;
+  }
+
   dispatch(a: WeightedGramArgs): Dispatch {
     const { groups, span } = splitRows(a.rows, a.maxGroups);
     const T = packedSize(a.L);
-    const W = a.K * T;
+    const stride = a.wColumns?.stride ?? a.K;
+    const W = a.K * T + (a.sums ? stride * a.L : 0);
     const t = gramTiling(a.K, a.L);
     const nKG = ceilDiv(a.K, t.components);
     const nb = ceilDiv(a.L, t.block);
@@ -128,7 +141,7 @@ export class WeightedGramKernel {
       this.device,
       'weighted-gram',
       this.pipeline,
-      [a.rowStart, a.rows, a.K, a.L, a.outOffset, span, W, T, t.block, t.rows, t.components, nKG, nb, t.block / 8, a.wColumns?.stride ?? a.K, a.wColumns?.first ?? 0],
+      [a.rowStart, a.rows, a.K, a.L, a.outOffset, span, W, T, t.block, t.rows, t.components, nKG, nb, t.block / 8, stride, a.wColumns?.first ?? 0, a.sums ? 1 : 0, a.sums?.otherFirst ?? 0, a.K * T],
       { 1: a.x, 2: a.w, 3: a.partials, 4: a.center },
       [x, groups, 1],
     );
@@ -137,26 +150,15 @@ export class WeightedGramKernel {
   }
 
   /**
-   * c_kl = Σ_i F_i,kl / Σ_i S_i,k from nF weighted-sum partials and nS estep/sigma weight
-   * partials, into `center` (K × L). A partial of F is K·L floats and one of S is K,
-   * unless `columns` says they are wider, with component 0's values from `first`.
+   * c_kl = Σ_i F_i,kl / Σ_i S_i,k from nF weighted-sum partials (K·L floats each) and nS
+   * weight partials (K each), into `center` (K × L).
    */
-  center(a: {
-    sums: GPUBuffer;
-    nF: number;
-    weights: GPUBuffer;
-    nS: number;
-    center: GPUBuffer;
-    K: number;
-    L: number;
-    columns?: { sumStride: number; sumFirst: number; weightStride: number; weightFirst: number };
-  }): Dispatch {
-    const c = a.columns ?? { sumStride: a.K * a.L, sumFirst: 0, weightStride: a.K, weightFirst: 0 };
+  center(a: { sums: GPUBuffer; nF: number; weights: GPUBuffer; nS: number; center: GPUBuffer; K: number; L: number }): Dispatch {
     return makeDispatch(
       this.device,
       'weighted-gram center',
       this.centerPipeline,
-      [a.K, a.L, a.nF, a.nS, c.sumStride, c.sumFirst, c.weightStride, c.weightFirst],
+      [a.K, a.L, a.nF, a.nS],
       { 6: a.sums, 7: a.weights, 8: a.center },
       [ceilDiv(a.K * a.L, 64), 1, 1],
       5,
