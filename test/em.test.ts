@@ -7,7 +7,9 @@ import { newtonMStep } from '../src/em/mstep.ts';
 import { inverseSqrt, randomStart } from '../src/model/starts.ts';
 import { Rng } from '../src/math/rng.ts';
 import { DEFAULT_NEWTON } from '../src/em/index.ts';
-import type { Engine } from '../src/engines/engine.ts';
+import type { Engine, StatsWanted } from '../src/engines/engine.ts';
+import { EngineMap } from '../src/em/engine-map.ts';
+import { squaremCycle } from '../src/em/steppers/squarem.ts';
 
 function setup(seed: number, p = 400, L = 4, K = 3, N = 20000) {
   const sim = simulate({ p, L, K, N, thetaNorm: 1.5, seed });
@@ -85,6 +87,33 @@ describe('one pass per EM iteration (the M-step\'s trial pass is the next E-step
       expect(fused.passes).toBeLessThanOrEqual(0.6 * separate.passes);
     });
   }
+});
+
+describe('SQUAREM above a step bound of 1', () => {
+  it("asks the M-step to x2 for Θ only: its trial pass is A's alone, and the cycle evaluates x1, x' and x''", async () => {
+    for (const stepMax of [1, 4]) {
+      const { sim, design, engine } = setup(22, 400, 4, 3, 1e5);
+      const calls: string[] = [];
+      const counting = Object.assign(Object.create(engine) as Engine, {
+        eStep: (la: Float64Array, th: Float64Array, K: number, want?: StatsWanted) => (calls.push(want?.covariance ? 'eStep+H' : 'eStep'), engine.eStep(la, th, K, want)),
+        softmaxStats: (th: Float64Array, K: number, want: StatsWanted) => (calls.push(want.covariance ? 'stats+H' : want.mean ? 'stats' : 'A'), engine.softmaxStats(th, K, want)),
+      });
+      const map = new EngineMap(counting, 3, design.covariance, { ...DEFAULT_NEWTON, maxSteps: 1 }, 0, []);
+      // near the planted atoms, where every Newton step is taken in full
+      const x0 = await map.evaluate({ alpha: sim.truth.alpha, theta: sim.truth.theta });
+      calls.length = 0;
+      const cycle = await squaremCycle(x0, map, stepMax, 3, 4);
+      if (stepMax === 1) {
+        // plain EM: x1 and x2 are evaluated by their M-steps' trial passes
+        expect([cycle.step, calls]).toEqual([1, ['eStep+H', 'eStep+H']]);
+      } else {
+        expect(cycle.step).toBeGreaterThan(1);
+        expect(cycle.rejected).toBe(false);
+        // x1's trial (its E-step), x2's trial (A only), x' evaluated, x'''s trial (its E-step)
+        expect(calls).toEqual(['eStep+H', 'A', 'eStep+H', 'eStep+H']);
+      }
+    }
+  });
 });
 
 describe('Newton M-step', () => {

@@ -58,7 +58,7 @@ export class EngineMap implements EmMap {
   };
 
   /** The EM map's M-step: α = c/N (penalised under a ridge), then Newton for Θ from the current atoms. */
-  mStep = async (s: State): Promise<Params> => {
+  mStep = async (s: State, use: 'evaluate' | 'thetaOnly' = 'evaluate'): Promise<Params> => {
     await yieldToEventLoop();
     if (this.signal?.aborted) throw new SoftmixError('cancelled', 'the fit was cancelled');
     const { engine, K, newton } = this;
@@ -75,11 +75,12 @@ export class EngineMap implements EmMap {
     const hessian = this.hessian;
     const frozen = newton.direction === 'newton' && hessian && hessian.age < newton.hessianEvery ? hessian.factors : undefined;
     const atStart = this.statsAt(s.theta);
-    const logAlpha = logOf(alpha);
-    let m = await newtonMStep(engine, s.theta, targets, active, K, this.designCovariance, stepOptions, atStart, frozen, logAlpha);
+    // the last trial: the E-step at the new (α, Θ) too, unless only Θ is wanted
+    const lastTrial = use === 'evaluate' ? logOf(alpha) : 'objective';
+    let m = await newtonMStep(engine, s.theta, targets, active, K, this.designCovariance, stepOptions, atStart, frozen, lastTrial);
     // A stale Hessian that finds no ascent step would make the M-step a no-op, which the
     // convergence test would take for convergence: redo it with a fresh Hessian.
-    if (m.stalled) m = await newtonMStep(engine, s.theta, targets, active, K, this.designCovariance, stepOptions, atStart, undefined, logAlpha);
+    if (m.stalled) m = await newtonMStep(engine, s.theta, targets, active, K, this.designCovariance, stepOptions, atStart, undefined, lastTrial);
     this.remember({ theta: m.theta, stats: m.statsAtTheta, alpha, e: m.eStepAtTheta && eStepOnly(m.eStepAtTheta) });
     if (m.factors) this.hessian = { factors: m.factors, age: 1 };
     else if (hessian) hessian.age = m.staleHint ? Infinity : hessian.age + 1;

@@ -104,6 +104,10 @@ const MAX_HALVINGS = 40;
  * (an emptied component has no target). `designCovariance` is S (L×L), the covariance of the
  * items' features, which turns θ into the spread of its scores.
  * `statsAtStart`, when given, are the softmax statistics at `thetaIn` (saves a pass).
+ * `lastTrial` says what the last step's first trial pass brings besides A: given the new
+ * log α, the E-step there (above); 'objective', nothing: the caller wants only Θ (SQUAREM
+ * extrapolating from it), so the pass reads X once where the E-step with the Hessian
+ * reads it three times; by default the statistics the next M-step from there needs.
  */
 export async function newtonMStep(
   engine: Engine,
@@ -115,9 +119,10 @@ export async function newtonMStep(
   opts: NewtonOptions,
   statsAtStart?: SoftmaxStats,
   frozen?: (Float64Array | null)[],
-  eStepLogAlpha?: Float64Array,
+  lastTrial?: Float64Array | 'objective',
 ): Promise<NewtonResult> {
   const L = engine.L;
+  const eStepLogAlpha = lastTrial instanceof Float64Array ? lastTrial : undefined;
   const lambda = (k: number) => (opts.componentRidge ? opts.componentRidge[k] : opts.ridge);
   if (opts.direction === 'design' && !opts.designFactor) throw new Error('newtonMStep: direction "design" needs designFactor');
   // Newton's direction, from the dense Hessian (small L) or by CG on its products (large L)
@@ -231,7 +236,8 @@ export async function newtonMStep(
         trialE = await engine.eStep(eStepLogAlpha, trial, K, want);
         trialStats = trialE.softmax ?? (await engine.softmaxStats(trial, K, want)); // an engine that ignores `stats`
       } else {
-        trialStats = await engine.softmaxStats(trial, K, h === 0 ? want : { mean: false, covariance: false });
+        const full = h === 0 && !(lastTrial === 'objective' && step === opts.maxSteps - 1);
+        trialStats = await engine.softmaxStats(trial, K, full ? want : { mean: false, covariance: false });
         trialE = undefined;
       }
       passes++;

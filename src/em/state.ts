@@ -22,8 +22,12 @@ export interface State extends Params {
 
 /** The two halves of the EM map: each call of `evaluate` is one E-step over the data. */
 export interface EmMap {
-  /** the M-step from an evaluated point: F(x) = mStep(evaluate(x)) */
-  mStep(s: State): Promise<Params>;
+  /**
+   * The M-step from an evaluated point: F(x) = mStep(evaluate(x)). `use` 'thetaOnly': the
+   * caller will not evaluate the result (SQUAREM extrapolating from it), so the M-step
+   * need not bring the E-step there; evaluating it anyway then costs a full pass.
+   */
+  mStep(s: State, use?: 'evaluate' | 'thetaOnly'): Promise<Params>;
   evaluate(p: Params): Promise<State>;
 }
 

@@ -13,7 +13,9 @@
  * So ℓ never falls below ℓ(x0), and a rejected step costs one E-step more than plain EM.
  * stepMax starts at 1 and is multiplied by 4 each time a step at the bound is accepted,
  * divided by 4 when one is rejected: early, far from the maximum, the cycle is plain EM;
- * later the steps lengthen as far as ℓ allows.
+ * later the steps lengthen as far as ℓ allows. Above a bound of 1 the M-step to x2 asks
+ * for Θ only (EmMap.mStep 'thetaOnly'): x2 is extrapolated from, not evaluated, unless the
+ * cycle falls back to plain EM, so its trial pass reads X once instead of three times.
  */
 import { toU, fromU, type EmMap, type State } from '../state.ts';
 import { acceptedNow, plainEm, type Step, type StepContext, type Stepper } from './stepper.ts';
@@ -33,7 +35,9 @@ export const SQUAREM_STEP_FACTOR = 4;
 
 export async function squaremCycle(x0: State, map: EmMap, stepMax: number, K: number, L: number): Promise<SquaremCycle> {
   const s1 = await map.evaluate(await map.mStep(x0));
-  const p2 = await map.mStep(s1);
+  // Above a bound of 1 the cycle will likely extrapolate from x2 without evaluating it
+  // (only a step length of 1 or a rejection comes back to evaluate it: a pass more).
+  const p2 = await map.mStep(s1, stepMax > 1 ? 'thetaOnly' : 'evaluate');
   const u0 = toU(x0, K, L);
   const u1 = toU(s1, K, L);
   const u2 = toU(p2, K, L);
