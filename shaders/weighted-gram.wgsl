@@ -56,11 +56,11 @@
 // (first order, u = 2^-24); the centring keeps Σ|terms| near |G|. The partials are then
 // summed by merge-sums and in float64 by the host (test/browser/bounds.ts, gramFactor).
 //
-// Fused weighted sums (P.sums = 1: the E-step with the softmax statistics, whose Gram
-// matrices are σ's): the diagonal workgroups (A = B, which stage each row's block A
-// once) also form F_cl = Σ_j w_jc x_jl for their KC components, l in A, of two weight
-// sets: the Gram's (column P.wFirst + k of w) and the other (P.otherFirst + k, the
-// E-step's). Both sets are staged beside each other (R × 2KC weights, 4 KiB at most).
+// Fused weighted sums (P.sums > 0: the covariance passes, whose Gram matrices are σ's):
+// the diagonal workgroups (A = B, which stage each row's block A once) also form
+// F_cl = Σ_j w_jc x_jl for their KC components, l in A, of one or two weight sets: the
+// Gram's (column P.wFirst + k of w) and, with the E-step, the other (P.otherFirst + k).
+// Both sets are staged beside each other (R × 2KC weights, 4 KiB at most).
 // Invocation i owns one vec4 of outputs: set i / (KC·BW/4), component and four features
 // from the rest (2·KC·BW/4 ≤ 256 vec4, so one each at most). Within a stage each output
 // is a plain sum of its n ≤ R terms, and the stage sums go into a Kahan accumulator
@@ -102,8 +102,8 @@ struct Params {
   // floats per row of w, and the column of component 0's weights
   wStride: u32,
   wFirst: u32,
-  // 1: also the fused weighted sums of the weight sets at wFirst and otherFirst, from
-  // float sumBase of each partial row (above)
+  // the fused weighted sums (above) of this many weight sets: 0, 1 (the Gram's, at
+  // wFirst) or 2 (and those at otherFirst), from float sumBase of each partial row
   sums: u32,
   otherFirst: u32,
   sumBase: u32,
@@ -198,13 +198,13 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
   }
 
   // the fused sums: this invocation's weight set, component and four features of block A
-  let wsRow = KC * (1u + P.sums); // staged weights per row
+  let wsRow = KC * max(1u, P.sums); // staged weights per row
   let perSet = KC * quarter;
   let sSet = lid / perSet;
   let sKk = (lid % perSet) / quarter;
   let sLq = lid % quarter;
   let sK = kg * KC + sKk;
-  let sumBusy = P.sums == 1u && diag && sSet < 2u && sK < K && A * BW + 4u * sLq < L;
+  let sumBusy = diag && sSet < P.sums && sK < K && A * BW + 4u * sLq < L;
   var sums = Cascade(vec4f(0.0), vec4f(0.0));
 
   // accumulator g<i><h>: row a0 + i, columns b0 + 4h .. b0 + 4h + 3

@@ -31,10 +31,11 @@ interface Case {
   /** the column block the wrapper must pick for (K, L) */
   block?: number;
   /**
-   * the fused sums: w has 2K columns, the Gram's are the last K, and the partials carry
-   * Σ_j w_jc x_j of all 2K after the Gram's K·T floats
+   * the fused sums of 1 weight set (the Gram's: softmaxStats) or 2 (w has 2K columns, the
+   * Gram's the last K: the E-step's too); the partials carry Σ_j w_jc x_j of every column
+   * of w after the Gram's K·T floats
    */
-  sums?: boolean;
+  sums?: 1 | 2;
 }
 
 async function check(o: Case) {
@@ -47,7 +48,7 @@ async function check(o: Case) {
     const rng = new Rng(o.seed);
     // features with a large common offset: the centring is what keeps the result accurate
     const x = f32(Array.from({ length: (rowStart + rows) * L }, () => (o.offset ?? 0) + rng.normal()));
-    const C = o.sums ? 2 * K : K; // columns of w; the Gram's are the last K
+    const C = o.sums === 2 ? 2 * K : K; // columns of w; the Gram's are the last K
     const gramFirst = C - K;
     const w = f32(Array.from({ length: rows * C }, () => rng.uniform()));
     const c = f32(Array.from({ length: K * L }, () => (o.offset ?? 0) + 0.1 * rng.normal()));
@@ -57,7 +58,7 @@ async function check(o: Case) {
     const n = WeightedGramKernel.partialCount(rows, o.maxGroups);
     const packed = new Float64Array(W);
     let mergeLevels = 0;
-    const fused = o.sums ? { wColumns: { stride: C, first: gramFirst }, sums: { otherFirst: 0 } } : {};
+    const fused = o.sums ? { wColumns: { stride: C, first: gramFirst }, sums: o.sums === 2 ? { otherFirst: 0 } : {} } : {};
     const args = { x: bufs.f32(x), w: bufs.f32(w), center: bufs.f32(c), rowStart, rows, K, L, maxGroups: o.maxGroups, ...fused };
     if (o.outOffset !== undefined) {
       // slots [0, outOffset) and one after the slice's n stay NaN; every float of the n slots is written
@@ -139,13 +140,18 @@ describe('weighted-gram kernel', () => {
     check({ rows: 1500, L: 37, K: 20, seed: 10, rowStart: 11, outOffset: 2, maxGroups: 3 }));
   describe('with the fused sums of 2K weight columns (the E-step with the covariance)', () => {
     it('block 32: K = 16, L = 64 (two column blocks, 16 components per workgroup), offset by 100', () =>
-      check({ rows: 2000, L: 64, K: 16, seed: 11, offset: 100, block: 32, sums: true }));
+      check({ rows: 2000, L: 64, K: 16, seed: 11, offset: 100, block: 32, sums: 2 }));
     it('block 32: K = 20 > 16 (the second component group 4 wide), L = 37 (the second block 5 wide)', () =>
-      check({ rows: 900, L: 37, K: 20, seed: 12, rowStart: 5, block: 32, sums: true }));
-    it('block 64: K = 3, L = 70', () => check({ rows: 600, L: 70, K: 3, seed: 13, block: 64, sums: true }));
-    it('block 128: K = 1, L = 130, merged on the device', () => check({ rows: 3000, L: 130, K: 1, seed: 14, block: 128, cap: 1, sums: true }));
+      check({ rows: 900, L: 37, K: 20, seed: 12, rowStart: 5, block: 32, sums: 2 }));
+    it('block 64: K = 3, L = 70', () => check({ rows: 600, L: 70, K: 3, seed: 13, block: 64, sums: 2 }));
+    it('block 128: K = 1, L = 130, merged on the device', () => check({ rows: 3000, L: 130, K: 1, seed: 14, block: 128, cap: 1, sums: 2 }));
     it('at partial slot outOffset = 1 with maxGroups = 2: exactly its slots, sums included, are written', () =>
-      check({ rows: 1000, L: 10, K: 2, seed: 15, outOffset: 1, maxGroups: 2, sums: true }));
+      check({ rows: 1000, L: 10, K: 2, seed: 15, outOffset: 1, maxGroups: 2, sums: 2 }));
+  });
+  describe("with the fused sums of the Gram's K weight columns (softmaxStats with the covariance)", () => {
+    it('block 32: K = 20, L = 37', () => check({ rows: 900, L: 37, K: 20, seed: 16, rowStart: 5, block: 32, sums: 1 }));
+    it('block 64: K = 3, L = 70, offset by 1000', () => check({ rows: 600, L: 70, K: 3, seed: 17, offset: 1000, block: 64, sums: 1 }));
+    it('block 128: K = 1, L = 130, at slot outOffset = 1', () => check({ rows: 700, L: 130, K: 1, seed: 18, block: 128, outOffset: 1, maxGroups: 2, sums: 1 }));
   });
 
   it('X reads: ⌈K/KC⌉·⌈L/block⌉, the fewest of the three tilings', () => {

@@ -13,6 +13,7 @@
  */
 import { SoftmixError } from '../../errors.ts';
 import type { SoftmaxStats } from '../engine.ts';
+import { checkFinite } from './checks.ts';
 
 /** The largest d_a²/v_a taken: the covariance's rounding at most 16× that of centring at the mean. */
 export const MAX_CENTRE_EXCESS = 15;
@@ -27,10 +28,8 @@ export class CentreHints {
   choose(K: number, hint?: Float64Array): Float32Array<ArrayBuffer> {
     if (!hint) return this.at(K);
     if (hint.length !== K * this.L) throw new SoftmixError('shape', `stats.centre must hold K·L = ${K * this.L} values, got ${hint.length}`);
-    const c = Float32Array.from(hint);
-    const bad = c.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new SoftmixError('not-finite', `stats.centre[${bad}] = ${hint[bad]} is not a finite float32`);
-    return c;
+    checkFinite('stats.centre', hint);
+    return Float32Array.from(hint);
   }
 
   at(K: number): Float32Array<ArrayBuffer> {

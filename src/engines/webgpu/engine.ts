@@ -27,6 +27,7 @@ import { MergeSumsKernel } from './merge-sums.ts';
 import { HvpWeightsKernel } from './hvp-weights.ts';
 import { hvpPlan } from './hvp-plan.ts';
 import { CentreHints, poorlyCentred } from './centre.ts';
+import { checkFinite, checkTheta } from './checks.ts';
 
 export { countSamples, type CountSamplesOptions } from './histogram.ts';
 
@@ -119,16 +120,10 @@ class WebGpuEngine implements Engine {
     return this.exclusive(async () => {
       const centre = stats?.covariance ? this.centres.choose(K, stats.centre) : undefined;
       const plan = this.posteriorPlan(stats?.covariance ? 'estepCovariance' : stats?.mean ? 'estepMean' : 'estep', logAlpha, theta, K);
-      const finish = async (c?: Float32Array<ArrayBuffer>) => {
-        if (c) this.gpu.queue.writeBuffer(plan.layout.centerInput!, 0, c);
-        const out = finishEStep(await this.run(plan), plan.layout, K, this.L, logAlpha, stats);
-        if (out.softmax?.mean) this.centres.remember(K, out.softmax.mean);
-        return out;
-      };
-      const out = await finish(centre);
-      if (!centre || !poorlyCentred(out.softmax!, centre, K, this.L)) return out;
-      this.counters.passes++; // again, centred at the means it found (centre.ts)
-      return finish(this.centres.at(K));
+      const inner = stats?.covariance ? { ...stats, mean: true } : stats; // the centre's check needs the means
+      const out = await this.centred(plan, K, centre, (data) => finishEStep(data, plan.layout, K, this.L, logAlpha, inner), (e) => e.softmax);
+      if (out.softmax && !stats!.mean) delete out.softmax.mean;
+      return out;
     });
   }
 
@@ -155,7 +150,7 @@ class WebGpuEngine implements Engine {
   /** Checks (log α, Θ), writes them into the plan of `mode` (estep, pairs or residual) for K, and counts the pass. */
   private posteriorPlan(mode: 'estep' | 'estepMean' | 'estepCovariance' | 'pairs' | 'scorePairs' | 'residual', logAlpha: Float64Array, theta: Float64Array, K: number): Plan<SoftmaxLayout> {
     this.checkUsable();
-    this.checkTheta(theta, K);
+    checkTheta(theta, K, this.L);
     if (logAlpha.length !== K) throw new SoftmixError('shape', `logAlpha must hold K = ${K} values, got ${logAlpha.length}`);
     const la = new Float32Array(K);
     let finite = 0;
@@ -176,14 +171,15 @@ class WebGpuEngine implements Engine {
   softmaxStats(theta: Float64Array, K: number, want: StatsWanted): Promise<SoftmaxStats> {
     return this.exclusive(async () => {
       this.checkUsable();
-      this.checkTheta(theta, K);
+      checkTheta(theta, K, this.L);
       this.counters.passes++;
+      const centre = want.covariance ? this.centres.choose(K, want.centre) : undefined;
       const mode: SoftmaxMode = want.covariance ? 'covariance' : want.mean ? 'mean' : 'logPartition';
       const plan = this.softmax(mode, K);
       this.gpu.queue.writeBuffer(plan.layout.theta, 0, Float32Array.from(theta));
       this.gpu.queue.writeBuffer(plan.layout.logAlpha, 0, new Float32Array(K)); // b_k = −log S_k: σ = exp(s − A)
-      const out = finishStats(await this.run(plan), plan.layout, K, this.L, want);
-      if (out.mean) this.centres.remember(K, out.mean);
+      const out = await this.centred(plan, K, centre, (data) => finishStats(data, plan.layout, K, this.L, { ...want, mean: want.mean || want.covariance }), (o) => o);
+      if (!want.mean) delete out.mean;
       return out;
     });
   }
@@ -192,7 +188,7 @@ class WebGpuEngine implements Engine {
     return this.exclusive(async () => {
       this.checkUsable();
       checkHessianPoint(theta, K, this.L, at, vectors);
-      this.checkTheta(theta, K);
+      checkTheta(theta, K, this.L);
       checkFinite('hessianVectorProducts: vectors', vectors);
       this.counters.passes++;
       const L = this.L;
@@ -304,14 +300,6 @@ class WebGpuEngine implements Engine {
     this.watch.check();
   }
 
-  private checkTheta(theta: Float64Array, K: number): void {
-    if (!Number.isInteger(K) || K < 1) throw new SoftmixError('options', `K must be a positive integer, got ${K}`);
-    if (theta.length !== K * this.L) throw new SoftmixError('shape', `theta must hold K·L = ${K * this.L} values, got ${theta.length}`);
-    for (let i = 0; i < theta.length; i++) {
-      if (!Number.isFinite(Math.fround(theta[i]))) throw new SoftmixError('not-finite', `theta[${i}] = ${theta[i]} is not a finite float32`);
-    }
-  }
-
   private softmax(mode: SoftmaxMode, K: number): Plan<SoftmaxLayout> {
     // the pair modes keep K(K+1)/2 weights per row in the scratch, the E-step with the statistics 2K
     const columns = mode === 'pairs' || mode === 'scorePairs' ? (K * (K + 1)) / 2 : mode === 'estepMean' || mode === 'estepCovariance' ? 2 * K : K;
@@ -355,6 +343,25 @@ class WebGpuEngine implements Engine {
     return deviceBufferSizes(this.chunks, this.scratch ? [this.scratch.s, this.scratch.w] : [], this.plans.values());
   }
 
+  /**
+   * Runs a softmax plan and finishes it, the covariance modes centred at `centre` (written
+   * first) and run again at the means they found where it was too far from them
+   * (centre.ts); every pass's means become the next centre at this K.
+   */
+  private async centred<R>(plan: Plan<SoftmaxLayout>, K: number, centre: Float32Array<ArrayBuffer> | undefined, finish: (data: Float32Array) => R, statsOf: (r: R) => SoftmaxStats | undefined): Promise<R> {
+    const once = async (c?: Float32Array<ArrayBuffer>) => {
+      if (c) this.gpu.queue.writeBuffer(plan.layout.centerInput!, 0, c);
+      const out = finish(await this.run(plan));
+      const mean = statsOf(out)?.mean;
+      if (mean) this.centres.remember(K, mean);
+      return out;
+    };
+    const out = await once(centre);
+    if (!centre || !poorlyCentred(statsOf(out)!, centre, K, this.L)) return out;
+    this.counters.passes++;
+    return once(this.centres.at(K));
+  }
+
   /** Submits the plan and maps its staging buffer once (one submission); rejects on a device loss or a WebGPU error. */
   private async run(plan: Plan<unknown>): Promise<Float32Array> {
     const gpu = this.gpu;
@@ -390,10 +397,3 @@ class WebGpuEngine implements Engine {
     }
   }
 }
-
-function checkFinite(what: string, values: Float64Array): void {
-  for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(Math.fround(values[i]))) throw new SoftmixError('not-finite', `${what}[${i}] = ${values[i]} is not a finite float32`);
-  }
-}
-

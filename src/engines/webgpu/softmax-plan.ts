@@ -8,17 +8,18 @@
  *            (0 unless more than Plan.cap partials), logsumexp finalize → A on the device
  *   phase 2  [scores ×S], estep or sigma ×S, weighted-sum ×S, merge levels of the
  *            weights, Σwx and (E-step) the compensated ℓ pairs (0 unless too many)
- *   phase 3  (covariance) center, [scores ×S, sigma ×S], weighted-gram ×S, merges
+ *   phase 3  (the pair modes) [scores ×S, the weights ×S], weighted-gram ×S, merges
  *
  * Mode 'estepMean' (Engine.eStep with the means) is the E-step with the softmax means at
  * the same Θ: phase 2 writes the E-step's K weight columns and σ's K beside them in one
  * dispatch (estepSigma, both from phase 1's A) and sums the 2K columns in one weighted
  * sum (X read once); the readback's views (Section first/count) split the sums again.
- * Mode 'estepCovariance' (with the covariance too) does phases 2 and 3 in one read of X
- * (buildFused): the Gram dispatch forms the 2K weighted sums beside σ's Gram matrices,
- * which it centres where the host says (centre.ts). One submit and one readback for what
- * was an E-step plus a softmaxStats pass; at K = 16, L = 64 with one slice, 5 dispatches
- * and X read 1 + 2 times: scores, finalize, estepSigma, weighted-gram, its merge level.
+ * The covariance modes ('covariance', and 'estepCovariance': eStep with the covariance)
+ * do phases 2 and 3 in one read of X (buildFused): the Gram dispatch forms the weighted
+ * sums beside σ's Gram matrices, which it centres where the host says (centre.ts). One
+ * submit and one readback for what was an E-step plus a softmaxStats pass; at K = 16,
+ * L = 64 with one slice, 5 dispatches and X read 1 + 2 times: scores, finalize,
+ * estepSigma, weighted-gram, its merge level.
  *
  * Mode 'pairs' (Engine.pairMoments) has M = K(K+1)/2 weight columns, the pair weights
  * n_j r_jk(δ_kl − r_jl), in place of the K of the E-step: phase 2 writes them (estep
@@ -78,8 +79,6 @@ export function softmaxPlan(env: PlanEnv, mode: SoftmaxMode, K: number, slices: 
 
 function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: readonly Slice[], N: number): SoftmaxLayout {
   const { kernels, L, chunks, device, s, w } = plan.env;
-  const multi = slices.length > 1;
-  const T = packedSize(L);
   // weight columns of phase 2 (C) and of phase 3's Gram matrices
   const pairs = mode === 'pairs' || mode === 'scorePairs';
   const covariance = mode === 'covariance' || mode === 'estepCovariance';
@@ -87,7 +86,7 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
   const C = pairs ? (K * (K + 1)) / 2 : withSigma ? 2 * K : K;
   const gramColumns = pairs ? C : K;
   const gridMax = device.limits.maxComputeWorkgroupsPerDimension;
-  if (ceilDiv(C * L, MERGE_COLUMNS) > gridMax || ((covariance || pairs) && ceilDiv(WeightedGramKernel.partialWidth(gramColumns, L, mode === 'estepCovariance' ? C : 0), MERGE_COLUMNS) > gridMax)) {
+  if (ceilDiv(C * L, MERGE_COLUMNS) > gridMax || ((covariance || pairs) && ceilDiv(WeightedGramKernel.partialWidth(gramColumns, L, covariance ? C : 0), MERGE_COLUMNS) > gridMax)) {
     throw new SoftmixError('backend', `K = ${K}, L = ${L} give more outputs than one WebGPU dispatch can cover (a merge level covers ${MERGE_COLUMNS} per workgroup, maxComputeWorkgroupsPerDimension = ${gridMax})`);
   }
   const theta = plan.buffer('theta', K * L * 4);
@@ -95,9 +94,8 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
 
   // Partial offsets of each slice: narrow (one per 256 rows) and wide (split-K groups, as
   // many as keep the widest reduction's partials within MAX_PARTIAL_BYTES).
-  // the fused E-step with the statistics: the Gram's partials carry the 2K weighted sums too
-  const fused = mode === 'estepCovariance';
-  const gramWidth = WeightedGramKernel.partialWidth(gramColumns, L, fused ? C : 0);
+  // the covariance modes: the Gram's partials carry the C weighted sums too (buildFused)
+  const gramWidth = WeightedGramKernel.partialWidth(gramColumns, L, covariance ? C : 0);
   const maxGroups = wideGroups(Math.max(C * L, covariance || pairs ? gramWidth : 0), slices.length);
   const { narrowAt, wideAt, nNarrow, nWide } = sliceOffsets(
     slices,
@@ -125,7 +123,7 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
   if (mode === 'logPartition') return layout;
   const posterior: PosteriorArgs = { K, slices, state, narrowAt, wideAt, nNarrow, nWide, maxGroups, scores };
   if (pairs) return buildPairs(plan, layout, posterior, mode === 'pairs' ? 'information' : 'scores');
-  if (fused) return buildFused(plan, layout, posterior);
+  if (covariance) return buildFused(plan, layout, posterior, mode === 'estepCovariance');
   if (mode === 'residual') return buildResidual(plan, layout, posterior, N);
 
   // Phase 2: weights (n r or σ, or both side by side), their sums, Σ w x.
@@ -141,7 +139,7 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
   // The E-step with the softmax means at Θ writes the E-step's K columns and σ's K
   // beside them (one dispatch, from phase 1's A; the state's log S_k, not log α_k, scales
   // σ) and sums all 2K in one weighted sum: X is read once for both.
-  const sums = sumWeightColumns(plan, layout, posterior, C, weightsOf, '');
+  sumWeightColumns(plan, layout, posterior, C, weightsOf, '');
   if (withSigma) {
     const both = { weights: layout.weights!, wsum: layout.wsum! };
     layout.weights = columnsOf(both.weights, 0, K);
@@ -149,21 +147,6 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
     layout.sigma = { weights: columnsOf(both.weights, K, K), wsum: columnsOf(both.wsum, K * L, K * L) };
   }
   if (ell1) layout.ell = ellSection(plan, ell1, nNarrow);
-  if (!covariance) return layout;
-
-  // Phase 3 (mode covariance): σ's Gram matrices, centred at the means phase 2 found.
-  const center = plan.buffer('center', K * L * 4);
-  plan.push(kernels.gram.center({ sums: sums.wsum.buffer, nF: sums.wsum.n, weights: sums.weights.buffer, nS: sums.weights.n, center, K, L }));
-  layout.center = plan.section(center, 1, K * L);
-  const g1 = plan.buffer('weighted-gram partials', nWide * K * T * 4);
-  const discard = multi ? plan.buffer('discarded weight partials', Math.max(...slices.map((sl) => EStepKernel.partialCount(sl.rows))) * C * 4) : null;
-  slices.forEach((sl, i) => {
-    const chunk = chunks[sl.chunk];
-    // several slices share the scratch w: the slice's weights again, partials discarded
-    if (discard) plan.push(scores(sl), weightsOf(sl, discard, 0));
-    plan.push(kernels.gram.dispatch({ x: chunk.x, w, center, partials: g1, rowStart: sl.rowStart, rows: sl.rows, K, L, outOffset: wideAt[i], maxGroups }));
-  });
-  layout.gram = plan.mergeSums('weighted-gram', g1, nWide, K * T).section;
   return layout;
 }
 
@@ -176,36 +159,45 @@ function ellSection(plan: Plan<SoftmaxLayout>, ell1: GPUBuffer, nNarrow: number)
 }
 
 /**
- * Phases 2 and 3 of mode 'estepCovariance' in one read of X: per slice (scores again
- * when there are several) estepSigma writes the E-step's K weight columns and σ's K,
- * then one weighted-gram dispatch forms σ's Gram matrices around the centre the host
- * wrote and, in its diagonal workgroups, Σwx and Σσx of all 2K columns (the shader's
- * fused sums), into one partial row each: one merge chain for all of it. At K = 16,
- * L = 64 with one slice: scores, finalize, estepSigma, weighted-gram, its merge level
- * (5 dispatches), X read 1 + 2 times.
+ * Phases 2 and 3 of the covariance modes in one read of X: per slice (scores again when
+ * there are several) the weights (σ's K columns; with the E-step, estepSigma writes its K
+ * before them), then one weighted-gram dispatch forms σ's Gram matrices around the centre
+ * the host wrote and, in its diagonal workgroups, Σwx of every weight column (the
+ * shader's fused sums), into one partial row each: one merge chain for all of it. At
+ * K = 16, L = 64 with one slice: scores, finalize, the weights, weighted-gram, its merge
+ * level (5 dispatches), X read 1 + 2 times.
  */
-function buildFused(plan: Plan<SoftmaxLayout>, layout: SoftmaxLayout, a: PosteriorArgs): SoftmaxLayout {
+function buildFused(plan: Plan<SoftmaxLayout>, layout: SoftmaxLayout, a: PosteriorArgs, withEStep: boolean): SoftmaxLayout {
   const { kernels, L, chunks, s, w } = plan.env;
   const { K, slices } = a;
-  const C = 2 * K;
+  const C = withEStep ? 2 * K : K;
+  const sigmaFirst = C - K; // σ's first column
   const T = packedSize(L);
   const width = WeightedGramKernel.partialWidth(K, L, C);
   const e1 = plan.buffer('weight partials', a.nNarrow * C * 4);
-  const ell1 = plan.buffer('log-likelihood partials', a.nNarrow * 8);
+  const ell1 = withEStep ? plan.buffer('log-likelihood partials', a.nNarrow * 8) : null;
   const center = plan.buffer('center', K * L * 4); // written by the host before each call
   const g1 = plan.buffer('weighted-gram and weighted-sum partials', a.nWide * width * 4);
   slices.forEach((sl, i) => {
     const chunk = chunks[sl.chunk];
     if (slices.length > 1) plan.push(a.scores(sl));
-    plan.push(kernels.estep.estepSigma({ s, state: a.state, w, partials: e1, rows: sl.rows, K, outOffset: a.narrowAt[i], counts: chunk.counts, rowStart: sl.rowStart, ell: ell1 }));
-    plan.push(kernels.gram.dispatch({ x: chunk.x, w, wColumns: { stride: C, first: K }, sums: { otherFirst: 0 }, center, partials: g1, rowStart: sl.rowStart, rows: sl.rows, K, L, outOffset: a.wideAt[i], maxGroups: a.maxGroups }));
+    const args = { s, state: a.state, w, partials: e1, rows: sl.rows, K, outOffset: a.narrowAt[i] };
+    plan.push(ell1 ? kernels.estep.estepSigma({ ...args, counts: chunk.counts, rowStart: sl.rowStart, ell: ell1 }) : kernels.estep.sigma(args));
+    const sums = withEStep ? { otherFirst: 0 } : {};
+    plan.push(kernels.gram.dispatch({ x: chunk.x, w, wColumns: { stride: C, first: sigmaFirst }, sums, center, partials: g1, rowStart: sl.rowStart, rows: sl.rows, K, L, outOffset: a.wideAt[i], maxGroups: a.maxGroups }));
   });
   const weights = plan.mergeSums('weights', e1, a.nNarrow, C).section;
-  layout.ell = ellSection(plan, ell1, a.nNarrow);
+  if (ell1) layout.ell = ellSection(plan, ell1, a.nNarrow);
   const merged = plan.mergeSums('weighted-gram and weighted-sum', g1, a.nWide, width).section;
-  layout.weights = columnsOf(weights, 0, K);
-  layout.wsum = columnsOf(merged, K * T, K * L);
-  layout.sigma = { weights: columnsOf(weights, K, K), wsum: columnsOf(merged, K * T + K * L, K * L) };
+  const sigma = { weights: columnsOf(weights, sigmaFirst, K), wsum: columnsOf(merged, K * T + sigmaFirst * L, K * L) };
+  if (withEStep) {
+    layout.weights = columnsOf(weights, 0, K);
+    layout.wsum = columnsOf(merged, K * T, K * L);
+    layout.sigma = sigma;
+  } else {
+    layout.weights = sigma.weights;
+    layout.wsum = sigma.wsum;
+  }
   layout.gram = columnsOf(merged, 0, K * T);
   layout.center = plan.section(center, 1, K * L);
   layout.centerInput = center;
@@ -234,7 +226,7 @@ type WriteWeights = (sl: Slice, partials: GPUBuffer, outOffset: number) => Dispa
  * Phase 2 of the posterior-weight modes: per slice (scores again when there are several)
  * the C weight columns, then Σw and Σwx over all slices into layout.weights / layout.wsum.
  */
-function sumWeightColumns(plan: Plan<SoftmaxLayout>, layout: SoftmaxLayout, a: PosteriorArgs, C: number, write: WriteWeights, label: string): WeightSums {
+function sumWeightColumns(plan: Plan<SoftmaxLayout>, layout: SoftmaxLayout, a: PosteriorArgs, C: number, write: WriteWeights, label: string): void {
   const { kernels, L, chunks, w } = plan.env;
   const named = (what: string) => (label ? `${label} ${what}` : what);
   const e1 = plan.buffer(named('weight partials'), a.nNarrow * C * 4);
@@ -248,13 +240,6 @@ function sumWeightColumns(plan: Plan<SoftmaxLayout>, layout: SoftmaxLayout, a: P
   const wsum = plan.mergeSums(named('weighted-sum'), w1, a.nWide, C * L);
   layout.weights = weights.section;
   layout.wsum = wsum.section;
-  return { weights, wsum };
-}
-
-/** The merged Σw and Σwx of sumWeightColumns (what the Gram's centre is computed from). */
-interface WeightSums {
-  weights: { buffer: GPUBuffer; n: number };
-  wsum: { buffer: GPUBuffer; n: number };
 }
 
 /** Phases 2 and 3 of the pair modes: C = K(K+1)/2 pair-weight columns, their Σw, Σwx, Σwxxᵀ. */

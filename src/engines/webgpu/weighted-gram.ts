@@ -82,11 +82,11 @@ export interface WeightedGramArgs {
   w: GPUBuffer;
   wColumns?: { stride: number; first: number };
   /**
-   * Also Σ_j w_jc x_j of the Gram's weight columns and of those from `otherFirst` (the
-   * shader's fused sums): each partial is then K·T Gram floats followed by
+   * Also Σ_j w_jc x_j of the Gram's weight columns, and of those from `otherFirst` where
+   * given (the shader's fused sums): each partial is then K·T Gram floats followed by
    * wColumns.stride·L sums, the sums of column c of w at K·T + c·L.
    */
-  sums?: { otherFirst: number };
+  sums?: { otherFirst?: number };
   /** c (K × L) */
   center: GPUBuffer;
   /** output partials, K·T floats each, this slice's first at index outOffset */
@@ -141,7 +141,7 @@ export class WeightedGramKernel {
       this.device,
       'weighted-gram',
       this.pipeline,
-      [a.rowStart, a.rows, a.K, a.L, a.outOffset, span, W, T, t.block, t.rows, t.components, nKG, nb, t.block / 8, stride, a.wColumns?.first ?? 0, a.sums ? 1 : 0, a.sums?.otherFirst ?? 0, a.K * T],
+      [a.rowStart, a.rows, a.K, a.L, a.outOffset, span, W, T, t.block, t.rows, t.components, nKG, nb, t.block / 8, stride, a.wColumns?.first ?? 0, a.sums ? (a.sums.otherFirst === undefined ? 1 : 2) : 0, a.sums?.otherFirst ?? 0, a.K * T],
       { 1: a.x, 2: a.w, 3: a.partials, 4: a.center },
       [x, groups, 1],
     );
