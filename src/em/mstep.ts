@@ -56,6 +56,8 @@ export interface NewtonOptions {
   solver?: NewtonSolver;
   /** the matrix-free route's preconditioner (newton-cg.ts): 'auto' (default), 'exact' or 'lowRank' */
   preconditioner?: PreconditionerKind;
+  /** the matrix-free route's CG iterations per Newton step at most (default CG_MAX_ITERATIONS) */
+  maxCgIterations?: number;
 }
 
 /** The M-step's defaults: up to 20 Newton steps, an exact M-step in practice (the fit passes its own maxSteps, 1 by default). */
@@ -173,7 +175,7 @@ export async function newtonMStep(
       for (let a = 0; a < L; a++) grads[k * L + a] = targets[k * L + a] - stats.mean![k * L + a] - lambdaK * theta[k * L + a];
     }
     // Matrix-free: every pending component's Newton direction by CG, one pass per iteration.
-    const cg = matrixFree ? await cgDirections(engine, theta, K, { logPartition: stats.logPartition, mean: stats.mean! }, grads, pending, lambda, designPreconditioner(designCovariance, L, opts.ridge, preconditionerFor(opts.preconditioner, L, engine.backend))) : null;
+    const cg = matrixFree ? await cgDirections(engine, theta, K, { logPartition: stats.logPartition, mean: stats.mean! }, grads, pending, lambda, designPreconditioner(designCovariance, L, opts.ridge, preconditionerFor(opts.preconditioner, L, engine.backend)), opts.maxCgIterations) : null;
     if (cg) {
       passes += cg.passes;
       cgIterations += cg.iterations;

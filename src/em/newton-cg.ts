@@ -62,6 +62,7 @@ export async function cgDirections(
   pending: readonly boolean[],
   lambda: (k: number) => number,
   precondition: (r: Float64Array, rows: readonly boolean[]) => Float64Array,
+  maxIterations = CG_MAX_ITERATIONS,
 ): Promise<CgDirections> {
   const L = engine.L;
   const x = new Float64Array(K * L);
@@ -80,7 +81,7 @@ export async function cgDirections(
   }
   let passes = 0;
   let iterations = 0;
-  for (let it = 0; it < CG_MAX_ITERATIONS && running.some(Boolean); it++) {
+  for (let it = 0; it < maxIterations && running.some(Boolean); it++) {
     const vectors = new Float64Array(K * L);
     for (let k = 0; k < K; k++) if (running[k]) vectors.set(p.subarray(k * L, k * L + L), k * L);
     const q = await engine.hessianVectorProducts(theta, K, at, vectors);
