@@ -2,10 +2,11 @@
 // packed), over one row slice, as split-K partials: the Newton Hessians ∇²A, the
 // softmax covariances, and the count- and pair-weighted second moments.
 //
-// Centring at c_k (a point near the σ-weighted mean, computed on the device by the
-// `center` entry point and read back exactly) avoids the cancellation of
-// Σσxxᵀ − ∇A∇Aᵀ in float32 when |∇A| is large compared with the spread; the host
-// recovers the raw moment Σσxxᵀ = G + m cᵀ + c mᵀ − (Σσ) c cᵀ in float64.
+// Centring at c_k (a point near the σ-weighted mean: for the covariance passes the
+// means of an earlier pass, written by the host (centre.ts); for the count moments
+// computed on the device by the `center` entry point) avoids the cancellation of
+// Σσxxᵀ − ∇A∇Aᵀ in float32 when |∇A| is large compared with the spread; the host,
+// which reads c back exactly, recovers Σσxxᵀ = G + m cᵀ + c mᵀ − (Σσ) c cᵀ in float64.
 //
 //   X         rows × L (the whole chunk buffer; the slice starts at P.rowStart)
 //   w         P.rows × P.wStride (slice-local); component k's weights are column P.wFirst + k
