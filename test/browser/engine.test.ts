@@ -279,6 +279,12 @@ describe('WebGPU engine vs cpu engine', () => {
       await expect(gpu.eStep(pr.logAlpha, Float64Array.from([1, NaN, 0, 0]), 2)).rejects.toMatchObject({ code: 'not-finite' });
       await expect(gpu.eStep(Float64Array.from([-Infinity, -Infinity]), pr.theta, 2)).rejects.toBeInstanceOf(SoftmixError);
       await expect(gpu.softmaxStats(pr.theta, 0, { mean: true, covariance: false })).rejects.toMatchObject({ code: 'options' });
+      // a centre for the covariance passes of the wrong size, or beyond float32: refused before any pass
+      const passes = gpu.counters.passes;
+      const both = { mean: true, covariance: true };
+      await expect(gpu.eStep(pr.logAlpha, pr.theta, 2, { ...both, centre: new Float64Array(3) })).rejects.toThrow(/stats.centre must hold K·L = 4 values, got 3/);
+      await expect(gpu.softmaxStats(pr.theta, 2, { ...both, centre: Float64Array.from([0, 0, 1e39, 0]) })).rejects.toMatchObject({ code: 'not-finite' });
+      expect(gpu.counters.passes).toBe(passes);
       // still usable afterwards
       const ok = await gpu.eStep(pr.logAlpha, pr.theta, 2);
       expect(Number.isFinite(ok.logLik)).toBe(true);

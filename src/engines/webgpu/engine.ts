@@ -172,8 +172,8 @@ class WebGpuEngine implements Engine {
     return this.exclusive(async () => {
       this.checkUsable();
       checkTheta(theta, K, this.L);
-      this.counters.passes++;
       const centre = want.covariance ? this.centres.choose(K, want.centre) : undefined;
+      this.counters.passes++;
       const mode: SoftmaxMode = want.covariance ? 'covariance' : want.mean ? 'mean' : 'logPartition';
       const plan = this.softmax(mode, K);
       this.gpu.queue.writeBuffer(plan.layout.theta, 0, Float32Array.from(theta));
