@@ -11,6 +11,7 @@ import { planChunks } from '../../src/engines/webgpu/chunks.ts';
 import { splitRows, ceilDiv, wideGroups } from '../../src/engines/webgpu/kernel.ts';
 import { gramTiling, WeightedGramKernel } from '../../src/engines/webgpu/weighted-gram.ts';
 import { poorlyCentred } from '../../src/engines/webgpu/centre.ts';
+import { hostPartialsCap } from '../../src/engines/webgpu/plan.ts';
 import { SoftmixError } from '../../src/errors.ts';
 import type { Engine } from '../../src/engines/engine.ts';
 import { engineBounds, pairBounds, residualBounds, worst, depth, type BoundInput } from './bounds.ts';
@@ -34,9 +35,6 @@ interface Case {
   emptyComponent?: number;
 }
 
-/** The partials of width W the plan leaves for the host (plan.ts Plan.cap). */
-const hostCap = (W: number, maxHostPartials = 4096) => Math.max(1, Math.min(4096, Math.floor(65536 / W), maxHostPartials));
-
 /**
  * The bounds of a covariance pass (softmax-plan.ts buildFused: C = K weight columns for
  * softmaxStats, 2K for the E-step) centred at `centre`, or at the means its first pass
@@ -48,7 +46,7 @@ function fusedBounds(inp: BoundInput, C: number, slices: { rows: number }[], cen
   const nWide = slices.reduce((a, sl) => a + splitRows(sl.rows, wideGroups(width, slices.length)).groups, 0);
   return engineBounds({
     ...inp,
-    wideMerges: levels(nWide, hostCap(width, maxHostPartials)),
+    wideMerges: levels(nWide, hostPartialsCap(width, maxHostPartials)),
     gramGroups: wideGroups(width, slices.length),
     fused: { stageRows: gramTiling(inp.K, inp.L).rows, center: Float32Array.from(passes === 2 ? mean : centre) },
   });

@@ -94,6 +94,12 @@ export function columnsOf(sec: Section, first: number, count: number): Section {
 const READBACK_FLOATS_PER_SECTION = 1 << 16;
 const HOST_PARTIALS_MAX = 4096;
 
+/** Plan.cap for partials of width W, with the testing knob `maxHostPartials` (PlanEnv). */
+export function hostPartialsCap(W: number, maxHostPartials = HOST_PARTIALS_MAX): number {
+  const byBudget = Math.max(1, Math.floor(READBACK_FLOATS_PER_SECTION / W));
+  return Math.max(1, Math.min(HOST_PARTIALS_MAX, byBudget, maxHostPartials));
+}
+
 export class Plan<Layout> {
   readonly dispatches: Dispatch[] = [];
   readonly layout: Layout;
@@ -181,8 +187,7 @@ export class Plan<Layout> {
    * merge level it saves is a dispatch.
    */
   cap(W: number): number {
-    const byBudget = Math.max(1, Math.floor(READBACK_FLOATS_PER_SECTION / W));
-    return Math.max(1, Math.min(HOST_PARTIALS_MAX, byBudget, this.env.maxHostPartials ?? HOST_PARTIALS_MAX));
+    return hostPartialsCap(W, this.env.maxHostPartials);
   }
 
   /** Two scratch buffers for the merge levels of n partials of `bytesPerPartial` down to `cap`. */
