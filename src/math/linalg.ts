@@ -205,10 +205,32 @@ export function solveLinear(a: Float64Array, n: number, b: Float64Array, m = 1):
   return x;
 }
 
-/** C = A B for row-major A (n×k) and B (k×m). */
+/**
+ * C = A B for row-major A (n×k) and B (k×m). Four rows of A at a time, so each row of B
+ * read serves four of C (it was memory-bound: B streamed n times; at 72×1024·1024, the
+ * low-rank preconditioner's range finder, 2.3× faster). Every C entry sums over l in the
+ * same order as the one-row loop, so the result is the same to the bit.
+ */
 export function matMul(a: Float64Array, b: Float64Array, n: number, k: number, m: number): Float64Array {
   const c = new Float64Array(n * m);
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const [a0, a1, a2, a3] = [i * k, (i + 1) * k, (i + 2) * k, (i + 3) * k];
+    const [c0, c1, c2, c3] = [i * m, (i + 1) * m, (i + 2) * m, (i + 3) * m];
+    for (let l = 0; l < k; l++) {
+      const [w0, w1, w2, w3] = [a[a0 + l], a[a1 + l], a[a2 + l], a[a3 + l]];
+      if (w0 === 0 && w1 === 0 && w2 === 0 && w3 === 0) continue;
+      const bl = l * m;
+      for (let j = 0; j < m; j++) {
+        const v = b[bl + j];
+        c[c0 + j] += w0 * v;
+        c[c1 + j] += w1 * v;
+        c[c2 + j] += w2 * v;
+        c[c3 + j] += w3 * v;
+      }
+    }
+  }
+  for (; i < n; i++) {
     for (let l = 0; l < k; l++) {
       const ail = a[i * k + l];
       if (ail === 0) continue;
