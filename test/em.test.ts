@@ -3,7 +3,8 @@ import { simulate } from '../src/model/simulate.ts';
 import { makeDataset, designStats } from '../src/model/data.ts';
 import { createCpuEngine } from '../src/engines/cpu.ts';
 import { runEm } from '../src/em/index.ts';
-import { newtonMStep } from '../src/em/mstep.ts';
+import { MAX_STEP_SPREAD, newtonMStep, RUNAWAY_HOLD_SPREAD } from '../src/em/mstep.ts';
+import { designTimesAtoms } from '../src/em/design-products.ts';
 import { inverseSqrt, randomStart } from '../src/model/starts.ts';
 import { Rng } from '../src/math/rng.ts';
 import { DEFAULT_NEWTON } from '../src/em/index.ts';
@@ -155,5 +156,51 @@ describe('Newton M-step', () => {
     const res = await newtonMStep(engine, new Float64Array(L), target, [true], 1, S, { ...DEFAULT_NEWTON, maxSteps: 200 });
     expect(res.runaway.length).toBe(1);
     expect(res.theta.every(Number.isFinite)).toBe(true);
+  });
+
+  // An atom whose softmax sits on one item (θ far along x_j1) and an interior target: the
+  // Hessian there is nearly 0, so Newton's step is enormous until the trust region cuts it.
+  async function onOneItem(spread: number) {
+    const rng = new Rng(22);
+    const p = 50, L = 2;
+    const x = rng.normals(p * L);
+    const engine = createCpuEngine({ p, L, features: x, counts: new Float64Array(p).fill(1) });
+    const S = (await engine.softmaxStats(new Float64Array(L), 1, { mean: false, covariance: true })).covariance!;
+    const u = Float64Array.from([x[0], x[1]]);
+    const uSu = u[0] * (S[0] * u[0] + S[1] * u[1]) + u[1] * (S[2] * u[0] + S[3] * u[1]);
+    const theta = u.map((v) => (v * spread) / Math.sqrt(uSu)); // √(θᵀSθ) = spread
+    const target = (await engine.softmaxStats(new Float64Array(L), 1, { mean: true, covariance: false })).mean!;
+    return { engine, S, theta, target, L };
+  }
+  const spreadOfStep = (S: Float64Array, d: number[]) => Math.sqrt(d[0] * (S[0] * d[0] + S[1] * d[1]) + d[1] * (S[2] * d[0] + S[3] * d[1]));
+
+  it('moves the scores by at most MAX_STEP_SPREAD nats in one step, and remembers S·θ where it ends', async () => {
+    const { engine, S, theta, target, L } = await onOneItem(40);
+    const trials: Float64Array[] = [];
+    const watched = Object.assign(Object.create(engine), {
+      softmaxStats: (th: Float64Array, K: number, want: StatsWanted) => (trials.push(th.slice()), engine.softmaxStats(th, K, want)),
+    }) as Engine;
+    const res = await newtonMStep(watched, theta, target, [true], 1, S, { ...DEFAULT_NEWTON, maxSteps: 1 });
+    expect(res.steps).toBe(1);
+    // the first trial is the full step, cut to the trust region's edge exactly
+    const first = trials[1];
+    expect(spreadOfStep(S, [first[0] - theta[0], first[1] - theta[1]]) / MAX_STEP_SPREAD).toBeCloseTo(1, 12);
+    expect(spreadOfStep(S, [res.theta[0] - theta[0], res.theta[1] - theta[1]])).toBeGreaterThan(0);
+    // S·θ followed the step (Sθ + t·Sd, the cut step's): it agrees with a fresh product to
+    // rounding, relative to the terms |S||θ| it sums
+    const kept = designTimesAtoms(S, res.theta, [true], L);
+    for (let a = 0; a < L; a++) {
+      const fresh = S[a * L] * res.theta[0] + S[a * L + 1] * res.theta[1];
+      const scale = Math.abs(S[a * L] * res.theta[0]) + Math.abs(S[a * L + 1] * res.theta[1]) + Math.abs(S[a * L] * theta[0]) + Math.abs(S[a * L + 1] * theta[1]);
+      expect(Math.abs(kept[a] - fresh)).toBeLessThan(16 * 2 ** -52 * scale);
+    }
+  });
+
+  it('holds an atom whose scores already spread past what the arithmetic resolves, and says so', async () => {
+    const { engine, S, theta, target } = await onOneItem(RUNAWAY_HOLD_SPREAD * 1.5);
+    const res = await newtonMStep(engine, theta, target, [true], 1, S, { ...DEFAULT_NEWTON, maxSteps: 5 });
+    expect(Array.from(res.theta)).toEqual(Array.from(theta));
+    expect(res.runaway).toEqual([{ k: 0, reason: expect.stringContaining('held there'), frozen: true }]);
+    expect(res.passes).toBe(0);
   });
 });

@@ -21,7 +21,8 @@
  * (Engine.eStep with stats), so a whole EM iteration whose step is taken in full is one pass.
  */
 import type { Engine, EStepResult, SoftmaxStats } from '../engines/engine.ts';
-import { choleskyInPlace, choleskySolve, dot, quadraticNorm } from '../math/linalg.ts';
+import { choleskyInPlace, choleskySolve, dot } from '../math/linalg.ts';
+import { designTimesAtoms, designTimesRows, rememberDesignTimes, spreadOf } from './design-products.ts';
 import { cgDirections, designPreconditioner, preconditionerFor, usesCg, type NewtonSolver, type PreconditionerKind } from './newton-cg.ts';
 
 export type StepDirection = 'newton' | 'design';
@@ -142,9 +143,14 @@ export async function newtonMStep(
   const noteRunaway = (k: number, reason: string, frozen = false) => {
     if (!runaway.some((r) => r.k === k)) runaway.push({ k, reason, frozen });
   };
+  // S·θ_k for every pending atom, kept along the steps (design-products.ts): the spreads of
+  // the scores cost O(L) each from it.
+  const tracked = pending.slice();
+  const designTheta = designTimesAtoms(designCovariance, theta, tracked, L);
+  const spreadAt = (k: number) => spreadOf(theta, designTheta.subarray(k * L, k * L + L), L, k * L);
   // An atom at the arithmetic's limit stays there: the softmax is on its face already.
   for (let k = 0; k < K; k++) {
-    const spread = pending[k] ? scoreSpread(theta, k, L, designCovariance) : 0;
+    const spread = pending[k] ? spreadAt(k) : 0;
     if (spread >= spreadLimit) {
       pending[k] = false;
       noteRunaway(k, `the spread of its scores √(θᵀSθ) is ${spread.toFixed(0)} nats, the most this arithmetic resolves (${spreadLimit.toFixed(0)}): held there`, true);
@@ -202,16 +208,27 @@ export async function newtonMStep(
       } else {
         d = choleskySolve(opts.designFactor!, L, g);
       }
+      dirs.set(d, k * L);
+    }
+    const designDirs = designTimesRows(designCovariance, dirs, pending, L); // S·d_k, one read of S
+    for (let k = 0; k < K; k++) {
+      if (!pending[k]) continue;
+      const d = dirs.subarray(k * L, k * L + L);
+      const designD = designDirs.subarray(k * L, k * L + L);
       // A trust region in the scores: no step moves them by more than MAX_STEP_SPREAD nats
       // (a damped Hessian on a face of the hull would otherwise send θ to 1e300).
-      const stepSpread = quadraticNorm(designCovariance, d, L);
-      if (stepSpread > MAX_STEP_SPREAD) d = d.map((v) => (v * MAX_STEP_SPREAD) / stepSpread);
-      slope[k] = dot(g, d);
+      const stepSpread = spreadOf(d, designD, L);
+      if (stepSpread > MAX_STEP_SPREAD) {
+        for (let a = 0; a < L; a++) {
+          d[a] = (d[a] * MAX_STEP_SPREAD) / stepSpread;
+          designD[a] = (designD[a] * MAX_STEP_SPREAD) / stepSpread;
+        }
+      }
+      slope[k] = dot(grads, d, L, k * L);
       if (!(slope[k] / 2 > decrementTol)) {
         pending[k] = false; // stationary to tolerance
         continue;
       }
-      dirs.set(d, k * L);
       const A = stats.logPartition[k];
       f0[k] = objective(k, theta, A);
       // f is evaluated with A from the device: its rounding is a few ulps of |A| and
@@ -248,6 +265,7 @@ export async function newtonMStep(
         const f1 = objective(k, trial, trialStats.logPartition[k]);
         if (f1 >= f0[k] + ARMIJO_C1 * t[k] * slope[k] - noise[k]) {
           theta.set(trial.subarray(k * L, k * L + L), k * L);
+          for (let a = 0; a < L; a++) designTheta[k * L + a] += t[k] * designDirs[k * L + a];
           searching[k] = false;
         } else {
           t[k] /= 2;
@@ -263,10 +281,11 @@ export async function newtonMStep(
     for (let k = 0; k < K; k++) {
       if (searching[k] && frozen) stalled = true;
       if (searching[k]) pending[k] = false; // no ascent found even at tiny steps: at the rounding floor
-      const spread = scoreSpread(theta, k, L, designCovariance);
+      const spread = pending[k] ? spreadAt(k) : 0;
       if (pending[k] && spread > opts.maxScoreSpread) noteRunaway(k, `the spread of its scores √(θᵀSθ) reached ${spread.toFixed(1)} nats (above ${opts.maxScoreSpread})`);
     }
   }
+  rememberDesignTimes(designCovariance, theta, designTheta, tracked, L);
   return { theta, steps, passes, cgIterations, runaway, statsAtTheta: stats, eStepAtTheta, factors, staleHint, stalled };
 }
 
@@ -312,11 +331,6 @@ function dampedFactor(h: Float64Array, covariance: Float64Array, k: number, L: n
     if (choleskyInPlace(h, L)) return true;
   }
   return false;
-}
-
-/** √(θ_kᵀ S θ_k): the standard deviation of the scores x_j·θ_k over the items. */
-export function scoreSpread(theta: Float64Array, k: number, L: number, S: Float64Array): number {
-  return quadraticNorm(S, theta, L, k * L);
 }
 
 function hasWanted(s: SoftmaxStats, want: { mean: boolean; covariance: boolean }): boolean {
