@@ -84,28 +84,54 @@ export function lowRankPlusDiagonal(S: Float64Array, L: number, ridge: number, r
   return { V, values, dInv, scaled, inner, r };
 }
 
-/** P⁻¹ applied to the rows k of the K×L block `g` with `rows[k]` (0 elsewhere). */
+/**
+ * P⁻¹ applied to the rows k of the K×L block `g` with `rows[k]` (0 elsewhere). The rows are
+ * packed and go four at a time through V and D⁻¹V, so that each load of those serves four
+ * vectors (independent sums, where one vector's dot products wait on their own adds).
+ */
 export function applyLowRankPlusDiagonal(P: LowRankPlusDiagonal, L: number, g: Float64Array, rows: readonly boolean[]): Float64Array {
   const { V, dInv, scaled, inner, r } = P;
-  const out = new Float64Array(g.length);
-  const t = new Float64Array(r);
-  rows.forEach((on, k) => {
-    if (!on) return;
-    const o = k * L;
-    for (let a = 0; a < L; a++) out[o + a] = g[o + a] * dInv[a];
-    for (let i = 0; i < r; i++) {
-      const row = i * L;
-      let s = 0;
-      for (let a = 0; a < L; a++) s += V[row + a] * out[o + a];
-      t[i] = s;
-    }
-    const u = choleskySolve(inner, r, t);
-    for (let i = 0; i < r; i++) {
-      const ui = u[i];
-      const row = i * L;
-      for (let a = 0; a < L; a++) out[o + a] -= scaled[row + a] * ui;
-    }
+  const ks = rows.flatMap((on, k) => (on ? [k] : []));
+  // D⁻¹g for the rows asked for, packed; padded with zero rows to a multiple of 4 (P⁻¹0 = 0)
+  const work = new Float64Array(Math.ceil(ks.length / 4) * 4 * L);
+  ks.forEach((k, n) => {
+    for (let a = 0; a < L; a++) work[n * L + a] = g[k * L + a] * dInv[a];
   });
+  for (let o0 = 0; o0 < work.length; o0 += 4 * L) {
+    const [o1, o2, o3] = [o0 + L, o0 + 2 * L, o0 + 3 * L];
+    // t = V·(D⁻¹g) for each of the four, then u = (Λ⁻¹ + VᵀD⁻¹V)⁻¹ t
+    const t = [new Float64Array(r), new Float64Array(r), new Float64Array(r), new Float64Array(r)];
+    for (let i = 0; i < r; i++) {
+      const row = i * L;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let a = 0; a < L; a++) {
+        const v = V[row + a];
+        s0 += v * work[o0 + a];
+        s1 += v * work[o1 + a];
+        s2 += v * work[o2 + a];
+        s3 += v * work[o3 + a];
+      }
+      [t[0][i], t[1][i], t[2][i], t[3][i]] = [s0, s1, s2, s3];
+    }
+    const [u0, u1, u2, u3] = t.map((ti) => choleskySolve(inner, r, ti));
+    // D⁻¹g − (D⁻¹V)ᵀu
+    for (let i = 0; i < r; i++) {
+      const row = i * L;
+      const [c0, c1, c2, c3] = [u0[i], u1[i], u2[i], u3[i]];
+      for (let a = 0; a < L; a++) {
+        const w = scaled[row + a];
+        work[o0 + a] -= w * c0;
+        work[o1 + a] -= w * c1;
+        work[o2 + a] -= w * c2;
+        work[o3 + a] -= w * c3;
+      }
+    }
+  }
+  const out = new Float64Array(g.length);
+  ks.forEach((k, n) => out.set(work.subarray(n * L, n * L + L), k * L));
   return out;
 }
 
