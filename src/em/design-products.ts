@@ -2,8 +2,8 @@
  * S·θ_k for the design covariance S (L×L), remembered between M-steps. The M-step needs the
  * spread of each atom's scores √(θ_kᵀSθ_k) where it starts (atoms held at the arithmetic's
  * limit), the spread of each step √(dᵀSd) (the trust region) and the spread where it ends
- * (runaway reports): three products of L² each per component, 38 ms of host time per EM
- * iteration at L = 1024, K = 8. With S·d formed once per step, S·θ follows each accepted
+ * (runaway reports): three products of L² each per component, about 48 ms of host time per
+ * EM iteration at L = 1024, K = 8 (bench/host-time.ts's profile). With S·d formed once per step, S·θ follows each accepted
  * step in O(L) (S(θ + t d) = Sθ + t·Sd), and the product at the M-step's result is kept
  * here: the next M-step of plain EM starts exactly there, so it costs one L² per component
  * (S·d) instead of three. A start it has not seen (a SQUAREM extrapolation, a restart) is
@@ -24,7 +24,7 @@ const memory = new WeakMap<Float64Array, Remembered[]>();
 /**
  * S·x_k for the rows k of the K×L block X with `rows[k]` (0 elsewhere), S symmetric. Four
  * rows at a time share each load of S: the four sums are independent chains, where one
- * row's dot product waits on its own adds (2.6× faster at L = 1024, K = 8).
+ * row's dot product waits on its own adds (1.7× faster at L = 1024, K = 8).
  */
 export function designTimesRows(S: Float64Array, X: Float64Array, rows: readonly boolean[], L: number): Float64Array {
   const out = new Float64Array(X.length);
