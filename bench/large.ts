@@ -169,6 +169,7 @@ const delta = (a: EngineCounters, b: EngineCounters): EngineCounters => ({
   dispatches: b.dispatches - a.dispatches,
   submits: b.submits - a.submits,
   bytesRead: b.bytesRead - a.bytesRead,
+  recentred: b.recentred - a.recentred,
 });
 
 /** The first call (its counters are the pass's), then more while the calls are short; median of those. */

@@ -31,7 +31,7 @@ export function createTfjsEngine(tf: typeof TF, input: EngineInput): TfjsEngine 
   for (let j = 0; j < p; j++) N += input.counts[j];
   // xReads counts the ops that take X (one read each, a lower bound: how a matMul tiles X is
   // TF.js's); dispatches and submits are TF.js's own and not observed here (left 0).
-  const counters: EngineCounters = { passes: 0, xReads: 0, dispatches: 0, submits: 0, bytesRead: 0 };
+  const counters: EngineCounters = { passes: 0, xReads: 0, dispatches: 0, submits: 0, bytesRead: 0, recentred: 0 };
 
   const read = async (t: TF.Tensor): Promise<Float64Array> => {
     try {

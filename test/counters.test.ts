@@ -23,7 +23,7 @@ describe('cpu engine counters', () => {
   it('moves as documented, pass by pass', async () => {
     const e = createCpuEngine({ p, L, features, counts });
     const c = e.counters;
-    expect(c).toEqual({ passes: 0, xReads: 0, dispatches: 0, submits: 0, bytesRead: 0 });
+    expect(c).toEqual({ passes: 0, xReads: 0, dispatches: 0, submits: 0, bytesRead: 0, recentred: 0 });
     const step = async (call: () => Promise<unknown>, reads: number) => {
       const [passes, xReads] = [c.passes, c.xReads];
       await call();

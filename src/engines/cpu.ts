@@ -19,7 +19,7 @@ class CpuEngine implements Engine {
   readonly L: number;
   readonly N: number;
   readonly device: DeviceInfo = { backend: 'cpu', description: 'float64 reference (JavaScript)' };
-  readonly counters: EngineCounters = { passes: 0, xReads: 0, dispatches: 0, submits: 0, bytesRead: 0 };
+  readonly counters: EngineCounters = { passes: 0, xReads: 0, dispatches: 0, submits: 0, bytesRead: 0, recentred: 0 };
   /** the fraction of rows with n_j > 0: what a loop that skips the empty rows reads of X */
   private readonly occupied: number;
   private readonly x: Float64Array;

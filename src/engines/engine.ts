@@ -27,9 +27,9 @@ export interface StatsWanted {
   mean: boolean;
   covariance: boolean;
   /**
-   * eStep with the covariance on WebGPU: a point near the σ-means (K × L), where the
-   * device centres its sums (webgpu/centre.ts); by default the means of its last pass at
-   * this K. The cpu engine sums in float64 and needs none.
+   * eStep or softmaxStats with the covariance on WebGPU: a point near the σ-means (K × L),
+   * where the device centres its sums (webgpu/centre.ts); by default the means of its last
+   * pass at this K. The cpu engine sums in float64 and needs none.
    */
   centre?: Float64Array;
 }
@@ -161,6 +161,11 @@ export interface EngineCounters {
   submits: number;
   /** bytes read back from the device (0 on cpu) */
   bytesRead: number;
+  /**
+   * of `passes`, those made again because the centre of their covariance sums was too far
+   * from the means the pass found (WebGPU, webgpu/centre.ts; 0 on cpu)
+   */
+  recentred: number;
 }
 
 export interface DeviceInfo {

@@ -91,6 +91,8 @@ export interface FitResult {
     /** queue submissions (one per WebGPU engine call; 0 on cpu) */
     submits: number;
     bytesRead: number;
+    /** of `passes`, those made again at a better centre (EngineCounters.recentred) */
+    recentred: number;
     newtonSteps: number;
     rejectedSteps: number;
     /** accepted Newton–Raphson steps on ℓ_λ, and failed attempts (see FitOptions.localNewton) */
@@ -205,6 +207,7 @@ export function fitResult(engine: Engine, parts: FitParts): FitResult {
       dispatches: engine.counters.dispatches,
       submits: engine.counters.submits,
       bytesRead: engine.counters.bytesRead,
+      recentred: engine.counters.recentred,
       newtonSteps: final.newtonSteps,
       rejectedSteps: final.rejectedSteps,
       localNewtonSteps: final.localNewtonSteps,

@@ -113,11 +113,13 @@ async function compare(c: Case, gpu: Engine, cpu: Engine, pr: Problem) {
   const plain = await gpu.eStep(pr.logAlpha, pr.theta, pr.K);
   const gA = await gpu.softmaxStats(pr.theta, pr.K, { mean: false, covariance: false });
   for (const centre of [rs.mean!, new Float64Array(pr.K * pr.L)]) {
-    const before = gpu.counters.passes;
+    const [before, recentredBefore] = [gpu.counters.passes, gpu.counters.recentred];
     const { softmax, ...e } = await gpu.eStep(pr.logAlpha, pr.theta, pr.K, { mean: true, covariance: true, centre });
     const passes = gpu.counters.passes - before;
-    // again only where the centre was too far from the means (judged on the cpu's here)
+    // again only where the centre was too far from the means (judged on the cpu's here),
+    // and the second pass counted as a recentred one
     expect(passes).toBe(poorlyCentred(rs, Float32Array.from(centre), pr.K, pr.L) ? 2 : 1);
+    expect(gpu.counters.recentred - recentredBefore).toBe(passes - 1);
     const fb = fusedBounds(boundInput, 2 * pr.K, chunks, centre, softmax!.mean!, passes, c.maxHostPartials);
     // ℓ, the weights and A come from the same kernels as the E-step's and the statistics' own
     expect([e.logLik, e.weights]).toEqual([plain.logLik, plain.weights]);

@@ -53,7 +53,7 @@ export class PopulationEngine implements Engine {
   readonly p: number;
   readonly N = 1;
   readonly device = { backend: 'cpu' as const, description: 'exact population moments (test)' };
-  readonly counters: EngineCounters = { passes: 0, xReads: 0, dispatches: 0, submits: 0, bytesRead: 0 };
+  readonly counters: EngineCounters = { passes: 0, xReads: 0, dispatches: 0, submits: 0, bytesRead: 0, recentred: 0 };
   private readonly sqrtS: Float64Array;
 
   constructor(

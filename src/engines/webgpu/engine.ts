@@ -86,7 +86,7 @@ class WebGpuEngine implements Engine {
   readonly L: number;
   readonly N: number;
   readonly device: DeviceInfo;
-  readonly counters: EngineCounters = { passes: 0, xReads: 0, dispatches: 0, submits: 0, bytesRead: 0 };
+  readonly counters: EngineCounters = { passes: 0, xReads: 0, dispatches: 0, submits: 0, bytesRead: 0, recentred: 0 };
 
   private readonly limits: ChunkLimits;
   private readonly plans = new Map<string, Plan<unknown>>();
@@ -120,10 +120,7 @@ class WebGpuEngine implements Engine {
     return this.exclusive(async () => {
       const centre = stats?.covariance ? this.centres.choose(K, stats.centre) : undefined;
       const plan = this.posteriorPlan(stats?.covariance ? 'estepCovariance' : stats?.mean ? 'estepMean' : 'estep', logAlpha, theta, K);
-      const inner = stats?.covariance ? { ...stats, mean: true } : stats; // the centre's check needs the means
-      const out = await this.centred(plan, K, centre, (data) => finishEStep(data, plan.layout, K, this.L, logAlpha, inner), (e) => e.softmax);
-      if (out.softmax && !stats!.mean) delete out.softmax.mean;
-      return out;
+      return this.centred(plan, K, centre, !!stats?.mean, (data, mean) => finishEStep(data, plan.layout, K, this.L, logAlpha, stats && { ...stats, mean }), (e) => e.softmax);
     });
   }
 
@@ -178,9 +175,7 @@ class WebGpuEngine implements Engine {
       const plan = this.softmax(mode, K);
       this.gpu.queue.writeBuffer(plan.layout.theta, 0, Float32Array.from(theta));
       this.gpu.queue.writeBuffer(plan.layout.logAlpha, 0, new Float32Array(K)); // b_k = −log S_k: σ = exp(s − A)
-      const out = await this.centred(plan, K, centre, (data) => finishStats(data, plan.layout, K, this.L, { ...want, mean: want.mean || want.covariance }), (o) => o);
-      if (!want.mean) delete out.mean;
-      return out;
+      return this.centred(plan, K, centre, want.mean, (data, mean) => finishStats(data, plan.layout, K, this.L, { ...want, mean }), (o) => o);
     });
   }
 
@@ -344,22 +339,27 @@ class WebGpuEngine implements Engine {
   }
 
   /**
-   * Runs a softmax plan and finishes it, the covariance modes centred at `centre` (written
-   * first) and run again at the means they found where it was too far from them
-   * (centre.ts); every pass's means become the next centre at this K.
+   * Runs a softmax plan and finishes it (`finish` forms the means where its flag says), the
+   * covariance modes centred at `centre` (written first) and run again at the means they
+   * found where it was too far from them (centre.ts); every pass's means become the next
+   * centre at this K. The means are formed for that check and kept only if `keepMean`.
    */
-  private async centred<R>(plan: Plan<SoftmaxLayout>, K: number, centre: Float32Array<ArrayBuffer> | undefined, finish: (data: Float32Array) => R, statsOf: (r: R) => SoftmaxStats | undefined): Promise<R> {
+  private async centred<R>(plan: Plan<SoftmaxLayout>, K: number, centre: Float32Array<ArrayBuffer> | undefined, keepMean: boolean, finish: (data: Float32Array, mean: boolean) => R, statsOf: (r: R) => SoftmaxStats | undefined): Promise<R> {
     const once = async (c?: Float32Array<ArrayBuffer>) => {
       if (c) this.gpu.queue.writeBuffer(plan.layout.centerInput!, 0, c);
-      const out = finish(await this.run(plan));
+      const out = finish(await this.run(plan), keepMean || !!c);
       const mean = statsOf(out)?.mean;
       if (mean) this.centres.remember(K, mean);
       return out;
     };
-    const out = await once(centre);
-    if (!centre || !poorlyCentred(statsOf(out)!, centre, K, this.L)) return out;
-    this.counters.passes++;
-    return once(this.centres.at(K));
+    let out = await once(centre);
+    if (centre && poorlyCentred(statsOf(out)!, centre, K, this.L)) {
+      this.counters.passes++;
+      this.counters.recentred++;
+      out = await once(this.centres.at(K));
+    }
+    if (!keepMean) delete statsOf(out)?.mean;
+    return out;
   }
 
   /** Submits the plan and maps its staging buffer once (one submission); rejects on a device loss or a WebGPU error. */

@@ -125,7 +125,7 @@ export class WeightedGramKernel {
     const { groups, span } = splitRows(a.rows, a.maxGroups);
     const T = packedSize(a.L);
     const stride = a.wColumns?.stride ?? a.K;
-    const W = a.K * T + (a.sums ? stride * a.L : 0);
+    const W = WeightedGramKernel.partialWidth(a.K, a.L, a.sums ? stride : 0);
     const t = gramTiling(a.K, a.L);
     const nKG = ceilDiv(a.K, t.components);
     const nb = ceilDiv(a.L, t.block);
