@@ -36,8 +36,8 @@
 // (SwiftShader, a CPU, charges about 0.8 ms per workgroup for 10 KiB of workgroup memory
 // whatever the work, so there small-K passes are slower than the old kernel without
 // workgroup memory, large-K ones faster; not tuned for, as issue 14 asks.)
-// Where L % 4 = 0 the X and Θ quads are aligned vec4 loads; otherwise each of the four
-// words is a scalar load of its own (X[i][e]), so no word outside the slice's rows is
+// Where L % 4 = 0 the X and Θ quads are aligned vec4 loads (xQuad); otherwise each of the
+// four words is a scalar load of its own (xWord), so no word outside the slice's rows is
 // ever loaded. Features past L, rows past P.rows and components past K are staged as 0
 // (rows past P.rows and components past K are not written).
 //
@@ -72,7 +72,7 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> X: array<vec4f>;
+// binding 1, X: x-f32.wgsl or x-f16.wgsl (xWord, xQuad), appended by the wrapper
 @group(0) @binding(2) var<storage, read> theta: array<vec4f>;
 @group(0) @binding(3) var<storage, read_write> s: array<f32>;
 @group(0) @binding(4) var<storage, read_write> pout: array<vec2f>;
@@ -86,12 +86,12 @@ var<private> acc: array<vec4f, 16>;
 fn quadX(f: u32, l: u32) -> vec4f {
   let L = P.L;
   if (L % 4u == 0u) {
-    if (l < L) { return X[f / 4u]; }
+    if (l < L) { return xQuad(f / 4u); }
     return vec4f(0.0);
   }
   var v = vec4f(0.0);
   for (var e = 0u; e < 4u; e++) {
-    if (l + e < L) { v[e] = X[(f + e) / 4u][(f + e) % 4u]; }
+    if (l + e < L) { v[e] = xWord(f + e); }
   }
   return v;
 }

@@ -118,7 +118,7 @@ struct CenterParams {
 }
 
 @group(0) @binding(0) var<uniform> P: Params;
-@group(0) @binding(1) var<storage, read> X: array<f32>;
+// binding 1, X: x-f32.wgsl or x-f16.wgsl (xWord), appended by the wrapper
 @group(0) @binding(2) var<storage, read> w: array<f32>;
 @group(0) @binding(3) var<storage, read_write> partials: array<f32>;
 @group(0) @binding(4) var<storage, read> center: array<f32>;
@@ -233,7 +233,7 @@ fn main(@builtin(local_invocation_index) lid: u32, @builtin(workgroup_id) wg: ve
         let xr = (P.rowStart + t0 + r) * L;
         var v = vec4f(0.0);
         for (var i = 0u; i < 4u; i++) {
-          if (col + i < L) { v[i] = X[xr + col + i]; }
+          if (col + i < L) { v[i] = xWord(xr + col + i); }
         }
         xs[r * rowVec + c4] = v;
       }

@@ -54,6 +54,7 @@ describe('option types: a clear error, never a coercion', () => {
     ['maxNewtonSteps 0', { maxNewtonSteps: 0 }, /maxNewtonSteps must be an integer ≥ 1, got 0/],
     ['hessianEvery as a string', { hessianEvery: '2' }, /hessianEvery must be an integer ≥ 1, got the string "2"/],
     ['maxChunkRows -1', { maxChunkRows: -1 }, /maxChunkRows must be an integer ≥ 1, got -1/],
+    ['xStorage f8', { xStorage: 'f8' }, /xStorage must be "f32" or "f16", got "f8"/],
     ['backend as a number', { backend: 1 }, /backend must be "cpu", "webgpu" or "auto", got 1/],
     ['stepDirection unknown', { stepDirection: 'fast' }, /stepDirection must be "newton" or "design", got "fast"/],
     ['onIteration not a function', { onIteration: 5 }, /onIteration must be a function, got 5/],

@@ -13,6 +13,8 @@ export type BackendChoice = 'cpu' | 'webgpu' | 'auto';
 export interface EngineOptions {
   /** force row chunks of at most this many support points on WebGPU (tests) */
   maxChunkRows?: number;
+  /** WebGPU: X on the device as 'f32' (default) or 'f16' (webgpu/x-storage.ts); the cpu engine ignores it */
+  xStorage?: 'f32' | 'f16';
   /** an existing GPUDevice to use */
   device?: GPUDevice;
   /** the WebGPU entry point to acquire a device from (default navigator.gpu; in Node, Dawn's) */

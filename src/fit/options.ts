@@ -84,7 +84,7 @@ export interface FitOptions {
    * direction 'newton': how the M-step solves Newton's equations: 'dense' (form and factor
    * the K Hessians: a pL²K/2 pass, K·L³/3 host flops), 'cg' (matrix-free conjugate gradients
    * on Hessian–vector products, ~4pLK per CG iteration, nothing of size L²), or 'auto'
-   * (default: 'cg' above L = 128, src/em/newton-cg.ts)
+   * (default: 'cg' above L = 64, src/em/newton-cg.ts DENSE_NEWTON_MAX_L)
    */
   newtonSolver?: NewtonSolver;
   /**
@@ -112,6 +112,12 @@ export interface FitOptions {
   onBootstrap?: (info: { done: number; total: number; failed: number }) => void;
   /** WebGPU: force row chunks of at most this many support points */
   maxChunkRows?: number;
+  /**
+   * WebGPU: X on the device as 'f32' (default) or 'f16', half the device memory; the kernels
+   * widen each value to f32, so only X's rounding changes (relative 2⁻¹¹; its effect on a
+   * fit: bench/x-storage.md). Off by default.
+   */
+  xStorage?: 'f32' | 'f16';
   device?: GPUDevice;
   /**
    * WebGPU: the entry point to acquire devices from instead of navigator.gpu — in Node,
@@ -209,6 +215,7 @@ function checkPassedOn(o: Options): void {
     fail('options', `gpu must be a GPU object (navigator.gpu, or dawnGpu() in Node), got ${describeValue(gpu)}`);
   }
   if (given(o.maxChunkRows)) integerOption(o, 'maxChunkRows', undefined, 1);
+  if (given(o.xStorage)) choiceOption(o, 'xStorage', ['f32', 'f16'] as const);
 }
 
 /** An explicit init's arrays hold numbers only (checkParams then checks lengths and values). */

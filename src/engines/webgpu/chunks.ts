@@ -36,10 +36,13 @@ export function bindingBytes(limits: ChunkLimits): number {
   return Math.floor(Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize) / 4) * 4;
 }
 
-/** Row chunks of X (p × L, f32) that each fit one binding; `maxChunkRows` forces smaller ones. */
-export function planChunks(p: number, L: number, limits: ChunkLimits, maxChunkRows?: number): Chunk[] {
-  const fit = Math.floor(bindingBytes(limits) / (4 * L));
-  if (fit < 1) throw new SoftmixError('backend', `one row of X (L = ${L} floats) does not fit a WebGPU storage binding of ${bindingBytes(limits)} bytes`);
+/**
+ * Row chunks of X (p × L, `bytesPerFeature` each: 4 as f32, 2 as f16) that each fit one
+ * binding; `maxChunkRows` forces smaller ones.
+ */
+export function planChunks(p: number, L: number, limits: ChunkLimits, maxChunkRows?: number, bytesPerFeature = 4): Chunk[] {
+  const fit = Math.floor(bindingBytes(limits) / (bytesPerFeature * L));
+  if (fit < 1) throw new SoftmixError('backend', `one row of X (L = ${L} features of ${bytesPerFeature} bytes) does not fit a WebGPU storage binding of ${bindingBytes(limits)} bytes`);
   let rows = Math.min(p, fit);
   if (maxChunkRows !== undefined) {
     if (!Number.isInteger(maxChunkRows) || maxChunkRows < 1) throw new SoftmixError('options', `maxChunkRows must be a positive integer, got ${maxChunkRows}`);

@@ -28,19 +28,12 @@ import { HvpWeightsKernel } from './hvp-weights.ts';
 import { hvpPlan } from './hvp-plan.ts';
 import { CentreHints, poorlyCentred } from './centre.ts';
 import { checkFinite, checkTheta } from './checks.ts';
+import { checkXStorable, xBytesPerFeature } from './x-storage.ts';
+import type { WebGpuEngineOptions } from './options.ts';
+
+export type { WebGpuEngineOptions } from './options.ts';
 
 export { countSamples, type CountSamplesOptions } from './histogram.ts';
-
-export interface WebGpuEngineOptions {
-  /** Use this device (the caller keeps it); otherwise one is acquired and destroyed by dispose(). */
-  device?: GPUDevice;
-  /** Acquire the device from this GPU (e.g. Dawn's in Node) instead of navigator.gpu. */
-  gpu?: GPU;
-  /** Force row chunks of X of at most this many rows (tests exercise the cross-chunk merges with it). */
-  maxChunkRows?: number;
-  /** Testing knob: leave at most this many partials of each reduction for the host (forces device merge levels). */
-  maxHostPartials?: number;
-}
 
 /** log α below this (and −Infinity) is an empty component; f32 holds it, and exp(it − anything) is 0. */
 const EMPTY_LOG_ALPHA = -1e30;
@@ -52,16 +45,18 @@ export async function createWebGpuEngine(input: EngineInput, options: WebGpuEngi
   if (!Number.isInteger(p) || p < 1 || !Number.isInteger(L) || L < 1) throw new SoftmixError('shape', `p and L must be positive integers, got p = ${p}, L = ${L}`);
   if (features.length !== p * L) throw new SoftmixError('shape', `features must hold p·L = ${p * L} values, got ${features.length}`);
   if (counts.length !== p) throw new SoftmixError('shape', `counts must hold p = ${p} values, got ${counts.length}`);
+  const storage = options.xStorage ?? 'f32';
+  checkXStorable(features, L, storage);
   const acquired = options.device ? null : await acquireDevice({ gpu: options.gpu });
   const device = options.device ?? acquired!.device;
   const watch = new DeviceWatch(device);
   try {
     const [scores, lse, estep, wsum, gram, merge, momentWeights, third, hvp] = await Promise.all([
-      ScoresKernel.load(device),
+      ScoresKernel.load(device, storage),
       LogSumExpKernel.load(device),
       EStepKernel.load(device),
-      WeightedSumKernel.load(device),
-      WeightedGramKernel.load(device),
+      WeightedSumKernel.load(device, storage),
+      WeightedGramKernel.load(device, storage),
       MergeSumsKernel.load(device),
       MomentWeightsKernel.load(device),
       ThirdMomentKernel.load(device),
@@ -69,8 +64,8 @@ export async function createWebGpuEngine(input: EngineInput, options: WebGpuEngi
     ]);
     const kernels: Kernels = { scores, lse, estep, wsum, gram, merge, momentWeights, third, hvp };
     const info = describeDevice(device, acquired?.adapterInfo);
-    const chunkRows = planChunks(p, L, device.limits, options.maxChunkRows);
-    const chunks = await uploadChunks(device, features, counts, L, chunkRows);
+    const chunkRows = planChunks(p, L, device.limits, options.maxChunkRows, xBytesPerFeature(storage));
+    const chunks = await uploadChunks(device, features, counts, L, chunkRows, storage);
     return new WebGpuEngine(input, device, !!acquired, watch, kernels, info, options, chunkRows, chunks);
   } catch (e) {
     watch.close();

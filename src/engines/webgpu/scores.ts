@@ -7,6 +7,7 @@
 import scoresWgsl from '../../../shaders/scores.wgsl?raw';
 import expLogWgsl from '../../../shaders/exp-log.wgsl?raw';
 import { getPipeline, type ShaderSource } from './pipelines.ts';
+import { withX, type XStorage } from './x-storage.ts';
 import { ceilDiv, makeDispatch, type Dispatch } from './kernel.ts';
 import { LSE_GROUP } from './logsumexp.ts';
 
@@ -49,8 +50,10 @@ export class ScoresKernel {
     private readonly partialsPipeline: GPUComputePipeline,
   ) {}
 
-  static async load(device: GPUDevice): Promise<ScoresKernel> {
-    const [main, withPartials] = await Promise.all([getPipeline(device, scoresShader, 'main'), getPipeline(device, scoresShader, 'withPartials')]);
+  /** `storage`: how the X it reads is stored (x-storage.ts). */
+  static async load(device: GPUDevice, storage: XStorage = 'f32'): Promise<ScoresKernel> {
+    const source = withX(scoresShader, storage);
+    const [main, withPartials] = await Promise.all([getPipeline(device, source, 'main'), getPipeline(device, source, 'withPartials')]);
     return new ScoresKernel(device, main, withPartials);
   }
 

@@ -8,6 +8,7 @@ import gramWgsl from '../../../shaders/weighted-gram.wgsl?raw';
 import cascadeWgsl from '../../../shaders/cascade4.wgsl?raw';
 import { SoftmixError } from '../../errors.ts';
 import { getPipeline, type ShaderSource } from './pipelines.ts';
+import { withX, type XStorage } from './x-storage.ts';
 import { ceilDiv, makeDispatch, splitRows, type Dispatch } from './kernel.ts';
 
 export const weightedGramShader: ShaderSource = { name: 'weighted-gram.wgsl', code: `${gramWgsl}\n${cascadeWgsl}` };
@@ -107,8 +108,10 @@ export class WeightedGramKernel {
     private readonly centerPipeline: GPUComputePipeline,
   ) {}
 
-  static async load(device: GPUDevice): Promise<WeightedGramKernel> {
-    const [g, c] = await Promise.all([getPipeline(device, weightedGramShader, 'main'), getPipeline(device, weightedGramShader, 'centerMain')]);
+  /** `storage`: how the X it reads is stored (x-storage.ts). */
+  static async load(device: GPUDevice, storage: XStorage = 'f32'): Promise<WeightedGramKernel> {
+    const source = withX(weightedGramShader, storage);
+    const [g, c] = await Promise.all([getPipeline(device, source, 'main'), getPipeline(device, source, 'centerMain')]);
     return new WeightedGramKernel(device, g, c);
   }
 

@@ -6,6 +6,7 @@ import wsumWgsl from '../../../shaders/weighted-sum.wgsl?raw';
 import cascadeWgsl from '../../../shaders/cascade4.wgsl?raw';
 import { SoftmixError } from '../../errors.ts';
 import { getPipeline, type ShaderSource } from './pipelines.ts';
+import { withX, type XStorage } from './x-storage.ts';
 import { ceilDiv, makeDispatch, splitRows, type Dispatch } from './kernel.ts';
 import { weightedSumTiling } from './weighted-sum-tiling.ts';
 
@@ -47,8 +48,9 @@ export class WeightedSumKernel {
     private readonly pipeline: GPUComputePipeline,
   ) {}
 
-  static async load(device: GPUDevice): Promise<WeightedSumKernel> {
-    return new WeightedSumKernel(device, await getPipeline(device, weightedSumShader, 'main'));
+  /** `storage`: how the X it reads is stored (x-storage.ts). */
+  static async load(device: GPUDevice, storage: XStorage = 'f32'): Promise<WeightedSumKernel> {
+    return new WeightedSumKernel(device, await getPipeline(device, withX(weightedSumShader, storage), 'main'));
   }
 
   /** Number of partials one slice of `rows` rows writes. */

@@ -1,0 +1,51 @@
+/**
+ * How the engine stores X on the device: 'f32' (the default) or 'f16', half the bytes
+ * (issue 14: X is most of the device memory at the paper's shapes, 3.8 GiB as f32 at
+ * (2.5·10⁵, 4096)). The three kernels that read X (scores, weighted-sum, weighted-gram)
+ * reach it only through xWord/xQuad, defined by the snippet their wrappers append:
+ * shaders/x-f32.wgsl or shaders/x-f16.wgsl. f16 values are f32 values, so with f16 the
+ * kernels compute exactly as they would on X rounded to f16 and stored as f32: the only
+ * change is that rounding (relative 2⁻¹¹ per feature; its effect on a fit is measured in
+ * bench/x-storage.md).
+ */
+import xF32Wgsl from '../../../shaders/x-f32.wgsl?raw';
+import xF16Wgsl from '../../../shaders/x-f16.wgsl?raw';
+import { SoftmixError } from '../../errors.ts';
+import { FLOAT16_OVERFLOW, packFloat16 } from '../../math/float16.ts';
+import type { ShaderSource } from './pipelines.ts';
+
+export type XStorage = 'f32' | 'f16';
+export const X_STORAGES: readonly XStorage[] = ['f32', 'f16'];
+
+/** `source` with X's binding and accessors for `storage` appended (a pipeline of its own per storage). */
+export function withX(source: ShaderSource, storage: XStorage): ShaderSource {
+  return { name: `${source.name} (X ${storage})`, code: `${source.code}\n${storage === 'f16' ? xF16Wgsl : xF32Wgsl}` };
+}
+
+/** Bytes one feature of X takes on the device. */
+export function xBytesPerFeature(storage: XStorage): number {
+  return storage === 'f16' ? 2 : 4;
+}
+
+/** The features of one chunk as the device stores them. */
+export function xDeviceWords(values: Float64Array, storage: XStorage): Float32Array<ArrayBuffer> | Uint16Array<ArrayBuffer> {
+  return storage === 'f16' ? packFloat16(values) : Float32Array.from(values);
+}
+
+/**
+ * Refuses, before anything is uploaded, an X that `storage` cannot hold finitely: under
+ * f16 a feature of magnitude 65520 or more (the features are the engine's input: centred,
+ * and in a fit scaled to unit root mean square, so only a far outlier gets there).
+ */
+export function checkXStorable(features: ArrayLike<number>, L: number, storage: XStorage): void {
+  if (!X_STORAGES.includes(storage)) throw new SoftmixError('options', `xStorage must be "f32" or "f16", got ${JSON.stringify(storage)}`);
+  if (storage !== 'f16') return;
+  for (let i = 0; i < features.length; i++) {
+    if (Math.abs(features[i]) >= FLOAT16_OVERFLOW) {
+      throw new SoftmixError(
+        'options',
+        `xStorage "f16" cannot hold feature ${i % L} of item ${Math.floor(i / L)}: ${features[i]} (centred and scaled) is beyond f16's range (|x| < ${FLOAT16_OVERFLOW}); use xStorage "f32"`,
+      );
+    }
+  }
+}
