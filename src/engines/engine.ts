@@ -180,6 +180,8 @@ export interface DeviceInfo {
    * "Dawn (Node)" or "Chromium <version>"; absent otherwise.
    */
   runtime?: string;
+  /** WebGPU: how X is stored on the device, 'f32' or 'f16' (webgpu/x-storage.ts) */
+  xStorage?: 'f32' | 'f16';
 }
 
 export interface Engine {

@@ -62,6 +62,7 @@ describe('X stored as f16', () => {
       const f16 = await createWebGpuEngine(pr, { device, maxChunkRows: c.maxChunkRows, xStorage: 'f16' });
       try {
         expect(await everything(f16, pr)).toEqual(await everything(f32, pr));
+        expect([f32.device.xStorage, f16.device.xStorage]).toEqual(['f32', 'f16']);
         // half the bytes for X (each chunk buffer padded to 16 bytes); the counts as before
         const chunks = planChunks(pr.p, pr.L, device.limits, c.maxChunkRows, 2);
         const padded = (bytes: number) => Math.ceil(bytes / 16) * 16;

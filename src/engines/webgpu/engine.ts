@@ -63,7 +63,7 @@ export async function createWebGpuEngine(input: EngineInput, options: WebGpuEngi
       HvpWeightsKernel.load(device),
     ]);
     const kernels: Kernels = { scores, lse, estep, wsum, gram, merge, momentWeights, third, hvp };
-    const info = describeDevice(device, acquired?.adapterInfo);
+    const info = { ...describeDevice(device, acquired?.adapterInfo), xStorage: storage };
     const chunkRows = planChunks(p, L, device.limits, options.maxChunkRows, xBytesPerFeature(storage));
     const chunks = await uploadChunks(device, features, counts, L, chunkRows, storage);
     return new WebGpuEngine(input, device, !!acquired, watch, kernels, info, options, chunkRows, chunks);
