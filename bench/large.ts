@@ -19,6 +19,7 @@
  *   --peak FLOPS --bandwidth B   the reference GPU (default an H100-class 60e12 FLOP/s fp32, 3.35e12 B/s)
  *   --cap-s S                    skip a row whose predicted time exceeds S seconds (SwiftShader; default 300)
  *   --no-tfjs, --tfjs-max PLK    TF.js off, or only where p·L·K ≤ PLK (default 4e8 on SwiftShader, all with --gpu)
+ *   --x-storage f16              X on the device as f16 (engines/webgpu/x-storage.ts; default f32)
  *
  * Data: synthetic, seeded: x_jl ~ N(0, 1)/√L (polar method on xorshift32 streams, one per
  * block of 1024 rows, so X does not depend on how the engine chunks it), counts n_j uniform
@@ -64,6 +65,7 @@ const o = new Command()
   .option('--no-tfjs', 'leave TF.js out')
   .option('--tfjs-max <plk>', 'TF.js only where p·L·K ≤ this')
   .option('--seed <n>', 'data seed', '1')
+  .option('--x-storage <s>', 'X on the device: f32 or f16', 'f32')
   .parse()
   .opts();
 
@@ -73,6 +75,8 @@ const ref: Reference = { peakFlops: Number(o.peak), bandwidth: Number(o.bandwidt
 const capS = gpuMode ? Infinity : Number(o.capS);
 const tfjsMax = o.tfjs === false ? 0 : o.tfjsMax !== undefined ? Number(o.tfjsMax) : gpuMode ? Infinity : 4e8;
 const seed = Number(o.seed);
+const xStorage = o.xStorage as 'f32' | 'f16';
+if (xStorage !== 'f32' && xStorage !== 'f16') throw new Error(`--x-storage must be f32 or f16, got ${o.xStorage}`);
 const rows = String(o.rows)
   .split(',')
   .map((s) => (s.includes('x') ? (s.split('x').map(Number) as [number, number, number]) : ROWS[Number(s) - 1]))
@@ -282,7 +286,7 @@ let rate = Infinity;
 if (Number.isFinite(capS)) {
   const [p, L, K] = [20_000, 256, 8];
   const pr = problem(p, L, K);
-  const e = await createWebGpuEngine({ p, L, features: featureRows(p, L, 0, p), counts: pr.counts }, { device });
+  const e = await createWebGpuEngine({ p, L, features: featureRows(p, L, 0, p), counts: pr.counts }, { device, xStorage });
   await e.eStep(pr.logAlpha, pr.theta, K);
   const m = await measure(e, () => e.eStep(pr.logAlpha, pr.theta, K));
   e.dispose();
@@ -316,7 +320,7 @@ const fmtRoof = (s: number, bound: string) => `${(s * 1000).toFixed(s < 0.01 ? 3
 function costOf(r: RowResult, kind: PassKind): PassCost {
   const m = r.passes[kind];
   const slices = planSlices(planChunks(r.p, r.L, device.limits), kind === 'hvp' ? 2 * r.K : r.K, device.limits).length;
-  return passCost(kind, r.p, r.L, r.K, m ? m.counts.xReads : r.predictedXReads[kind], m ? m.counts.bytesRead : 0, slices);
+  return passCost(kind, r.p, r.L, r.K, m ? m.counts.xReads : r.predictedXReads[kind], m ? m.counts.bytesRead : 0, slices, xStorage === 'f16' ? 2 : 4);
 }
 
 /** Writes the table of the rows so far to `outFile` (after every row, so a crash keeps what ran) and returns it. */
@@ -333,13 +337,13 @@ function writeTable(): string {
   md.push(
     'It writes bench/results-gpu.md (this table for that GPU: every row, TF.js included, no time cap). Without `--gpu` the same script runs on SwiftShader ' +
       '(Vulkan on the CPU, through Dawn) and writes bench/large.md. Options: `--rows 1,3` or `--rows 250000x1024x8`, `--out FILE.md`, `--cg N`, ' +
-      '`--peak FLOP/s --bandwidth B/s` (the roofline\'s reference GPU), `--cap-s S`, `--no-tfjs`.',
+      '`--peak FLOP/s --bandwidth B/s` (the roofline\'s reference GPU), `--cap-s S`, `--no-tfjs`, `--x-storage f16`.',
   );
   md.push('');
   md.push(
     `${new Date(START).toISOString().slice(0, 10)} · ${adapterName} through Dawn (webgpu npm package) in Node ${process.version} · ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB · ` +
       `roofline reference: ${(ref.peakFlops / 1e12).toFixed(1)} TFLOP/s fp32, ${(ref.bandwidth / 1e12).toFixed(2)} TB/s${ref.peakFlops === H100_CLASS.peakFlops && ref.bandwidth === H100_CLASS.bandwidth ? ' (the default: an H100-class GPU, SXM, fp32 without tensor cores, HBM3)' : ''} · ` +
-      `total ${((Date.now() - START) / 1000).toFixed(0)} s`,
+      `X as ${xStorage} · total ${((Date.now() - START) / 1000).toFixed(0)} s`,
   );
   md.push('');
   md.push('## One E-step plus one M-step');
@@ -445,7 +449,7 @@ for (const [p, L, K] of rows) {
     r.cNote = m.note;
     say(`  c = ${m.c.toFixed(1)}: ${m.note} (${((performance.now() - t) / 1000).toFixed(0)} s)`);
   }
-  const xBytes = p * L * 4;
+  const xBytes = p * L * (xStorage === 'f16' ? 2 : 4);
   const hostNeed = (gpuMode ? 0 : xBytes) + 4 * Math.min(xBytes, device.limits.maxBufferSize);
   const runFlops = flopsOf('eStep', p, L, K) + flopsOf('stats', p, L, K) + flopsOf('hvp', p, L, K);
   const predictedS = runFlops / rate + xBytes / 0.5e9;
@@ -466,7 +470,7 @@ for (const [p, L, K] of rows) {
     featureRows(p, L, 0, Math.min(p, 4 * BLOCK)); // warm the generator
     r.generateMs = ((performance.now() - tg) * p) / Math.min(p, 4 * BLOCK);
     const tu = performance.now();
-    engine = await createWebGpuEngine({ p, L, features, counts: pr.counts } satisfies EngineInput, { device });
+    engine = await createWebGpuEngine({ p, L, features, counts: pr.counts } satisfies EngineInput, { device, xStorage });
     await device.queue.onSubmittedWorkDone();
     r.uploadMs = performance.now() - tu;
     engine.prepare!(K, { denseHessian: false, hessianProducts: true, moments: false });

@@ -73,9 +73,10 @@ export function weightColumnReads(C: number, L: number): number {
 /**
  * The cost of one pass. `xReads` and `readbackBytes` are the engine's counters for the call;
  * `slices` the plan's row slices (more than one: the E-step and statistics passes compute
- * their scores twice, which the X reads already show).
+ * their scores twice, which the X reads already show); `xBytesPerFeature` 4 for X as f32,
+ * 2 as f16.
  */
-export function passCost(kind: PassKind, p: number, L: number, K: number, xReads: number, readbackBytes: number, slices = 1): PassCost {
+export function passCost(kind: PassKind, p: number, L: number, K: number, xReads: number, readbackBytes: number, slices = 1, xBytesPerFeature = 4): PassCost {
   const flops = (kind === 'hvp' ? 6 : 4) * p * L * K;
   const wCols = weightColumnReads(K, L);
   const scorePasses = slices > 1 ? 2 : 1;
@@ -89,7 +90,7 @@ export function passCost(kind: PassKind, p: number, L: number, K: number, xReads
     words = p * (scorePasses * K + 2 * K + K + wCols + (kind === 'eStep' ? 1 : 0));
   }
   const groups = slices * Math.min(SPLIT_MAX_GROUPS, Math.max(1, Math.ceil(p / slices / SPLIT_MIN_ROWS)));
-  return { flops, xBytes: xReads * p * L * 4, scratchBytes: words * 4, otherBytes: readbackBytes + groups * K * L * 4 };
+  return { flops, xBytes: xReads * p * L * xBytesPerFeature, scratchBytes: words * 4, otherBytes: readbackBytes + groups * K * L * 4 };
 }
 
 export function roofline(cost: PassCost, ref: Reference = H100_CLASS): RooflineTime {

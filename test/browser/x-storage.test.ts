@@ -76,12 +76,16 @@ describe('X stored as f16', () => {
     });
   }
 
-  it('refuses a feature f16 cannot hold before it touches the device, naming it', async () => {
+  it('refuses a feature f16 cannot hold at the upload, before any pass, naming it (its item counted across chunks)', async () => {
     const pr = randomProblem(34, 50, 4, 2);
-    pr.features[4 * 7 + 2] = 7e4;
-    const err = await createWebGpuEngine(pr, { device, xStorage: 'f16' }).catch((e: unknown) => e);
+    pr.features[4 * 27 + 2] = 7e4; // item 27: the second chunk of 20 rows
+    const err = await createWebGpuEngine(pr, { device, xStorage: 'f16', maxChunkRows: 20 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SoftmixError);
-    expect((err as SoftmixError).message).toMatch(/feature 2 of item 7: 70000/);
+    expect((err as SoftmixError).message).toMatch(/feature 2 of item 27: 70000/);
+    // 65519 rounds to 65504, f16's largest: held
+    pr.features[4 * 27 + 2] = 65519;
+    const held = await createWebGpuEngine(pr, { device, xStorage: 'f16', maxChunkRows: 20 });
+    held.dispose();
     const bad = await createWebGpuEngine(pr, { device, xStorage: 'f8' as 'f16' }).catch((e: unknown) => e);
     expect((bad as SoftmixError).message).toMatch(/xStorage must be "f32" or "f16", got "f8"/);
   });

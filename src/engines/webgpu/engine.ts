@@ -28,7 +28,7 @@ import { HvpWeightsKernel } from './hvp-weights.ts';
 import { hvpPlan } from './hvp-plan.ts';
 import { CentreHints, poorlyCentred } from './centre.ts';
 import { checkFinite, checkTheta } from './checks.ts';
-import { checkXStorable, xBytesPerFeature } from './x-storage.ts';
+import { checkXStorage, xBytesPerFeature } from './x-storage.ts';
 import type { WebGpuEngineOptions } from './options.ts';
 
 export type { WebGpuEngineOptions } from './options.ts';
@@ -46,7 +46,7 @@ export async function createWebGpuEngine(input: EngineInput, options: WebGpuEngi
   if (features.length !== p * L) throw new SoftmixError('shape', `features must hold p·L = ${p * L} values, got ${features.length}`);
   if (counts.length !== p) throw new SoftmixError('shape', `counts must hold p = ${p} values, got ${counts.length}`);
   const storage = options.xStorage ?? 'f32';
-  checkXStorable(features, L, storage);
+  checkXStorage(storage);
   const acquired = options.device ? null : await acquireDevice({ gpu: options.gpu });
   const device = options.device ?? acquired!.device;
   const watch = new DeviceWatch(device);

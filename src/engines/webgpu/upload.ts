@@ -23,7 +23,7 @@ export async function uploadChunks(device: GPUDevice, features: Float64Array, co
   };
   try {
     for (const c of chunkRows) {
-      const x = upload(device, 'X chunk', xDeviceWords(features.subarray(c.start * L, (c.start + c.rows) * L), storage));
+      const x = upload(device, 'X chunk', xDeviceWords(features.subarray(c.start * L, (c.start + c.rows) * L), L, c.start, storage));
       const n = upload(device, 'counts chunk', Float32Array.from(counts.subarray(c.start, c.start + c.rows)));
       chunks.push({ x, counts: n, rows: c.rows });
     }

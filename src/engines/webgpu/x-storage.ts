@@ -27,25 +27,26 @@ export function xBytesPerFeature(storage: XStorage): number {
   return storage === 'f16' ? 2 : 4;
 }
 
-/** The features of one chunk as the device stores them. */
-export function xDeviceWords(values: Float64Array, storage: XStorage): Float32Array<ArrayBuffer> | Uint16Array<ArrayBuffer> {
-  return storage === 'f16' ? packFloat16(values) : Float32Array.from(values);
+/** Refuses an xStorage that is not one of X_STORAGES (before any device work). */
+export function checkXStorage(storage: XStorage): void {
+  if (!X_STORAGES.includes(storage)) throw new SoftmixError('options', `xStorage must be "f32" or "f16", got ${JSON.stringify(storage)}`);
 }
 
 /**
- * Refuses, before anything is uploaded, an X that `storage` cannot hold finitely: under
- * f16 a feature of magnitude 65520 or more (the features are the engine's input: centred,
- * and in a fit scaled to unit root mean square, so only a far outlier gets there).
+ * The rows of one chunk (`values`, L features each, the first being item `firstItem`) as the
+ * device stores them. Under f16 a feature of magnitude 65520 or more cannot be held finitely:
+ * refused, naming it, before this chunk is uploaded (and before any pass; the engine's input
+ * is centred and, in a fit, scaled to unit root mean square, so only a far outlier gets there).
  */
-export function checkXStorable(features: ArrayLike<number>, L: number, storage: XStorage): void {
-  if (!X_STORAGES.includes(storage)) throw new SoftmixError('options', `xStorage must be "f32" or "f16", got ${JSON.stringify(storage)}`);
-  if (storage !== 'f16') return;
-  for (let i = 0; i < features.length; i++) {
-    if (Math.abs(features[i]) >= FLOAT16_OVERFLOW) {
+export function xDeviceWords(values: Float64Array, L: number, firstItem: number, storage: XStorage): Float32Array<ArrayBuffer> | Uint16Array<ArrayBuffer> {
+  if (storage !== 'f16') return Float32Array.from(values);
+  for (let i = 0; i < values.length; i++) {
+    if (Math.abs(values[i]) >= FLOAT16_OVERFLOW) {
       throw new SoftmixError(
         'options',
-        `xStorage "f16" cannot hold feature ${i % L} of item ${Math.floor(i / L)}: ${features[i]} (centred and scaled) is beyond f16's range (|x| < ${FLOAT16_OVERFLOW}); use xStorage "f32"`,
+        `xStorage "f16" cannot hold feature ${i % L} of item ${firstItem + Math.floor(i / L)}: ${values[i]} (centred and scaled) is beyond f16's range (|x| < ${FLOAT16_OVERFLOW}); use xStorage "f32"`,
       );
     }
   }
+  return packFloat16(values);
 }
