@@ -404,7 +404,7 @@ function writeTable(): string {
   );
   md.push(
     `- Roofline (bench/roofline.ts): per pass max(flops / peak, bytes / bandwidth), summed over the passes (each is its own submission); (m) memory-bound, (c) ` +
-      'compute-bound. Flops: E-step and softmaxStats 4pLK, Hessian–vector pass 6pLK. Bytes: X reads × p·L·4, the scores/weights/counts traffic of the plan, ' +
+      `compute-bound. Flops: E-step and softmaxStats 4pLK, Hessian–vector pass 6pLK. Bytes: X reads × p·L·${xStorage === 'f16' ? '2 (X as f16)' : '4'}, the scores/weights/counts traffic of the plan, ` +
       'the readback and the split-K partials. Launch and submit latency are not in it.',
   );
   md.push('- c per row: ' + results.map((r) => `p=${r.p} L=${r.L} K=${r.K}: ${r.c.toFixed(1)} (${r.cNote})`).join('; ') + '.');
