@@ -4,7 +4,7 @@
  * that leave every tail, and with zero entries (which the one-row loop skips).
  */
 import { describe, it, expect } from 'vitest';
-import { matMul } from '../src/math/linalg.ts';
+import { matMul, spectralFunction, symmetricEigen } from '../src/math/linalg.ts';
 import { Rng } from '../src/math/rng.ts';
 
 function plainMatMul(a: Float64Array, b: Float64Array, n: number, k: number, m: number): Float64Array {
@@ -23,4 +23,19 @@ describe('matMul', () => {
       expect(Array.from(matMul(a, b, n, k, m))).toEqual(Array.from(plainMatMul(a, b, n, k, m)));
     });
   }
+});
+
+describe('spectralFunction', () => {
+  it('is V diag(f(λ)) Vᵀ summed over k in order: the column loop it replaced, to the bit', () => {
+    const rng = new Rng(10);
+    const n = 9;
+    const a = rng.normals(n * n);
+    const S = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) S[i * n + j] += a[i * n + k] * a[j * n + k];
+    const eig = symmetricEigen(S, n);
+    const f = (x: number) => 1 / Math.sqrt(x);
+    const want = new Float64Array(n * n);
+    for (let k = 0; k < n; k++) for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) want[i * n + j] += eig.vectors[i * n + k] * f(eig.values[k]) * eig.vectors[j * n + k];
+    expect(Array.from(spectralFunction(eig, n, f))).toEqual(Array.from(want));
+  });
 });
