@@ -54,6 +54,7 @@ export function readFitSettings(): FitSettings {
     replaceRounds: value('fit-replaceRounds'),
     stepDirection: byId<HTMLSelectElement>('fit-step').value as FitSettings['stepDirection'],
     backend: byId<HTMLSelectElement>('fit-backend').value as BackendChoice,
+    xStorage: byId<HTMLSelectElement>('fit-xStorage').value as FitSettings['xStorage'],
     ridge: value('fit-ridge'),
     tol: value('fit-tol'),
     maxIter: value('fit-maxIter'),

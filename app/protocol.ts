@@ -30,6 +30,8 @@ export interface FitSettings {
   /** the M-step direction: exact Newton (a pL²K Hessian pass) or the design covariance as preconditioner */
   stepDirection: StepDirection;
   backend: BackendChoice;
+  /** X on the GPU: f32, or f16 (half the memory; FitOptions.xStorage) */
+  xStorage: 'f32' | 'f16';
   ridge: number;
   tol: number;
   maxIter: number;
