@@ -170,3 +170,18 @@ describe('the options object itself', () => {
   it('a number', () => expectError(fitSoftmaxMixture(data, 3 as never), 'options', /options must be an object \{ K, … \}, got 3/));
   it('null data', () => expectError(fitSoftmaxMixture(null as never, { K: 2, backend: 'cpu' }), 'shape', /the data must be an object/));
 });
+
+describe('designStats', () => {
+  it('sums the covariance four rows at a time in row order: the one-row loop’s sums to the bit (p = 11 leaves a tail)', async () => {
+    const { makeDataset, designStats } = await import('../src/model/data.ts');
+    const rng = new Rng(12);
+    const [p, L] = [11, 5];
+    const features = Float32Array.from(rng.normals(p * L), (v) => v + 3);
+    const d = designStats(makeDataset({ features, counts: new Float64Array(p).fill(1), p, L }));
+    const want = new Float64Array(L * L);
+    for (let j = 0; j < p; j++) for (let a = 0; a < L; a++) for (let b = a; b < L; b++) want[a * L + b] += d.centred[j * L + a] * d.centred[j * L + b];
+    for (let a = 0; a < L; a++) for (let b = a; b < L; b++) want[b * L + a] = want[a * L + b] /= p;
+    expect(Array.from(d.covariance)).toEqual(Array.from(want));
+    expect(d.scale).toBe(1);
+  });
+});
