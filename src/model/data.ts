@@ -217,7 +217,8 @@ export function designStats(data: Dataset): DesignStats {
  * Σ_j x_ja x_jb for a ≤ b (the upper triangle, row-major L×L) of the p×L rows x_j. Four rows
  * per sweep of the triangle, so each entry is loaded and stored once per four rows instead of
  * every row (the triangle, L²/2 float64, is far larger than a cache at L in the hundreds:
- * designStats took 12.3 s at p = 2·10⁴, L = 768 with the one-row loop, 5.1 s with this). Each entry still adds its rows' products one at a time
+ * designStats took 17–18 s at p = 2·10⁴, L = 768 with the one-row loop, 6.6–7.8 s with this,
+ * `npx tsx bench/host-setup.ts`). Each entry still adds its rows' products one at a time
  * in row order, so the sums are the one-row loop's to the bit.
  */
 function upperGram(x: Float64Array, p: number, L: number): Float64Array {
