@@ -116,7 +116,7 @@ export function jacobiEigen(matrix: Float64Array, n: number): SymmetricEigen {
 /**
  * f(A) = V diag(f(λ)) Vᵀ for a symmetric matrix given by its eigen-decomposition, as the
  * product (V diag f)(Vᵀ) by matMul: Vᵀ is formed once, so no loop strides down V's columns
- * (it did, n³ times: 3.7 s of S^{-1/2} at n = 1024). Each entry sums (v_ik f_k)·v_jk over k
+ * (it did, n³ times: 3.7 s of S^{-1/2} at n = 1024 in bench/host-time.ts's profile). Each entry sums (v_ik f_k)·v_jk over k
  * in order, as before, so the result is the same to the bit.
  */
 export function spectralFunction(eig: SymmetricEigen, n: number, f: (lambda: number) => number): Float64Array {
