@@ -172,16 +172,67 @@ describe('the options object itself', () => {
 });
 
 describe('designStats', () => {
-  it('sums the covariance four rows at a time in row order: the one-row loop’s sums to the bit (p = 11 leaves a tail)', async () => {
+  // p = 523 spans three blocks of GRAM_BLOCK_ROWS = 256 rows and leaves a tail of 3 rows
+  it.each([11, 523])('sums the covariance in row order over centred float64 rows: the one-row loop’s sums to the bit (p = %i)', async (p) => {
     const { makeDataset, designStats } = await import('../src/model/data.ts');
     const rng = new Rng(12);
-    const [p, L] = [11, 5];
+    const L = 5;
     const features = Float32Array.from(rng.normals(p * L), (v) => v + 3);
-    const d = designStats(makeDataset({ features, counts: new Float64Array(p).fill(1), p, L }));
+    const data = makeDataset({ features, counts: new Float64Array(p).fill(1), p, L });
+    const d = designStats(data);
+    const mean = new Float64Array(L);
+    for (let j = 0; j < p; j++) for (let a = 0; a < L; a++) mean[a] += features[j * L + a];
+    for (let a = 0; a < L; a++) mean[a] /= p;
+    const c = Float64Array.from(features, (v, i) => v - mean[i % L]);
     const want = new Float64Array(L * L);
-    for (let j = 0; j < p; j++) for (let a = 0; a < L; a++) for (let b = a; b < L; b++) want[a * L + b] += d.centred[j * L + a] * d.centred[j * L + b];
+    for (let j = 0; j < p; j++) for (let a = 0; a < L; a++) for (let b = a; b < L; b++) want[a * L + b] += c[j * L + a] * c[j * L + b];
     for (let a = 0; a < L; a++) for (let b = a; b < L; b++) want[b * L + a] = want[a * L + b] /= p;
     expect(Array.from(d.covariance)).toEqual(Array.from(want));
+    expect(Array.from(d.mean)).toEqual(Array.from(mean));
     expect(d.scale).toBe(1);
+    expect(d.centred).toBeInstanceOf(Float64Array);
+    expect(Array.from(d.centred)).toEqual(Array.from(c));
+    // for a float32 engine: the same statistics, the centred copy rounded once to float32
+    const d32 = designStats(data, 'float32');
+    expect(d32.centred).toBeInstanceOf(Float32Array);
+    expect(Array.from(d32.centred)).toEqual(Array.from(c, Math.fround));
+    expect(Array.from(d32.covariance)).toEqual(Array.from(want));
+  });
+
+  it('keeps float32 features float32 and everything else float64, copied', async () => {
+    const { makeDataset } = await import('../src/model/data.ts');
+    const [p, L] = [7, 2];
+    const values = new Rng(3).normals(p * L);
+    const f32 = Float32Array.from(values);
+    const data32 = makeDataset({ features: f32, counts: new Float64Array(p).fill(1), p, L });
+    expect(data32.features).toBeInstanceOf(Float32Array);
+    f32[0] = 1e6; // the caller's array may change after the call
+    expect(data32.features[0]).toBe(Math.fround(values[0]));
+    for (const features of [Float64Array.from(values), Array.from(values), Int32Array.from(values, Math.round)]) {
+      expect(makeDataset({ features, counts: new Float64Array(p).fill(1), p, L }).features).toBeInstanceOf(Float64Array);
+    }
+  });
+
+  it('scales tiny features by a power of two before rounding them to float32', async () => {
+    const { makeDataset, designStats } = await import('../src/model/data.ts');
+    const [p, L] = [9, 3];
+    const small = Float64Array.from(new Rng(4).normals(p * L), (v) => v * 1e-30);
+    const data = makeDataset({ features: small, counts: new Float64Array(p).fill(1), p, L });
+    const [d64, d32] = [designStats(data), designStats(data, 'float32')];
+    expect(d64.scale).toBeGreaterThan(2 ** 90);
+    expect(d32.scale).toBe(d64.scale);
+    expect(Array.from(d32.covariance)).toEqual(Array.from(d64.covariance));
+    expect(Array.from(d32.centred)).toEqual(Array.from(d64.centred, Math.fround));
+  });
+});
+
+describe('hostPrecisionFor', () => {
+  it('float64 for the cpu engine and where auto has no WebGPU; float32 where WebGPU reads X', async () => {
+    const { hostPrecisionFor } = await import('../src/engines/create.ts');
+    const gpu = {} as GPU;
+    expect(hostPrecisionFor('cpu', { gpu })).toBe('float64');
+    expect(hostPrecisionFor('auto', {})).toBe('float64'); // Node: no navigator.gpu
+    expect(hostPrecisionFor('auto', { gpu })).toBe('float32');
+    expect(hostPrecisionFor('webgpu', { gpu })).toBe('float32');
   });
 });

@@ -10,6 +10,8 @@ import type { IterationInfo } from '../em/index.ts';
 export interface BrowserJob {
   p: number;
   L: number;
+  /** the features' precision on the host, kept in the page (FloatArray) */
+  featureType: 'float32' | 'float64';
   options: Omit<FitOptions, 'signal' | 'onIteration' | 'onBootstrap' | 'device' | 'gpu'>;
 }
 
@@ -31,7 +33,7 @@ async function fetchArray(name: string): Promise<ArrayBuffer> {
 
 window.softmixRunJob = async (job: BrowserJob) => {
   const [features, counts] = await Promise.all([fetchArray('features'), fetchArray('counts')]);
-  const data = { features: new Float64Array(features), p: job.p, L: job.L, counts: new Float64Array(counts) };
+  const data = { features: job.featureType === 'float32' ? new Float32Array(features) : new Float64Array(features), p: job.p, L: job.L, counts: new Float64Array(counts) };
   let lastReport = 0;
   return fitSoftmaxMixture(data, {
     ...job.options,

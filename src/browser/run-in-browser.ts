@@ -30,7 +30,8 @@ export async function runFitInBrowser(data: Dataset, options: FitOptions, io: Br
   const token = newJobToken();
   const arrays = { features: bytesOf(data.features), counts: bytesOf(data.counts) };
   const { signal: _s, onIteration: _o, onBootstrap: _b, device: _d, gpu: _g, ...plainOptions } = options;
-  const job: BrowserJob = { p: data.p, L: data.L, options: plainOptions };
+  const featureType = data.features instanceof Float32Array ? 'float32' : 'float64';
+  const job: BrowserJob = { p: data.p, L: data.L, featureType, options: plainOptions };
 
   const session = await openPage(`/app/harness.html?job=${token}`, {
     ready: "typeof window.softmixRunJob === 'function'",

@@ -7,6 +7,7 @@ import type { Engine, EngineInput, EStepResult, SoftmaxStats, EngineCounters, De
 import type { ProjectedMoments, PairMoments, ResidualMoments, StatsWanted } from './engine.ts';
 import { checkHessianPoint, checkPairWeights, meanProjections, type HessianPoint, type PairWeights } from './engine.ts';
 import { fail } from '../errors.ts';
+import type { FloatArray } from '../math/float-array.ts';
 
 export function createCpuEngine(input: EngineInput): Engine {
   return new CpuEngine(input);
@@ -22,7 +23,7 @@ class CpuEngine implements Engine {
   readonly counters: EngineCounters = { passes: 0, xReads: 0, dispatches: 0, submits: 0, bytesRead: 0, recentred: 0 };
   /** the fraction of rows with n_j > 0: what a loop that skips the empty rows reads of X */
   private readonly occupied: number;
-  private readonly x: Float64Array;
+  private readonly x: FloatArray;
   private readonly n: Float64Array;
 
   constructor(input: EngineInput) {

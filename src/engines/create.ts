@@ -27,6 +27,16 @@ export function webGpuAvailable(options: { gpu?: GPU; device?: GPUDevice } = {})
   return typeof navigator !== 'undefined' && !!(navigator as Navigator & { gpu?: GPU }).gpu;
 }
 
+/**
+ * The precision the engine `choice` builds reads X at, so the host keeps its centred copy at
+ * that and no finer (model/data.ts designStats): float64 for the cpu engine (also where
+ * `auto` has no WebGPU to try), float32 for WebGPU. Should WebGPU then fail and `auto` fall
+ * back to cpu, the cpu engine runs on the float32-rounded copy.
+ */
+export function hostPrecisionFor(choice: BackendChoice, options: { gpu?: GPU; device?: GPUDevice }): 'float32' | 'float64' {
+  return choice === 'cpu' || !webGpuAvailable(options) ? 'float64' : 'float32';
+}
+
 export async function createEngine(
   choice: BackendChoice,
   input: EngineInput,

@@ -10,6 +10,7 @@
  * rounds them on upload. Θ is row-major K×L.
  */
 import { fail } from '../errors.ts';
+import type { FloatArray } from '../math/float-array.ts';
 
 export interface EStepResult {
   /** ℓ = Σ_j n_j log π_j */
@@ -287,8 +288,8 @@ export interface Engine {
 export interface EngineInput {
   p: number;
   L: number;
-  /** centred features, row-major p×L */
-  features: Float64Array;
+  /** centred features, row-major p×L (float32 or float64: see FloatArray) */
+  features: FloatArray;
   /** n_j ≥ 0, Σ > 0 */
   counts: Float64Array;
 }

@@ -10,6 +10,7 @@
 import { Rng } from '../math/rng.ts';
 import { SoftmixError } from '../errors.ts';
 import type { Dataset } from '../model/data.ts';
+import type { FloatArray } from '../math/float-array.ts';
 import { matchComponents } from '../model/metrics.ts';
 import { mixtureProbabilities } from '../model/mixture.ts';
 import { sampleMultinomial } from '../model/multinomial.ts';
@@ -34,7 +35,7 @@ export interface BootstrapSummary {
   timeMs: number;
 }
 
-type Refit = (data: { features: Float64Array; p: number; L: number; counts: Float64Array }, options: FitOptions) => Promise<FitResult>;
+type Refit = (data: { features: FloatArray; p: number; L: number; counts: Float64Array }, options: FitOptions) => Promise<FitResult>;
 
 export async function parametricBootstrap(data: Dataset, fit: FitResult, options: FitOptions, o: CheckedOptions, refit: Refit): Promise<BootstrapSummary> {
   const t0 = Date.now();

@@ -3,7 +3,7 @@
  * reported fit. The one entry point used by the library, the CLI and the demo page.
  */
 import { addWork, usesCg, type EmResult } from '../em/index.ts';
-import { createEngine, webGpuAvailable, type BackendChoice } from '../engines/create.ts';
+import { createEngine, hostPrecisionFor, webGpuAvailable, type BackendChoice } from '../engines/create.ts';
 import type { Engine } from '../engines/engine.ts';
 import { SoftmixError } from '../errors.ts';
 import { makeDataset, designStats, type DatasetInput } from '../model/data.ts';
@@ -45,7 +45,7 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
   if (o.bootstrap > 0 && !Number.isSafeInteger(data.N)) {
     throw new SoftmixError('options', `bootstrap draws whole counts from the fitted model, and these counts sum to N = ${data.N}, not a whole number: use bootstrap only with integer counts`);
   }
-  const design = designStats(data);
+  const design = designStats(data, hostPrecisionFor(backend, options));
   // The fit runs on features scaled by design.scale (a power of two, 1 for ordinary data):
   // atoms θ' = θ/scale, and the ridge λ|θ|² is λ·scale²|θ'|² (model/data.ts designStats).
   const scaled: CheckedOptions = { ...o, ridge: scaledRidge(o.ridge, design.scale) };

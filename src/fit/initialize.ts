@@ -8,6 +8,7 @@ import type { Engine } from '../engines/engine.ts';
 import { momEstimate, subspaceStart, latentSubspace, type Subspace, type MomDiagnostics } from '../mom/index.ts';
 import { randomStart, type StartPoint } from '../model/starts.ts';
 import { clusterStart } from '../model/cluster-start.ts';
+import type { FloatArray } from '../math/float-array.ts';
 import { Rng } from '../math/rng.ts';
 
 export type InitKind = 'mom' | 'subspace' | 'random' | 'cluster';
@@ -26,7 +27,7 @@ const now = () => (typeof performance !== 'undefined' ? performance.now() : Date
 export async function buildStarts(
   engine: Engine,
   K: number,
-  design: { covariance: Float64Array; covarianceInvSqrt: Float64Array; centred: Float64Array; counts: ArrayLike<number> },
+  design: { covariance: Float64Array; covarianceInvSqrt: Float64Array; centred: FloatArray; counts: ArrayLike<number> },
   init: InitKind | StartPoint,
   restarts: number,
   seed: number,

@@ -4,7 +4,7 @@
  * data"). It builds an engine on the data, as the fit did, and takes the information at the
  * fit's (α, Θ): four passes over p, no refit.
  */
-import { createEngine, type BackendChoice } from '../engines/create.ts';
+import { createEngine, hostPrecisionFor, type BackendChoice } from '../engines/create.ts';
 import { SoftmixError } from '../errors.ts';
 import { makeDataset, designStats, type DatasetInput } from '../model/data.ts';
 import { checkParams } from '../model/mixture.ts';
@@ -37,7 +37,7 @@ export async function standardErrorsOf(data: DatasetInput, fit: FitResult, optio
   }
   const { alpha, theta } = checkParams(fit.alpha, fit.theta, fit.K, fit.L, 'fit');
   const o = checkOptions({ K: fit.K, ridge: fit.ridge, se: true, level: options.level, covariance: options.covariance === true }, dataset.p);
-  const design = designStats(dataset);
+  const design = designStats(dataset, hostPrecisionFor(options.backend ?? 'auto', options));
   const warnings: string[] = [];
   const engine = await createEngine(options.backend ?? 'auto', { p: dataset.p, L: dataset.L, features: design.centred, counts: dataset.counts }, options, warnings);
   try {

@@ -62,13 +62,14 @@ export function clusterStart(
   return { kind: 'cluster', seed, alpha, theta };
 }
 
-function standardised(centred: ArrayLike<number>, p: number, L: number, invSqrt: Float64Array): Float64Array {
-  const z = new Float64Array(p * L);
+/** S^{-1/2} x_j for every row, at the precision of `centred` (float32 features stay 4 bytes per entry). */
+function standardised(centred: ArrayLike<number>, p: number, L: number, invSqrt: Float64Array): Float32Array | Float64Array {
+  const z = centred instanceof Float32Array ? new Float32Array(p * L) : new Float64Array(p * L);
   for (let j = 0; j < p; j++) z.set(matVec(invSqrt, L, L, Array.prototype.slice.call(centred, j * L, (j + 1) * L)), j * L);
   return z;
 }
 
-function distance2(z: Float64Array, j: number, centres: Float64Array, k: number, L: number): number {
+function distance2(z: Float32Array | Float64Array, j: number, centres: Float64Array, k: number, L: number): number {
   let d = 0;
   for (let a = 0; a < L; a++) {
     const e = z[j * L + a] - centres[k * L + a];
@@ -78,7 +79,7 @@ function distance2(z: Float64Array, j: number, centres: Float64Array, k: number,
 }
 
 /** k-means++ seeding with the items weighted by their counts. */
-function seedCentres(z: Float64Array, p: number, L: number, counts: ArrayLike<number>, K: number, rng: Rng): Float64Array {
+function seedCentres(z: Float32Array | Float64Array, p: number, L: number, counts: ArrayLike<number>, K: number, rng: Rng): Float64Array {
   const centres = new Float64Array(K * L);
   const nearest = new Float64Array(p).fill(Infinity);
   const pick = (weights: (j: number) => number) => {
@@ -100,7 +101,7 @@ function seedCentres(z: Float64Array, p: number, L: number, counts: ArrayLike<nu
   return centres;
 }
 
-function assignNearest(z: Float64Array, p: number, L: number, centres: Float64Array, K: number, assign: Int32Array): void {
+function assignNearest(z: Float32Array | Float64Array, p: number, L: number, centres: Float64Array, K: number, assign: Int32Array): void {
   for (let j = 0; j < p; j++) {
     let best = 0;
     let bestD = Infinity;
@@ -115,7 +116,7 @@ function assignNearest(z: Float64Array, p: number, L: number, centres: Float64Ar
   }
 }
 
-function updateCentres(z: Float64Array, p: number, L: number, counts: ArrayLike<number>, K: number, assign: Int32Array, centres: Float64Array): void {
+function updateCentres(z: Float32Array | Float64Array, p: number, L: number, counts: ArrayLike<number>, K: number, assign: Int32Array, centres: Float64Array): void {
   const { mass, mean } = clusterMeans(z, p, L, counts, K, assign);
   // a cluster that lost all its mass keeps its centre
   for (let k = 0; k < K; k++) if (mass[k] > 0) centres.set(mean.subarray(k * L, (k + 1) * L), k * L);

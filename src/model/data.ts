@@ -6,6 +6,7 @@
 import { fail, type SoftmixErrorCode } from '../errors.ts';
 import { symmetricEigen, JACOBI_MAX_N } from '../math/linalg.ts';
 import { symmetricEigenTop } from '../math/tridiagonal-eigen.ts';
+import type { FloatArray } from '../math/float-array.ts';
 
 export type NumericArray = ArrayLike<number>;
 
@@ -23,8 +24,8 @@ export interface DatasetInput {
 export interface Dataset {
   p: number;
   L: number;
-  /** features as given, row-major p×L, float64 */
-  features: Float64Array;
+  /** features as given, row-major p×L: a Float32Array when they came as one (4 bytes per entry), else float64 */
+  features: FloatArray;
   counts: Float64Array;
   /** Σ n_j */
   N: number;
@@ -100,7 +101,7 @@ function checkTotal(N: number, options: DatasetOptions): void {
   }
 }
 
-/** Validates and copies a dataset into float64 arrays. */
+/** Validates and copies a dataset: float32 features into a Float32Array, everything else into float64 arrays. */
 export function makeDataset(input: DatasetInput, options: DatasetOptions = {}): Dataset {
   if (!input || typeof input !== 'object') fail('shape', 'the data must be an object { features, p, L, counts | samples }');
   const p = checkDimension('p (number of support points)', input.p);
@@ -110,7 +111,7 @@ export function makeDataset(input: DatasetInput, options: DatasetOptions = {}): 
   if (features.length !== p * L) {
     fail('shape', `features has ${features.length} values but p×L = ${p}×${L} = ${p * L}`);
   }
-  const x = toFloat64(features, (i) => `features[${i}] (row ${Math.floor(i / L)}, column ${i % L}, 0-based)`, 'not-finite');
+  const x = features instanceof Float32Array ? features.slice() : toFloat64(features, (i) => `features[${i}] (row ${Math.floor(i / L)}, column ${i % L}, 0-based)`, 'not-finite');
   for (let i = 0; i < x.length; i++) {
     if (!Number.isFinite(x[i])) {
       fail('not-finite', `features contain ${x[i]} at row ${Math.floor(i / L)}, column ${i % L} (0-based)`);
@@ -162,8 +163,11 @@ export interface DesignStats {
   mean: Float64Array;
   /** covariance S of the scaled rows (uniform over j), L×L */
   covariance: Float64Array;
-  /** (features − x̄)·scale, row-major p×L: what the engine holds */
-  centred: Float64Array;
+  /**
+   * (features − x̄)·scale, row-major p×L: what the engine holds. Centred in float64, stored
+   * at the precision asked for (designStats' `precision`).
+   */
+  centred: FloatArray;
   /**
    * the power of two the centred features are multiplied by, so that float32 holds them and
    * their squares (1 for features of ordinary scale, see FEATURE_SCALE_RANGE). x·θ is
@@ -185,46 +189,61 @@ export const FEATURE_SCALE_RANGE = [2 ** -10, 2 ** 10] as const;
 /**
  * Centres the features (leaves every π_j unchanged, removes the shift symmetry of θ)
  * and checks that the centred columns have full rank: otherwise Θ is not identifiable.
- * Float64 on the host, once per fit: O(pL²).
+ * Float64 on the host, once per fit: O(pL²). The covariance is summed over blocks of
+ * centred rows, so beside the features the host holds only the centred copy and one block
+ * of float64 rows. `precision` is the centred copy's: 'float64' for the float64 cpu engine
+ * (the default), 'float32' for an engine that reads X in float32 (WebGPU: the device then
+ * sees the same values, rounded once, and the host keeps 4 bytes per entry, not 8).
  */
-export function designStats(data: Dataset): DesignStats {
-  const { p, L } = data;
+export function designStats(data: Dataset, precision: 'float32' | 'float64' = 'float64'): DesignStats {
+  const { p, L, features } = data;
   // Features beyond 2^±20 are first brought near 1 by a power of two, so that neither their
   // sums nor their squares overflow or underflow float64 (×1e200, ×1e-200 features).
   let maxAbs = 0;
-  for (let i = 0; i < p * L; i++) maxAbs = Math.max(maxAbs, Math.abs(data.features[i]));
+  for (let i = 0; i < p * L; i++) maxAbs = Math.max(maxAbs, Math.abs(features[i]));
   const prescale = maxAbs > 2 ** 20 || (maxAbs > 0 && maxAbs < 2 ** -20) ? 2 ** -Math.floor(Math.log2(maxAbs)) : 1;
-  const features = prescale === 1 ? data.features : Float64Array.from(data.features, (v) => v * prescale);
   const mean = new Float64Array(L);
-  for (let j = 0; j < p; j++) for (let l = 0; l < L; l++) mean[l] += features[j * L + l];
+  for (let j = 0; j < p; j++) for (let l = 0; l < L; l++) mean[l] += features[j * L + l] * prescale;
   for (let l = 0; l < L; l++) mean[l] /= p;
-  const centred = new Float64Array(p * L);
-  for (let j = 0; j < p; j++) for (let a = 0; a < L; a++) centred[j * L + a] = features[j * L + a] - mean[a];
-  const covariance = upperGram(centred, p, L);
+  // x_ja·prescale − x̄_a in float64: exact scaling by a power of two, then one rounding
+  const centredAt = (i: number, a: number) => features[i] * prescale - mean[a];
+  const covariance = new Float64Array(L * L);
+  const block = new Float64Array(Math.min(p, GRAM_BLOCK_ROWS) * L);
+  for (let j0 = 0; j0 < p; j0 += GRAM_BLOCK_ROWS) {
+    const rows = Math.min(GRAM_BLOCK_ROWS, p - j0);
+    for (let r = 0; r < rows; r++) for (let a = 0; a < L; a++) block[r * L + a] = centredAt((j0 + r) * L + a, a);
+    addUpperGram(covariance, block, rows, L);
+  }
   for (let a = 0; a < L; a++) {
     for (let b = a; b < L; b++) {
       covariance[a * L + b] /= p;
       covariance[b * L + a] = covariance[a * L + b];
     }
   }
-  const scale = prescale * rescaleToUnitRms(centred, covariance, L);
+  const s = unitRmsFactor(covariance, L);
+  const centred = precision === 'float32' ? new Float32Array(p * L) : new Float64Array(p * L);
+  for (let j = 0; j < p; j++) for (let a = 0; a < L; a++) centred[j * L + a] = centredAt(j * L + a, a) * s;
+  const scale = prescale * s;
   for (let l = 0; l < L; l++) mean[l] /= prescale;
   checkRank(centred, covariance, p, L, scale, maxAbs);
   return { mean, covariance, centred, scale };
 }
 
+/** Rows per block of designStats' covariance sum: a multiple of 4 (addUpperGram's sweep), 2 MB of float64 at L = 1024. */
+const GRAM_BLOCK_ROWS = 256;
+
 /**
- * Σ_j x_ja x_jb for a ≤ b (the upper triangle, row-major L×L) of the p×L rows x_j. Four rows
- * per sweep of the triangle, so each entry is loaded and stored once per four rows instead of
- * every row (the triangle, L²/2 float64, is far larger than a cache at L in the hundreds:
- * designStats took 17–18 s at p = 2·10⁴, L = 768 with the one-row loop, 6.6–7.8 s with this,
- * `npx tsx bench/host-setup.ts`). Each entry still adds its rows' products one at a time
- * in row order, so the sums are the one-row loop's to the bit.
+ * Adds Σ_j x_ja x_jb for a ≤ b (the upper triangle, row-major L×L) of the `rows`×L rows x_j
+ * to g. Four rows per sweep of the triangle, so each entry is loaded and stored once per four
+ * rows instead of every row (the triangle, L²/2 float64, is far larger than a cache at L in
+ * the hundreds: designStats took 17–18 s at p = 2·10⁴, L = 768 with the one-row loop,
+ * 6.6–7.8 s with this, `npx tsx bench/host-setup.ts`). Each entry still adds its rows'
+ * products one at a time in row order, so the sums are the one-row loop's to the bit, and
+ * summing in blocks of rows gives the same bits as one call over all of them.
  */
-function upperGram(x: Float64Array, p: number, L: number): Float64Array {
-  const g = new Float64Array(L * L);
+function addUpperGram(g: Float64Array, x: Float64Array, rows: number, L: number): void {
   let j = 0;
-  for (; j + 4 <= p; j += 4) {
+  for (; j + 4 <= rows; j += 4) {
     const [r0, r1, r2, r3] = [j * L, (j + 1) * L, (j + 2) * L, (j + 3) * L];
     for (let a = 0; a < L; a++) {
       const [v0, v1, v2, v3] = [x[r0 + a], x[r1 + a], x[r2 + a], x[r3 + a]];
@@ -239,32 +258,30 @@ function upperGram(x: Float64Array, p: number, L: number): Float64Array {
       }
     }
   }
-  for (; j < p; j++) {
+  for (; j < rows; j++) {
     for (let a = 0; a < L; a++) {
       const va = x[j * L + a];
       for (let b = a; b < L; b++) g[a * L + b] += va * x[j * L + b];
     }
   }
-  return g;
 }
 
 /**
- * Multiplies the centred features by a power of two (and S by its square) when their RMS
- * lies outside FEATURE_SCALE_RANGE; returns the factor (1 when left alone).
+ * The power of two the centred features are multiplied by when their RMS lies outside
+ * FEATURE_SCALE_RANGE (1 when left alone); scales S by its square.
  */
-function rescaleToUnitRms(centred: Float64Array, covariance: Float64Array, L: number): number {
+function unitRmsFactor(covariance: Float64Array, L: number): number {
   let trace = 0;
   for (let a = 0; a < L; a++) trace += covariance[a * L + a];
   const rms = Math.sqrt(trace / L);
   if (!(rms > 0) || (rms >= FEATURE_SCALE_RANGE[0] && rms <= FEATURE_SCALE_RANGE[1])) return 1;
   const s = 2 ** -Math.round(Math.log2(rms));
-  for (let i = 0; i < centred.length; i++) centred[i] *= s;
   for (let i = 0; i < covariance.length; i++) covariance[i] *= s * s;
   return s;
 }
 
 /** Θ is identifiable only if the centred columns have full rank: say why not, naming an outlier when one item is the cause. */
-function checkRank(centred: Float64Array, covariance: Float64Array, p: number, L: number, scale: number, maxAbs: number): void {
+function checkRank(centred: FloatArray, covariance: Float64Array, p: number, L: number, scale: number, maxAbs: number): void {
   // the eigenvalues only (no eigenvectors) above Jacobi's range
   const eig = L > JACOBI_MAX_N ? symmetricEigenTop(covariance, L, 0) : symmetricEigen(covariance, L);
   const top = eig.values[0];
@@ -297,7 +314,7 @@ function checkRank(centred: Float64Array, covariance: Float64Array, p: number, L
  * null. (Its own row dominates even after centring, though centring spreads 1/p of it over
  * every other row.)
  */
-function dominantItem(centred: Float64Array, p: number, L: number): { j: number; share: number } | null {
+function dominantItem(centred: FloatArray, p: number, L: number): { j: number; share: number } | null {
   let total = 0;
   let best = { j: 0, ss: -1 };
   for (let j = 0; j < p; j++) {

@@ -76,6 +76,28 @@ describe('X stored as f16', () => {
     });
   }
 
+  it('takes the centred features as float32 on the host: the float64 copy’s results to the bit, X stored as f32 or f16', async () => {
+    // The fit keeps its centred copy in float32 for WebGPU (model/data.ts designStats); the
+    // upload then sends each chunk's rows as they are (odd chunk lengths: views at odd
+    // offsets). As f16 they are then rounded twice (float64 → float32 → f16), which differs
+    // from rounding once only where the float32 value is an f16 tie: so for f16 the float64
+    // copy holds the float32-rounded values.
+    const pr = randomProblem(35, 1001, 7, 3);
+    const asFloat32 = { ...pr, features: Float32Array.from(pr.features) };
+    for (const xStorage of ['f32', 'f16'] as const) {
+      const as64 = xStorage === 'f32' ? pr : { ...pr, features: Float64Array.from(asFloat32.features) };
+      const e64 = await createWebGpuEngine(as64, { device, maxChunkRows: 251, xStorage });
+      const e32 = await createWebGpuEngine(asFloat32, { device, maxChunkRows: 251, xStorage });
+      try {
+        const [r32, r64] = [await everything(e32, pr), await everything(e64, pr)];
+        for (let i = 0; i < r64.length; i++) expect(r32[i], `${xStorage}, call ${i}`).toEqual(r64[i]);
+      } finally {
+        e64.dispose();
+        e32.dispose();
+      }
+    }
+  });
+
   it('refuses a feature f16 cannot hold at the upload, before any pass, naming it (its item counted across chunks)', async () => {
     const pr = randomProblem(34, 50, 4, 2);
     pr.features[4 * 27 + 2] = 7e4; // item 27: the second chunk of 20 rows

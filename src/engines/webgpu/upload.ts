@@ -6,12 +6,13 @@
  * uncaptured error from the first call that touched the buffers.
  */
 import { SoftmixError } from '../../errors.ts';
+import type { FloatArray } from '../../math/float-array.ts';
 import type { Chunk } from './chunks.ts';
 import { storageBuffer } from './kernel.ts';
 import type { DeviceChunk } from './plan.ts';
 import { xBytesPerFeature, xDeviceWords, type XStorage } from './x-storage.ts';
 
-export async function uploadChunks(device: GPUDevice, features: Float64Array, counts: Float64Array, L: number, chunkRows: readonly Chunk[], storage: XStorage = 'f32'): Promise<DeviceChunk[]> {
+export async function uploadChunks(device: GPUDevice, features: FloatArray, counts: Float64Array, L: number, chunkRows: readonly Chunk[], storage: XStorage = 'f32'): Promise<DeviceChunk[]> {
   const chunks: DeviceChunk[] = [];
   device.pushErrorScope('out-of-memory');
   let refused: GPUError | null;

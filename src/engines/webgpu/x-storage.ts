@@ -12,6 +12,7 @@ import xF32Wgsl from '../../../shaders/x-f32.wgsl?raw';
 import xF16Wgsl from '../../../shaders/x-f16.wgsl?raw';
 import { SoftmixError } from '../../errors.ts';
 import { FLOAT16_OVERFLOW, packFloat16 } from '../../math/float16.ts';
+import type { FloatArray } from '../../math/float-array.ts';
 import type { ShaderSource } from './pipelines.ts';
 
 export type XStorage = 'f32' | 'f16';
@@ -37,9 +38,13 @@ export function checkXStorage(storage: XStorage): void {
  * device stores them. Under f16 a feature of magnitude 65520 or more cannot be held finitely:
  * refused, naming it, before this chunk is uploaded (and before any pass; the engine's input
  * is centred and, in a fit, scaled to unit root mean square, so only a far outlier gets there).
+ * Float32 rows go to an f32 device as they are, with no copy. A fit hands WebGPU its centred
+ * copy in float32 (model/data.ts designStats), so under f16 those are rounded a second time,
+ * which moves a value by one f16 step from the once-rounded one only where its float32 value
+ * is an exact f16 tie.
  */
-export function xDeviceWords(values: Float64Array, L: number, firstItem: number, storage: XStorage): Float32Array<ArrayBuffer> | Uint16Array<ArrayBuffer> {
-  if (storage !== 'f16') return Float32Array.from(values);
+export function xDeviceWords(values: FloatArray, L: number, firstItem: number, storage: XStorage): Float32Array<ArrayBuffer> | Uint16Array<ArrayBuffer> {
+  if (storage !== 'f16') return values instanceof Float32Array ? (values as Float32Array<ArrayBuffer>) : Float32Array.from(values);
   for (let i = 0; i < values.length; i++) {
     if (Math.abs(values[i]) >= FLOAT16_OVERFLOW) {
       throw new SoftmixError(
