@@ -1,5 +1,6 @@
 /** What the page and its fit worker say to each other, and the report a run ends with. */
 import type { BackendChoice } from '../src/engines/create.ts';
+import type { XStorage } from '../src/engines/engine.ts';
 import type { FitResult } from '../src/fit/fit.ts';
 import type { TruthJson } from '../src/model/truth.ts';
 import type { InitKind } from '../src/fit/initialize.ts';
@@ -31,7 +32,7 @@ export interface FitSettings {
   stepDirection: StepDirection;
   backend: BackendChoice;
   /** X on the GPU: f32, or f16 (half the memory; FitOptions.xStorage) */
-  xStorage: 'f32' | 'f16';
+  xStorage: XStorage;
   ridge: number;
   tol: number;
   maxIter: number;

@@ -8,7 +8,7 @@
 import { Command, Option } from 'commander';
 import { join } from 'node:path';
 import { fitSoftmaxMixture, type FitOptions, type FitResult } from '../fit/fit.ts';
-import { checkOptions } from '../fit/options.ts';
+import { checkOptions, X_STORAGES } from '../fit/options.ts';
 import { makeDataset, type Dataset } from '../model/data.ts';
 import { writeFile } from '../io/files.ts';
 import { packageVersion } from '../io/package-root.ts';
@@ -76,7 +76,7 @@ command('fit', 'fit a softmax mixture; prints the fit as JSON')
   .option('--newton-steps <n>', 'Newton steps per M-step at most (1: ECM-style; 20: exact M-step)', int('--newton-steps'), 1)
   .addOption(new Option('--step-direction <d>', 'M-step direction: exact Hessian, or the design covariance as preconditioner').choices(['newton', 'design']).default('newton'))
   .addOption(new Option('--newton-solver <s>', 'how the Newton M-step solves: dense Hessians, matrix-free CG, or auto (CG above L = 64)').choices(['auto', 'dense', 'cg']).default('auto'))
-  .addOption(new Option('--x-storage <s>', 'WebGPU: the features on the device as f32, or f16 (half the memory; rounds each feature to 11 bits)').choices(['f32', 'f16']).default('f32'))
+  .addOption(new Option('--x-storage <s>', 'WebGPU: the features on the device as f32, or f16 (half the memory; rounds each feature to 11 bits)').choices(X_STORAGES).default('f32'))
   .option('--replace-rounds <n>', 'rounds of component replacement after convergence (escapes local maxima; each round costs up to K more EM runs)', int('--replace-rounds'), 0)
   .option('--se', 'standard errors and Wald intervals for α and θ (observed information, with robust sandwich errors beside): in the JSON, and a table on stderr')
   .option('--level <q>', 'the intervals\' level, strictly between 0 and 1', num('--level'), 0.95)

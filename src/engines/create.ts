@@ -4,7 +4,7 @@
  * that Node (the CLI's cpu path) never loads shader sources. A `gpu` (or `device`) in the
  * options replaces navigator.gpu, which is how Node's Dawn runtime (src/node/) plugs in.
  */
-import type { Engine, EngineInput } from './engine.ts';
+import type { Engine, EngineInput, XStorage } from './engine.ts';
 import { createCpuEngine } from './cpu.ts';
 import { SoftmixError } from '../errors.ts';
 
@@ -14,7 +14,7 @@ export interface EngineOptions {
   /** force row chunks of at most this many support points on WebGPU (tests) */
   maxChunkRows?: number;
   /** WebGPU: X on the device as 'f32' (default) or 'f16' (webgpu/x-storage.ts); the cpu engine ignores it */
-  xStorage?: 'f32' | 'f16';
+  xStorage?: XStorage;
   /** an existing GPUDevice to use */
   device?: GPUDevice;
   /** the WebGPU entry point to acquire a device from (default navigator.gpu; in Node, Dawn's) */

@@ -182,8 +182,16 @@ export interface DeviceInfo {
    */
   runtime?: string;
   /** WebGPU: how X is stored on the device, 'f32' or 'f16' (webgpu/x-storage.ts) */
-  xStorage?: 'f32' | 'f16';
+  xStorage?: XStorage;
 }
+
+/**
+ * How the WebGPU engine stores X on the device: 'f32', or 'f16' (half the bytes; each
+ * feature rounded to 11 significant bits; webgpu/x-storage.ts). Named here, where options,
+ * the CLI and the page import it without reaching the shaders.
+ */
+export const X_STORAGES = ['f32', 'f16'] as const;
+export type XStorage = (typeof X_STORAGES)[number];
 
 export interface Engine {
   readonly backend: 'cpu' | 'webgpu';

@@ -5,6 +5,9 @@
 import { fail } from '../errors.ts';
 import { describeValue } from '../model/data.ts';
 import type { BackendChoice } from '../engines/create.ts';
+import { X_STORAGES, type XStorage } from '../engines/engine.ts';
+
+export { X_STORAGES };
 import type { IterationInfo, NewtonSolver, StepDirection } from '../em/index.ts';
 import type { InitKind } from './initialize.ts';
 import type { SearchKind } from './search.ts';
@@ -117,7 +120,7 @@ export interface FitOptions {
    * widen each value to f32, so only X's rounding changes (relative 2⁻¹¹; its effect on a
    * fit: bench/x-storage.md). Off by default.
    */
-  xStorage?: 'f32' | 'f16';
+  xStorage?: XStorage;
   device?: GPUDevice;
   /**
    * WebGPU: the entry point to acquire devices from instead of navigator.gpu — in Node,
@@ -215,7 +218,7 @@ function checkPassedOn(o: Options): void {
     fail('options', `gpu must be a GPU object (navigator.gpu, or dawnGpu() in Node), got ${describeValue(gpu)}`);
   }
   if (given(o.maxChunkRows)) integerOption(o, 'maxChunkRows', undefined, 1);
-  if (given(o.xStorage)) choiceOption(o, 'xStorage', ['f32', 'f16'] as const);
+  if (given(o.xStorage)) choiceOption(o, 'xStorage', X_STORAGES);
 }
 
 /** An explicit init's arrays hold numbers only (checkParams then checks lengths and values). */

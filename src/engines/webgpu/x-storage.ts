@@ -14,9 +14,10 @@ import { SoftmixError } from '../../errors.ts';
 import { FLOAT16_OVERFLOW, packFloat16 } from '../../math/float16.ts';
 import type { FloatArray } from '../../math/float-array.ts';
 import type { ShaderSource } from './pipelines.ts';
+import { X_STORAGES, type XStorage } from '../engine.ts';
 
-export type XStorage = 'f32' | 'f16';
-export const X_STORAGES: readonly XStorage[] = ['f32', 'f16'];
+export { X_STORAGES, type XStorage };
+
 
 /** `source` with X's binding and accessors for `storage` appended (a pipeline of its own per storage). */
 export function withX(source: ShaderSource, storage: XStorage): ShaderSource {
@@ -30,7 +31,7 @@ export function xBytesPerFeature(storage: XStorage): number {
 
 /** Refuses an xStorage that is not one of X_STORAGES (before any device work). */
 export function checkXStorage(storage: XStorage): void {
-  if (!X_STORAGES.includes(storage)) throw new SoftmixError('options', `xStorage must be "f32" or "f16", got ${JSON.stringify(storage)}`);
+  if (!(X_STORAGES as readonly string[]).includes(storage)) throw new SoftmixError('options', `xStorage must be "f32" or "f16", got ${JSON.stringify(storage)}`);
 }
 
 /**
