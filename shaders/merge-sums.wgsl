@@ -3,7 +3,9 @@
 //   pin   n × W partials (row-major: partial i is pin[i·W .. (i+1)·W))
 //   pout  ⌈n/256⌉ × W: output partial o is the sum of input partials [256·o, 256·o + 256)
 //
-// Workgroup 16 × 16: lane x is the column (grid y tiles the W columns), lane y takes
+// Workgroup 16 × 16: lane x is the column (grid y and z tile the W columns: tile
+// wg.z·tilesY + wg.y, so widths past 16 × maxComputeWorkgroupsPerDimension, such as one
+// packed Gram matrix at L = 2048, fold into z), lane y takes
 // 16 of the 256 input partials (every 16th) and adds them as a binary tree in
 // registers; the 16 lanes are then tree-summed in workgroup memory. So every level is
 // a 256-way binary tree (8 roundings per value), never a serial loop over p.
@@ -16,8 +18,9 @@ const GROUP: u32 = 256u;
 struct Params {
   n: u32,
   W: u32,
-  _pad0: u32,
-  _pad1: u32,
+  // column tiles of 16 per grid z layer (the grid's y)
+  tilesY: u32,
+  _pad: u32,
 }
 
 @group(0) @binding(0) var<uniform> P: Params;
@@ -28,7 +31,7 @@ var<workgroup> red: array<f32, 256>;
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let col = wg.y * LANES + lid.x;
+  let col = (wg.z * P.tilesY + wg.y) * LANES + lid.x;
   let valid = col < P.W;
   var v: array<f32, 16>;
   for (var r = 0u; r < LANES; r++) {

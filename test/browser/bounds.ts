@@ -14,7 +14,10 @@
  *   relative error δ.
  */
 import { scoresF64 } from './gpu-helpers.ts';
-import { splitRows } from '../../src/engines/webgpu/kernel.ts';
+import { expect } from 'vitest';
+import { ceilDiv, splitRows, wideGroups } from '../../src/engines/webgpu/kernel.ts';
+import { gramTiling, WeightedGramKernel } from '../../src/engines/webgpu/weighted-gram.ts';
+import { hostPartialsCap } from '../../src/engines/webgpu/plan.ts';
 export const U = 2 ** -24;
 
 /** Depth of a binary tree over n leaves. */
@@ -398,4 +401,31 @@ export function hvpBounds(inp: BoundInput, A: ArrayLike<number>, mu: ArrayLike<n
     }
   }
   return { want, bound };
+}
+
+/**
+ * The bounds of a covariance pass (softmax-plan.ts buildFused: C = K weight columns for
+ * softmaxStats, 2K for the E-step) centred at `centre`, or at the means its first pass
+ * found where it went again (one pass more: centre.ts).
+ */
+export function fusedBounds(inp: BoundInput, C: number, slices: { rows: number }[], centre: ArrayLike<number>, mean: ArrayLike<number>, passes: number, maxHostPartials?: number) {
+  expect([1, 2]).toContain(passes);
+  const width = WeightedGramKernel.partialWidth(inp.K, inp.L, C);
+  const nWide = slices.reduce((a, sl) => a + splitRows(sl.rows, wideGroups(width, slices.length)).groups, 0);
+  return engineBounds({
+    ...inp,
+    wideMerges: levels(nWide, hostPartialsCap(width, maxHostPartials)),
+    gramGroups: wideGroups(width, slices.length),
+    fused: { stageRows: gramTiling(inp.K, inp.L).rows, center: Float32Array.from(passes === 2 ? mean : centre) },
+  });
+}
+
+/** Merge levels the plan uses to get from n partials to at most `cap`. */
+export function levels(n: number, cap: number): number {
+  let l = 0;
+  while (n > cap) {
+    n = ceilDiv(n, 256);
+    l++;
+  }
+  return l;
 }

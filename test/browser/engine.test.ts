@@ -8,13 +8,11 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createCpuEngine } from '../../src/engines/cpu.ts';
 import { createWebGpuEngine } from '../../src/engines/webgpu/engine.ts';
 import { planChunks } from '../../src/engines/webgpu/chunks.ts';
-import { splitRows, ceilDiv, wideGroups } from '../../src/engines/webgpu/kernel.ts';
-import { gramTiling, WeightedGramKernel } from '../../src/engines/webgpu/weighted-gram.ts';
+import { splitRows, ceilDiv } from '../../src/engines/webgpu/kernel.ts';
 import { poorlyCentred } from '../../src/engines/webgpu/centre.ts';
-import { hostPartialsCap } from '../../src/engines/webgpu/plan.ts';
 import { SoftmixError } from '../../src/errors.ts';
 import type { Engine } from '../../src/engines/engine.ts';
-import { engineBounds, pairBounds, residualBounds, worst, depth, type BoundInput } from './bounds.ts';
+import { engineBounds, fusedBounds, levels, pairBounds, residualBounds, worst, depth, type BoundInput } from './bounds.ts';
 import { randomProblem, testDevice, type Problem } from './gpu-helpers.ts';
 
 let device: GPUDevice;
@@ -33,33 +31,6 @@ interface Case {
   maxChunkRows?: number;
   maxHostPartials?: number;
   emptyComponent?: number;
-}
-
-/**
- * The bounds of a covariance pass (softmax-plan.ts buildFused: C = K weight columns for
- * softmaxStats, 2K for the E-step) centred at `centre`, or at the means its first pass
- * found where it went again (one pass more: centre.ts).
- */
-function fusedBounds(inp: BoundInput, C: number, slices: { rows: number }[], centre: ArrayLike<number>, mean: ArrayLike<number>, passes: number, maxHostPartials?: number) {
-  expect([1, 2]).toContain(passes);
-  const width = WeightedGramKernel.partialWidth(inp.K, inp.L, C);
-  const nWide = slices.reduce((a, sl) => a + splitRows(sl.rows, wideGroups(width, slices.length)).groups, 0);
-  return engineBounds({
-    ...inp,
-    wideMerges: levels(nWide, hostPartialsCap(width, maxHostPartials)),
-    gramGroups: wideGroups(width, slices.length),
-    fused: { stageRows: gramTiling(inp.K, inp.L).rows, center: Float32Array.from(passes === 2 ? mean : centre) },
-  });
-}
-
-/** Merge levels the plan uses to get from n partials to at most `cap`. */
-function levels(n: number, cap: number): number {
-  let l = 0;
-  while (n > cap) {
-    n = ceilDiv(n, 256);
-    l++;
-  }
-  return l;
 }
 
 async function compare(c: Case, gpu: Engine, cpu: Engine, pr: Problem) {

@@ -12,7 +12,8 @@ import { planChunks } from '../../src/engines/webgpu/chunks.ts';
 import { splitRows, ceilDiv, wideGroups, MAX_PARTIAL_BYTES } from '../../src/engines/webgpu/kernel.ts';
 import { newtonMStep, DEFAULT_NEWTON } from '../../src/em/index.ts';
 import { Rng } from '../../src/math/rng.ts';
-import { engineBounds, hvpBounds, worst, type BoundInput } from './bounds.ts';
+import { engineBounds, fusedBounds, hvpBounds, worst, type BoundInput } from './bounds.ts';
+import { WeightedGramKernel } from '../../src/engines/webgpu/weighted-gram.ts';
 import { randomProblem, testDevice, type Problem } from './gpu-helpers.ts';
 
 let device: GPUDevice;
@@ -165,13 +166,44 @@ describe('split-K partials stay within 64 MiB', () => {
   }, 120_000);
 });
 
+describe('the dense Gram pass past 16 × 65535 outputs', () => {
+  it('L = 1456, K = 1 at θ = 0 (the design covariance), 2 chunks: the merge folds its 1.06·10⁶ columns into grid z; matches cpu', async () => {
+    const [p, L, maxChunkRows] = [64, 1456, 32];
+    const pr = randomProblem(51, p, L, 1);
+    pr.theta.fill(0);
+    const width = WeightedGramKernel.partialWidth(1, L, 1);
+    expect(Math.ceil(width / 16)).toBeGreaterThan(device.limits.maxComputeWorkgroupsPerDimension); // one grid dimension would not do
+    const cpu = createCpuEngine(pr);
+    const gpu = await createWebGpuEngine(pr, { device, maxChunkRows });
+    try {
+      const chunks = planChunks(p, L, device.limits, maxChunkRows);
+      expect(chunks.length).toBe(2);
+      const centre = new Float64Array(L); // the features are centred: σ's mean at θ = 0
+      const gs = await gpu.softmaxStats(pr.theta, 1, { mean: true, covariance: true, centre });
+      const rs = await cpu.softmaxStats(pr.theta, 1, { mean: true, covariance: true });
+      const inp: BoundInput = { p, L, K: 1, x: pr.features, theta: pr.theta, logAlpha: pr.logAlpha, counts: pr.counts, roundedInputs: true };
+      const bounds = fusedBounds(inp, 1, chunks, centre, rs.mean!, gpu.counters.passes);
+      expect(bounds.covariance.length).toBe(L * L);
+      const wc = worst(gs.covariance!, rs.covariance!, bounds.covariance);
+      expect(wc.ratio, `covariance ${JSON.stringify(wc)}`).toBeLessThanOrEqual(1);
+      // every entry came back: the last column tile (in grid z = 1) too, and the lower half mirrors the upper
+      expect(gs.covariance![L * L - 1]).toBe(gs.covariance![L * L - 1]);
+      expect(Math.abs(gs.covariance![L * L - 1] - rs.covariance![L * L - 1])).toBeLessThanOrEqual(bounds.covariance[L * L - 1]);
+      expect(gs.covariance![L * L - 1]).toBeGreaterThan(0.5);
+    } finally {
+      gpu.dispose();
+    }
+  }, 120_000);
+});
+
 describe('prepare: shapes the device cannot hold fail before any work', () => {
-  it('the dense Hessian pass at L = 1024, K = 4 is refused, naming the pass and the limit; the matrix-free plans build', async () => {
-    const pr = randomProblem(31, 64, 1024, 4);
+  it('the dense Hessian pass at L = 4096, K = 4 is refused, naming the pass and the limit; the matrix-free plans build', async () => {
+    const pr = randomProblem(31, 64, 4096, 4);
     const gpu = await createWebGpuEngine(pr, { device });
     try {
       const dispatchesBefore = gpu.counters.dispatches;
-      expect(() => gpu.prepare!(4, { denseHessian: true, hessianProducts: false, moments: false })).toThrow(/cannot run the M-step's dense Hessian pass .*at p = 64, L = 1024, K = 4: .*maxComputeWorkgroupsPerDimension = \d+/);
+      // 4·4096·4097/2 floats per partial: 128.1 MiB, over the 64 MiB of any one buffer
+      expect(() => gpu.prepare!(4, { denseHessian: true, hessianProducts: false, moments: false })).toThrow(/cannot run the M-step's dense Hessian pass .*at p = 64, L = 4096, K = 4: .*128\.1 MiB per partial .*64 MiB/);
       expect(() => gpu.prepare!(4, { denseHessian: false, hessianProducts: true, moments: true })).not.toThrow();
       expect(gpu.counters.dispatches).toBe(dispatchesBefore); // nothing ran
       expect(gpu.counters.passes).toBe(0);

@@ -24,10 +24,13 @@ export class MergeSumsKernel {
   }
 
   merge(a: { input: GPUBuffer; out: GPUBuffer; n: number; W: number }): Dispatch {
-    return makeDispatch(this.device, 'merge-sums', this.pipeline, [a.n, a.W, 0, 0], { 1: a.input, 2: a.out }, [
+    // the column tiles fill grid y up to the device's limit, then fold into z
+    const tiles = ceilDiv(a.W, MERGE_COLUMNS);
+    const tilesY = Math.min(tiles, this.device.limits.maxComputeWorkgroupsPerDimension);
+    return makeDispatch(this.device, 'merge-sums', this.pipeline, [a.n, a.W, tilesY, 0], { 1: a.input, 2: a.out }, [
       ceilDiv(a.n, MERGE_GROUP),
-      ceilDiv(a.W, MERGE_COLUMNS),
-      1,
+      tilesY,
+      ceilDiv(tiles, tilesY),
     ]);
   }
 

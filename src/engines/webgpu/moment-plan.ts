@@ -11,11 +11,10 @@
  */
 import { SoftmixError } from '../../errors.ts';
 import type { Slice } from './chunks.ts';
-import { ceilDiv, wideGroups } from './kernel.ts';
+import { ceilDiv, MAX_PARTIAL_BYTES, wideGroups } from './kernel.ts';
 import { Plan, sliceOffsets, type PlanEnv, type Section } from './plan.ts';
 import { MomentWeightsKernel } from './moment-weights.ts';
 import { WeightedSumKernel } from './weighted-sum.ts';
-import { MERGE_COLUMNS } from './merge-sums.ts';
 import { packedSize } from './weighted-gram.ts';
 import { packedThirdSize, THIRD_COLUMNS } from './third-moment.ts';
 
@@ -53,9 +52,10 @@ function offsets(slices: readonly Slice[], maxGroups?: number) {
   return sliceOffsets(slices, (rows) => MomentWeightsKernel.partialCount(rows), (rows) => WeightedSumKernel.partialCount(rows, maxGroups));
 }
 
-function checkWidth(env: PlanEnv, W: number, columns: number, what: string): void {
-  if (ceilDiv(W, columns) > env.device.limits.maxComputeWorkgroupsPerDimension) {
-    throw new SoftmixError('backend', `${what}: ${W} outputs are more than one WebGPU dispatch can cover`);
+/** One partial of W floats is the least a slice writes and the readback holds: refused past the budget of one buffer. */
+function checkWidth(W: number, what: string): void {
+  if (4 * W > MAX_PARTIAL_BYTES) {
+    throw new SoftmixError('backend', `${what}: ${W} outputs take ${((4 * W) / 2 ** 20).toFixed(1)} MiB per partial, more than the ${MAX_PARTIAL_BYTES / 2 ** 20} MiB any one buffer may hold`);
   }
 }
 
@@ -63,7 +63,7 @@ export function countMomentsPlan(env: PlanEnv, slices: readonly Slice[]): Plan<C
   return new Plan<CountMomentsLayout>(env, 'count moments', (plan) => {
     const { kernels, L, chunks, w } = env;
     const T = packedSize(L);
-    checkWidth(env, T, MERGE_COLUMNS, 'countMoments');
+    checkWidth(T, 'countMoments');
     const maxGroups = wideGroups(T, slices.length); // the Gram's partials within MAX_PARTIAL_BYTES
     const { narrowAt, wideAt, nNarrow, nWide } = offsets(slices, maxGroups);
     const multi = slices.length > 1;
@@ -100,7 +100,7 @@ export function countMomentsPlan(env: PlanEnv, slices: readonly Slice[]): Plan<C
 export function directionPlan(env: PlanEnv, orders: number, cross: boolean, slices: readonly Slice[]): Plan<DirectionLayout> {
   return new Plan<DirectionLayout>(env, `direction moments r<${orders}${cross ? ' × x' : ''}`, (plan) => {
     const { kernels, L, chunks, s, w } = env;
-    if (cross) checkWidth(env, orders * L, MERGE_COLUMNS, 'directionCrossMoments');
+    if (cross) checkWidth(orders * L, 'directionCrossMoments');
     const { narrowAt, wideAt, nNarrow, nWide } = offsets(slices);
     const direction = plan.buffer('direction', L * 4);
     const e1 = plan.buffer('power partials', nNarrow * orders * 4);
@@ -123,7 +123,11 @@ export function projectedPlan(env: PlanEnv, K: number, slices: readonly Slice[])
   return new Plan<ProjectedLayout>(env, `projected moments K=${K}`, (plan) => {
     const { kernels, L, chunks, s, w } = env;
     const W3 = packedThirdSize(K);
-    checkWidth(env, W3, THIRD_COLUMNS, 'projectedMoments');
+    // the third-moment kernel tiles its W3 outputs along grid y, THIRD_COLUMNS per workgroup
+    if (ceilDiv(W3, THIRD_COLUMNS) > env.device.limits.maxComputeWorkgroupsPerDimension) {
+      throw new SoftmixError('backend', `projectedMoments: ${W3} outputs are more than one WebGPU dispatch can cover`);
+    }
+    checkWidth(W3, 'projectedMoments');
     const { narrowAt, wideAt, nNarrow, nWide } = offsets(slices);
     const projection = plan.buffer('projection', K * L * 4);
     const e1 = plan.buffer('projected first partials', nNarrow * K * 4);

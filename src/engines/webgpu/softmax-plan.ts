@@ -35,15 +35,14 @@
  * The readback is the per-component state and the last few partials of every
  * reduction, summed on the host in float64 (finish.ts).
  */
-import { SoftmixError } from '../../errors.ts';
 import type { PairWeights } from '../engine.ts';
 import type { Slice } from './chunks.ts';
-import { ceilDiv, wideGroups, type Dispatch } from './kernel.ts';
+import { ceilDiv, MAX_PARTIAL_BYTES, wideGroups, type Dispatch } from './kernel.ts';
+import { SoftmixError } from '../../errors.ts';
 import { columnsOf, Plan, sliceOffsets, type PlanEnv, type Section } from './plan.ts';
 import { LogSumExpKernel, LSE_PARTIAL_BYTES, LSE_STATE_BYTES } from './logsumexp.ts';
 import { EStepKernel } from './estep.ts';
 import { WeightedSumKernel } from './weighted-sum.ts';
-import { MERGE_COLUMNS } from './merge-sums.ts';
 import { packedSize, WeightedGramKernel } from './weighted-gram.ts';
 
 export type SoftmaxMode = 'estep' | 'estepMean' | 'estepCovariance' | 'logPartition' | 'mean' | 'covariance' | 'pairs' | 'scorePairs' | 'residual';
@@ -78,17 +77,13 @@ export function softmaxPlan(env: PlanEnv, mode: SoftmaxMode, K: number, slices: 
 }
 
 function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: readonly Slice[], N: number): SoftmaxLayout {
-  const { kernels, L, chunks, device, s, w } = plan.env;
+  const { kernels, L, chunks, s, w } = plan.env;
   // weight columns of phase 2 (C) and of phase 3's Gram matrices
   const pairs = mode === 'pairs' || mode === 'scorePairs';
   const covariance = mode === 'covariance' || mode === 'estepCovariance';
   const withSigma = mode === 'estepMean' || mode === 'estepCovariance';
   const C = pairs ? (K * (K + 1)) / 2 : withSigma ? 2 * K : K;
   const gramColumns = pairs ? C : K;
-  const gridMax = device.limits.maxComputeWorkgroupsPerDimension;
-  if (ceilDiv(C * L, MERGE_COLUMNS) > gridMax || ((covariance || pairs) && ceilDiv(WeightedGramKernel.partialWidth(gramColumns, L, covariance ? C : 0), MERGE_COLUMNS) > gridMax)) {
-    throw new SoftmixError('backend', `K = ${K}, L = ${L} give more outputs than one WebGPU dispatch can cover (a merge level covers ${MERGE_COLUMNS} per workgroup, maxComputeWorkgroupsPerDimension = ${gridMax})`);
-  }
   const theta = plan.buffer('theta', K * L * 4);
   const logAlpha = plan.buffer('log alpha', K * 4);
 
@@ -96,6 +91,15 @@ function build(plan: Plan<SoftmaxLayout>, mode: SoftmaxMode, K: number, slices: 
   // many as keep the widest reduction's partials within MAX_PARTIAL_BYTES).
   // the covariance modes: the Gram's partials carry the C weighted sums too (buildFused)
   const gramWidth = WeightedGramKernel.partialWidth(gramColumns, L, covariance ? C : 0);
+  // One partial of the Gram matrices (K·L(L+1)/2 floats) is the least a slice can write and
+  // the readback must hold: past the budget of any one buffer, the pass is refused here.
+  if ((covariance || pairs) && 4 * gramWidth > MAX_PARTIAL_BYTES) {
+    const mib = (4 * gramWidth) / 2 ** 20;
+    throw new SoftmixError(
+      'backend',
+      `K = ${gramColumns} Gram matrices of L = ${L} features take ${mib.toFixed(1)} MiB per partial (K·L(L+1)/2 floats), more than the ${MAX_PARTIAL_BYTES / 2 ** 20} MiB any one buffer may hold`,
+    );
+  }
   const maxGroups = wideGroups(Math.max(C * L, covariance || pairs ? gramWidth : 0), slices.length);
   const { narrowAt, wideAt, nNarrow, nWide } = sliceOffsets(
     slices,
