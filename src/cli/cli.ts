@@ -8,7 +8,7 @@
 import { Command, Option } from 'commander';
 import { join } from 'node:path';
 import { fitSoftmaxMixture, type FitOptions, type FitResult } from '../fit/fit.ts';
-import { checkOptions, X_STORAGES } from '../fit/options.ts';
+import { checkOptions, DESIGN_COVARIANCE_PLACES, X_STORAGES } from '../fit/options.ts';
 import { makeDataset, type Dataset } from '../model/data.ts';
 import { writeFile } from '../io/files.ts';
 import { packageVersion } from '../io/package-root.ts';
@@ -77,6 +77,7 @@ command('fit', 'fit a softmax mixture; prints the fit as JSON')
   .addOption(new Option('--step-direction <d>', 'M-step direction: exact Hessian, or the design covariance as preconditioner').choices(['newton', 'design']).default('newton'))
   .addOption(new Option('--newton-solver <s>', 'how the Newton M-step solves: dense Hessians, matrix-free CG, or auto (CG above L = 64)').choices(['auto', 'dense', 'cg']).default('auto'))
   .addOption(new Option('--x-storage <s>', 'WebGPU: the features on the device as f32, or f16 (half the memory; rounds each feature to 11 bits)').choices(X_STORAGES).default('f32'))
+  .addOption(new Option('--design-covariance <where>', 'where the design covariance S is formed: host (float64, pL²/2 multiply-adds in JavaScript) or engine (one covariance pass at θ = 0; float32 on WebGPU, formed again on the host where that cannot settle the rank)').choices(DESIGN_COVARIANCE_PLACES).default('host'))
   .option('--replace-rounds <n>', 'rounds of component replacement after convergence (escapes local maxima; each round costs up to K more EM runs)', int('--replace-rounds'), 0)
   .option('--se', 'standard errors and Wald intervals for α and θ (observed information, with robust sandwich errors beside): in the JSON, and a table on stderr')
   .option('--level <q>', 'the intervals\' level, strictly between 0 and 1', num('--level'), 0.95)
@@ -160,6 +161,7 @@ function fitOptionsOf(o: Record<string, any>): FitOptions {
     stepDirection: o.stepDirection,
     newtonSolver: o.newtonSolver,
     xStorage: o.xStorage,
+    designCovariance: o.designCovariance,
     replaceRounds: o.replaceRounds,
     se: !!o.se,
     level: o.level,

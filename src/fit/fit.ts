@@ -6,12 +6,13 @@ import { addWork, usesCg, type EmResult } from '../em/index.ts';
 import { createEngine, hostPrecisionFor, webGpuAvailable, type BackendChoice } from '../engines/create.ts';
 import type { Engine } from '../engines/engine.ts';
 import { SoftmixError } from '../errors.ts';
-import { makeDataset, designStats, type DatasetInput } from '../model/data.ts';
+import { makeDataset, centreFeatures, type DatasetInput } from '../model/data.ts';
 import { LANCZOS_MIN_L } from '../mom/index.ts';
 import { checkParams } from '../model/mixture.ts';
 import { runawayComponents } from '../model/runaway.ts';
 import { inverseSqrt, type StartPoint } from '../model/starts.ts';
 import { Climber } from './climber.ts';
+import { checkedHostCovariance, engineCovariance } from './design-covariance.ts';
 import { buildStarts, type InitKind } from './initialize.ts';
 import { checkOptions, checkOptionsObject, type CheckedOptions, type FitOptions } from './options.ts';
 import { replaceComponents } from './replace.ts';
@@ -45,13 +46,16 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
   if (o.bootstrap > 0 && !Number.isSafeInteger(data.N)) {
     throw new SoftmixError('options', `bootstrap draws whole counts from the fitted model, and these counts sum to N = ${data.N}, not a whole number: use bootstrap only with integer counts`);
   }
-  const design = designStats(data, hostPrecisionFor(backend, options));
-  // The fit runs on features scaled by design.scale (a power of two, 1 for ordinary data):
-  // atoms θ' = θ/scale, and the ridge λ|θ|² is λ·scale²|θ'|² (model/data.ts designStats).
-  const scaled: CheckedOptions = { ...o, ridge: scaledRidge(o.ridge, design.scale) };
-  const engine = await createEngine(backend, { p: data.p, L: data.L, features: design.centred, counts: data.counts }, options, warnings);
+  const centring = centreFeatures(data, hostPrecisionFor(backend, options));
+  // The fit runs on features scaled by centring.scale (a power of two, 1 for ordinary data):
+  // atoms θ' = θ/scale, and the ridge λ|θ|² is λ·scale²|θ'|² (model/design.ts).
+  const scaled: CheckedOptions = { ...o, ridge: scaledRidge(o.ridge, centring.scale) };
+  // S on the host, its rank checked before the engine starts, unless the engine is to form it (design-covariance.ts)
+  const hostS = options.designCovariance === 'engine' ? null : checkedHostCovariance(data, centring);
+  const engine = await createEngine(backend, { p: data.p, L: data.L, features: centring.centred, counts: data.counts }, options, warnings);
   let result: FitResult;
   try {
+    const design = { ...centring, covariance: hostS ?? (await engineCovariance(engine, data, centring, warnings)) };
     const init0 = options.init ?? 'mom';
     engine.prepare?.(o.K, {
       denseHessian: o.stepDirection === 'newton' && !usesCg(o.newtonSolver, data.L),

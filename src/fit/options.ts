@@ -7,10 +7,11 @@ import { describeValue } from '../model/data.ts';
 import type { BackendChoice } from '../engines/create.ts';
 import { X_STORAGES, type XStorage } from '../engines/engine.ts';
 
-export { X_STORAGES };
+export { X_STORAGES, DESIGN_COVARIANCE_PLACES };
 import type { IterationInfo, NewtonSolver, StepDirection } from '../em/index.ts';
 import type { InitKind } from './initialize.ts';
 import type { SearchKind } from './search.ts';
+import { DESIGN_COVARIANCE_PLACES, type DesignCovarianceWhere } from './design-covariance.ts';
 
 export interface ExplicitInit {
   alpha: ArrayLike<number>;
@@ -121,6 +122,13 @@ export interface FitOptions {
    * fit: bench/x-storage.md). Off by default.
    */
   xStorage?: XStorage;
+  /**
+   * Where the design covariance S is formed: 'host' (default: float64 in JavaScript, pL²/2
+   * multiply-adds, minutes at L in the thousands) or 'engine' (one covariance pass of the
+   * engine at θ = 0: on a GPU far faster; a float32 S whose smallest eigenvalue its rounding
+   * cannot resolve is formed again on the host, with a warning). fit/design-covariance.ts.
+   */
+  designCovariance?: DesignCovarianceWhere;
   device?: GPUDevice;
   /**
    * WebGPU: the entry point to acquire devices from instead of navigator.gpu — in Node,
@@ -219,6 +227,7 @@ function checkPassedOn(o: Options): void {
   }
   if (given(o.maxChunkRows)) integerOption(o, 'maxChunkRows', undefined, 1);
   if (given(o.xStorage)) choiceOption(o, 'xStorage', X_STORAGES);
+  if (given(o.designCovariance)) choiceOption(o, 'designCovariance', DESIGN_COVARIANCE_PLACES);
 }
 
 /** An explicit init's arrays hold numbers only (checkParams then checks lengths and values). */

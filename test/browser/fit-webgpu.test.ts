@@ -10,6 +10,9 @@ import { matchComponents } from '../../src/model/metrics.ts';
 import { runawayCase } from '../fixtures/runaway-case.ts';
 import { expectSameFitAsCpu, sameStartCase } from '../fixtures/same-fit.ts';
 import { standardErrorsOf } from '../../src/fit/standard-errors-of.ts';
+import { makeDataset, centreFeatures, designStats } from '../../src/model/data.ts';
+import { engineCovariance } from '../../src/fit/design-covariance.ts';
+import { Rng } from '../../src/math/rng.ts';
 
 describe('full EM on WebGPU', () => {
   it('reaches the cpu fit from the same start: ℓ to 1e-5 relative, atoms to 1e-3; ℓ monotone', async () => {
@@ -183,5 +186,52 @@ describe('full EM on WebGPU', () => {
     const sim = simulate({ p: 300, L: 2, K: 2, N: 10000, seed: 7 });
     const fit = await fitSoftmaxMixture({ features: sim.features, p: 300, L: 2, counts: sim.counts }, { K: 2, restarts: 0, maxIter: 3 });
     expect(fit.backend).toBe('webgpu');
+  });
+});
+
+describe('the design covariance from the device (designCovariance: engine)', () => {
+  it('reaches the cpu fit from the same start, as the host’s S does', async () => {
+    const { data, options: common } = sameStartCase();
+    const cpu = await fitSoftmaxMixture(data, { ...common, backend: 'cpu' });
+    const gpu = await fitSoftmaxMixture(data, { ...common, backend: 'webgpu', designCovariance: 'engine' });
+    expect(gpu.warnings.filter((w) => w.includes('design covariance'))).toEqual([]);
+    expectSameFitAsCpu(gpu, cpu, 4, 16);
+  });
+
+  it('S within γ√(S_aa S_bb), γ = 128u, of the float64 S; a design float32 cannot resolve goes back to the host, with a warning', async () => {
+    const { createWebGpuEngine } = await import('../../src/engines/webgpu/engine.ts');
+    const p = 2000;
+    const rng = new Rng(10);
+    const wellPosed = rng.normals(p * 6);
+    // column 2 = column 0 − 2·column 1 up to 1e-4: S's smallest eigenvalue near 1e-8 of its
+    // largest, full rank in float64 (over 1e-10) and below float32's 2γ·tr S ≈ 1e-4·tr S
+    const nearlyCollinear = new Float64Array(p * 3);
+    for (let j = 0; j < p; j++) {
+      const [u, v] = [rng.normal(), rng.normal()];
+      nearlyCollinear.set([u, v, u - 2 * v + 1e-4 * rng.normal()], j * 3);
+    }
+    const counts = new Float64Array(p).fill(1);
+    for (const [features, L, resolved] of [[wellPosed, 6, true], [nearlyCollinear, 3, false]] as const) {
+      const dataset = makeDataset({ features, p, L, counts });
+      const centring = centreFeatures(dataset, 'float32');
+      const host = designStats(dataset).covariance;
+      const engine = await createWebGpuEngine({ p, L, features: centring.centred, counts });
+      try {
+        const warnings: string[] = [];
+        const S = await engineCovariance(engine, dataset, centring, warnings);
+        if (!resolved) {
+          expect(warnings.join()).toMatch(/cannot settle the rank/);
+          expect(Array.from(S)).toEqual(Array.from(host));
+          continue;
+        }
+        expect(warnings).toEqual([]);
+        const gamma = 128 * 2 ** -24;
+        for (let a = 0; a < L; a++) {
+          for (let b = 0; b < L; b++) expect(Math.abs(S[a * L + b] - host[a * L + b])).toBeLessThanOrEqual(gamma * Math.sqrt(host[a * L + a] * host[b * L + b]));
+        }
+      } finally {
+        engine.dispose();
+      }
+    }
   });
 });
