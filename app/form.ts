@@ -55,6 +55,7 @@ export function readFitSettings(): FitSettings {
     stepDirection: byId<HTMLSelectElement>('fit-step').value as FitSettings['stepDirection'],
     backend: byId<HTMLSelectElement>('fit-backend').value as BackendChoice,
     xStorage: byId<HTMLSelectElement>('fit-xStorage').value as FitSettings['xStorage'],
+    designCovariance: byId<HTMLSelectElement>('fit-designCovariance').value as FitSettings['designCovariance'],
     ridge: value('fit-ridge'),
     tol: value('fit-tol'),
     maxIter: value('fit-maxIter'),

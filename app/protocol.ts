@@ -1,6 +1,7 @@
 /** What the page and its fit worker say to each other, and the report a run ends with. */
 import type { BackendChoice } from '../src/engines/create.ts';
 import type { XStorage } from '../src/engines/engine.ts';
+import type { DesignCovarianceWhere } from '../src/fit/design-covariance.ts';
 import type { FitResult } from '../src/fit/fit.ts';
 import type { TruthJson } from '../src/model/truth.ts';
 import type { InitKind } from '../src/fit/initialize.ts';
@@ -33,6 +34,8 @@ export interface FitSettings {
   backend: BackendChoice;
   /** X on the GPU: f32, or f16 (half the memory; FitOptions.xStorage) */
   xStorage: XStorage;
+  /** where S is formed: host (float64) or engine (one pass; FitOptions.designCovariance) */
+  designCovariance: DesignCovarianceWhere;
   ridge: number;
   tol: number;
   maxIter: number;

@@ -1,7 +1,7 @@
 /**
  * URL parameters, so that programs can drive the page:
  *   ?dataset=books|sim&K=6&restarts=4&search=auto|narrow|wide|grow&replaceRounds=0&init=mom|subspace|random|cluster
- *    &step=newton|design&backend=auto|webgpu|cpu&xStorage=f32|f16
+ *    &step=newton|design&backend=auto|webgpu|cpu&xStorage=f32|f16&designCovariance=host|engine
  *    &ridge=0.0001&tol=1e-8&maxIter=1000&seed=1&se=1|0
  *    &p=1000&L=4&N=2e5&theta=1.5&simK=3   (simulation; simK defaults to K)
  *    &run=1                                (start a run on load)
@@ -21,6 +21,7 @@ const FIELDS: Record<string, string[]> = {
   step: ['fit-step'],
   backend: ['fit-backend'],
   xStorage: ['fit-xStorage'],
+  designCovariance: ['fit-designCovariance'],
   ridge: ['fit-ridge'],
   tol: ['fit-tol'],
   maxIter: ['fit-maxIter'],

@@ -80,6 +80,9 @@ describe('the demo page', () => {
     await page.selectOption('#fit-backend', 'auto');
     // X kept as f16 on the GPU (the form's option reaches the engine; the bound below still holds)
     await page.selectOption('#fit-xStorage', 'f16');
+    // and S from one pass of the engine (FitOptions.designCovariance); this design is well
+    // conditioned, so its rank is settled at float32 and nothing goes back to the host
+    await page.selectOption('#fit-designCovariance', 'engine');
     await page.click('#run');
 
     await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.state ?? ''), undefined, { timeout: 90_000 });
@@ -94,6 +97,7 @@ describe('the demo page', () => {
     expect(report.components.every((c) => c.items.length === 12)).toBe(true);
     expect(fit.K).toBe(SIM.K);
     expect(fit.device.xStorage).toBe(fit.backend === 'webgpu' ? 'f16' : undefined);
+    expect(fit.warnings.filter((w) => w.includes('design covariance'))).toEqual([]);
     // Both result charts and the live chart are drawn (uPlot canvases).
     expect(await page.locator('#results canvas').count()).toBeGreaterThanOrEqual(2);
     expect(await page.locator('#progress canvas').count()).toBe(1);
