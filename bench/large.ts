@@ -7,7 +7,9 @@
  * times; the M-step is 2·stats + c·hvp), the device-independent counts of each pass (X reads,
  * dispatches, submits, readback bytes: EngineCounters), the device's buffer bytes
  * (Engine.bufferSizes), and a roofline estimate for a reference GPU (bench/roofline.ts).
- * TF.js (bench/tfjs-engine.ts) runs the same passes where it fits.
+ * TF.js (bench/tfjs-engine.ts) runs the same passes where it fits. Once per fit, the design
+ * covariance S: the engine's K = 1 covariance pass at θ = 0 (designCovariance 'engine'), timed
+ * where it fits the cap, beside the host's float64 sum (256 rows timed, scaled to p).
  *
  *   npx tsx bench/large.ts              # SwiftShader through Dawn; writes bench/large.md
  *   npm ci && npx tsx bench/large.ts --gpu   # the machine's GPU; writes bench/results-gpu.md
@@ -38,6 +40,7 @@ import { Command } from 'commander';
 import type { Engine, EngineCounters, EngineInput, EStepResult } from '../src/engines/engine.ts';
 import { createCpuEngine } from '../src/engines/cpu.ts';
 import { addCosts, H100_CLASS, passCost, roofline, rooflineOfPasses, type PassCost, type PassKind, type Reference } from './roofline.ts';
+import { centreFeatures, hostCovariance } from '../src/model/design.ts';
 
 const { createWebGpuEngine } = await import('../src/engines/webgpu/engine.ts');
 const { acquireDevice } = await import('../src/engines/webgpu/device.ts');
@@ -250,6 +253,12 @@ interface RowResult {
   buffers?: Record<string, number>;
   tfjs: { note?: string; ms: Partial<Record<PassKind, { ms: number; single: boolean }>>; logLikRel?: number };
   sanity?: string;
+  /** once per fit: S from the engine's K = 1 covariance pass at θ = 0 (FitOptions.designCovariance 'engine') */
+  designS?: Measured;
+  /** why that pass did not run */
+  designSSkipped?: string;
+  /** the host's float64 sum of S (hostCovariance) timed over 256 rows, scaled to p */
+  hostSMs?: number;
 }
 
 const PASS_LABEL: Record<PassKind, string> = { eStep: 'E-step', stats: 'softmaxStats(mean)', hvp: 'Hessian–vector pass' };
@@ -292,6 +301,35 @@ if (Number.isFinite(capS)) {
   e.dispose();
   rate = flopsOf('eStep', p, L, K) / (m.ms / 1000);
   say(`calibration: E-step at p=${p} L=${L} K=${K} in ${m.ms.toFixed(0)} ms = ${(rate / 1e9).toFixed(2)} GFLOP/s`);
+}
+
+/** Flops of the design covariance pass: the K = 1 Gram's p·L(L+1)/2 multiply-adds. */
+const designSFlops = (p: number, L: number) => p * L * (L + 1);
+/** S at θ = 0: σ_j = 1/p, so the K = 1 covariance pass is S (fit/design-covariance.ts). */
+const designS = (e: Engine, L: number) => {
+  const zero = new Float64Array(L);
+  return e.softmaxStats(zero, 1, { mean: true, covariance: true, centre: zero });
+};
+let gramRate = Infinity;
+if (Number.isFinite(capS)) {
+  const [p, L] = [20_000, 256];
+  const e = await createWebGpuEngine({ p, L, features: featureRows(p, L, 0, p), counts: new Float64Array(p).fill(1) }, { device, xStorage });
+  await designS(e, L);
+  const m = await measure(e, () => designS(e, L));
+  e.dispose();
+  gramRate = designSFlops(p, L) / (m.ms / 1000);
+  say(`calibration: design covariance pass at p=${p} L=${L} in ${m.ms.toFixed(0)} ms = ${(gramRate / 1e9).toFixed(2)} GFLOP/s`);
+}
+
+/** The host's float64 S (model/design.ts hostCovariance, what designCovariance 'host' runs) over 256 rows, scaled to p rows. */
+function hostSMs(p: number, L: number): number {
+  const rows = 256;
+  const data = { p: rows, L, features: featureRows(p, L, 0, rows), counts: new Float64Array(rows).fill(1), N: rows };
+  const centring = centreFeatures(data);
+  hostCovariance(data, centring); // warms the JIT: the second call is timed
+  const t = performance.now();
+  hostCovariance(data, centring);
+  return ((performance.now() - t) * p) / rows;
 }
 
 let tf: typeof import('@tensorflow/tfjs') | null = null;
@@ -389,6 +427,27 @@ function writeTable(): string {
     }
   }
   md.push('');
+  md.push('## Once per fit: the design covariance S');
+  md.push('');
+  md.push('| p | L | engine pass: X reads | dispatches | submits | readback | roofline ms (bound) | measured ms | host float64 s (256 rows timed, × p/256) |');
+  md.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of results) {
+    const m = r.designS;
+    const cost: PassCost = { flops: designSFlops(r.p, r.L), xBytes: (m?.counts.xReads ?? 0) * r.p * r.L * (xStorage === 'f16' ? 2 : 4), scratchBytes: 2 * r.p * 4, otherBytes: m?.counts.bytesRead ?? 0 };
+    const rl = roofline(cost, ref);
+    const why = r.skipped ? 'not run' : (r.designSSkipped ?? '—');
+    md.push(
+      `| ${r.p} | ${r.L} | ${m ? fmtN(m.counts.xReads) : why} | ${m ? m.counts.dispatches : '—'} | ${m ? m.counts.submits : '—'} | ${m ? fmtBytes(m.counts.bytesRead) : '—'} | ` +
+        `${m ? fmtRoof(rl.seconds, rl.bound) : `≥${fmtRoof(rl.computeS, 'compute')}`} | ${m ? fmtMs(m.ms, m.single) : '—'} | ${r.hostSMs !== undefined ? (r.hostSMs / 1000).toFixed(1) : '—'} |`,
+    );
+  }
+  md.push('');
+  md.push(
+    'S is formed once per fit: on the host in float64 by default, or by one K = 1 covariance pass of the engine at θ = 0 (`designCovariance: \'engine\'`, ' +
+      'src/fit/design-covariance.ts; its rank is checked at the engine\'s precision). Roofline flops p·L(L+1) (the Gram\'s upper triangle); its bytes need the ' +
+      'pass\'s counted X reads, so a row that did not run shows the compute bound alone (≥).',
+  );
+  md.push('');
   md.push('## Notes');
   md.push('');
   md.push(
@@ -458,6 +517,8 @@ for (const [p, L, K] of rows) {
   } else if (predictedS > capS) {
     r.skipped = `predicted ${predictedS.toFixed(0)} s on this device (${(runFlops / 1e9).toFixed(0)} GFLOP at the calibrated ${(rate / 1e9).toFixed(2)} GFLOP/s), over the ${capS} s cap`;
   }
+  r.hostSMs = hostSMs(p, L);
+  say(`  host float64 S ≈ ${(r.hostSMs / 1000).toFixed(1)} s (256 rows timed)`);
   if (r.skipped) {
     say(`  not run: ${r.skipped}`);
     continue;
@@ -496,6 +557,18 @@ for (const [p, L, K] of rows) {
     const ev = es as unknown as EStepResult;
     const cSum = ev.weights.reduce((a, b) => a + b, 0);
     r.sanity = `Σc/N − 1 = ${(cSum / e.N - 1).toExponential(1)}, ℓ/N = ${(ev.logLik / e.N).toFixed(4)}, hvp finite: ${hv !== null && (hv as Float64Array).every(Number.isFinite)}`;
+    const sPredicted = designSFlops(p, L) / gramRate;
+    if (sPredicted > capS) {
+      r.designSSkipped = `predicted ${sPredicted.toFixed(0)} s at the calibrated ${(gramRate / 1e9).toFixed(2)} GFLOP/s, over the ${capS} s cap`;
+    } else {
+      try {
+        e.prepare!(1, { denseHessian: true, hessianProducts: false, moments: false });
+        r.designS = await measure(e, () => designS(e, L));
+        say(`  design covariance pass ${r.designS.ms.toFixed(0)} ms`);
+      } catch (err) {
+        r.designSSkipped = `failed: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`;
+      }
+    }
     for (const kind of ['eStep', 'stats', 'hvp'] as const) {
       const got = r.passes[kind]!.counts.xReads;
       if (Math.abs(got - r.predictedXReads[kind]) > 1e-9 * got) say(`  note: ${kind} X reads ${got} differ from the formula's ${r.predictedXReads[kind]}`);

@@ -50,6 +50,17 @@ describe('the softmix command', () => {
     expect(b.logLik).toBe(a.logLik);
   });
 
+  it('--design-covariance engine forms S on the engine (float64 on cpu): the default fit to float64 rounding; other places refused', async () => {
+    const common = ['fit', '--features', join(dir, 'features.npy'), '--counts', join(dir, 'counts.npy'), '--K', '3', '--restarts', '0', '--tol', '1e-12', '--backend', 'cpu', '--quiet'];
+    const [host, engine] = await Promise.all([softmix(...common), softmix(...common, '--design-covariance', 'engine')]).then((rs) => rs.map((r) => JSON.parse(r.stdout)));
+    // the same S to ~1e-16 relative, so the same path to the same maximum (units.test.ts argues 1e-9)
+    expect(Math.abs(engine.logLik - host.logLik)).toBeLessThan(1e-9 * Math.abs(host.logLik));
+    expect(engine.warnings.filter((w: string) => w.includes('design covariance'))).toEqual([]);
+    const bad = await softmix(...common, '--design-covariance', 'gpu').catch((e: { code: number; stderr: string }) => e);
+    expect((bad as { code: number }).code).not.toBe(0);
+    expect((bad as { stderr: string }).stderr).toMatch(/--design-covariance.*gpu.*host, engine/s);
+  });
+
   it('--no-local-newton and --no-accelerate switch the Newton–Raphson end and SQUAREM off', async () => {
     const common = ['fit', '--features', join(dir, 'features.npy'), '--counts', join(dir, 'counts.npy'), '--K', '3', '--restarts', '0', '--tol', '1e-12', '--backend', 'cpu', '--quiet'];
     const [dflt, noNewton, plain] = await Promise.all([

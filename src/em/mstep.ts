@@ -281,8 +281,9 @@ export async function newtonMStep(
     for (let k = 0; k < K; k++) {
       if (searching[k] && frozen) stalled = true;
       if (searching[k]) pending[k] = false; // no ascent found even at tiny steps: at the rounding floor
-      const spread = pending[k] ? spreadAt(k) : 0;
-      if (pending[k] && spread > opts.maxScoreSpread) noteRunaway(k, `the spread of its scores √(θᵀSθ) reached ${spread.toFixed(1)} nats (above ${opts.maxScoreSpread})`);
+      if (!pending[k]) continue;
+      const spread = spreadAt(k);
+      if (spread > opts.maxScoreSpread) noteRunaway(k, `the spread of its scores √(θᵀSθ) reached ${spread.toFixed(1)} nats (above ${opts.maxScoreSpread})`);
     }
   }
   rememberDesignTimes(designCovariance, theta, designTheta, tracked, L);
