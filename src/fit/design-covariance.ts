@@ -22,8 +22,8 @@ import { SoftmixError } from '../errors.ts';
 import { checkRank, hasFullRank, hostCovariance, spectrumEnds, type Centring } from '../model/design.ts';
 import type { Dataset } from '../model/data.ts';
 
-export type DesignCovarianceWhere = 'host' | 'engine';
-export const DESIGN_COVARIANCE_PLACES: readonly DesignCovarianceWhere[] = ['host', 'engine'];
+export const DESIGN_COVARIANCE_PLACES = ['host', 'engine'] as const;
+export type DesignCovarianceWhere = (typeof DESIGN_COVARIANCE_PLACES)[number];
 
 /** S on the host in float64, the rank checked (throws 'rank-deficient'). */
 export function checkedHostCovariance(data: Dataset, centring: Centring): Float64Array {

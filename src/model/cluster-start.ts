@@ -16,6 +16,7 @@
 import { Rng } from '../math/rng.ts';
 import { matVec, solveLinear } from '../math/linalg.ts';
 import type { StartPoint } from './starts.ts';
+import type { FloatArray } from '../math/float-array.ts';
 
 /** Lloyd steps after seeding: the clustering only has to be a start, not a converged k-means. */
 const LLOYD_STEPS = 10;
@@ -63,13 +64,13 @@ export function clusterStart(
 }
 
 /** S^{-1/2} x_j for every row, at the precision of `centred` (float32 features stay 4 bytes per entry). */
-function standardised(centred: ArrayLike<number>, p: number, L: number, invSqrt: Float64Array): Float32Array | Float64Array {
+function standardised(centred: ArrayLike<number>, p: number, L: number, invSqrt: Float64Array): FloatArray {
   const z = centred instanceof Float32Array ? new Float32Array(p * L) : new Float64Array(p * L);
   for (let j = 0; j < p; j++) z.set(matVec(invSqrt, L, L, Array.prototype.slice.call(centred, j * L, (j + 1) * L)), j * L);
   return z;
 }
 
-function distance2(z: Float32Array | Float64Array, j: number, centres: Float64Array, k: number, L: number): number {
+function distance2(z: FloatArray, j: number, centres: Float64Array, k: number, L: number): number {
   let d = 0;
   for (let a = 0; a < L; a++) {
     const e = z[j * L + a] - centres[k * L + a];
@@ -79,7 +80,7 @@ function distance2(z: Float32Array | Float64Array, j: number, centres: Float64Ar
 }
 
 /** k-means++ seeding with the items weighted by their counts. */
-function seedCentres(z: Float32Array | Float64Array, p: number, L: number, counts: ArrayLike<number>, K: number, rng: Rng): Float64Array {
+function seedCentres(z: FloatArray, p: number, L: number, counts: ArrayLike<number>, K: number, rng: Rng): Float64Array {
   const centres = new Float64Array(K * L);
   const nearest = new Float64Array(p).fill(Infinity);
   const pick = (weights: (j: number) => number) => {
@@ -101,7 +102,7 @@ function seedCentres(z: Float32Array | Float64Array, p: number, L: number, count
   return centres;
 }
 
-function assignNearest(z: Float32Array | Float64Array, p: number, L: number, centres: Float64Array, K: number, assign: Int32Array): void {
+function assignNearest(z: FloatArray, p: number, L: number, centres: Float64Array, K: number, assign: Int32Array): void {
   for (let j = 0; j < p; j++) {
     let best = 0;
     let bestD = Infinity;
@@ -116,7 +117,7 @@ function assignNearest(z: Float32Array | Float64Array, p: number, L: number, cen
   }
 }
 
-function updateCentres(z: Float32Array | Float64Array, p: number, L: number, counts: ArrayLike<number>, K: number, assign: Int32Array, centres: Float64Array): void {
+function updateCentres(z: FloatArray, p: number, L: number, counts: ArrayLike<number>, K: number, assign: Int32Array, centres: Float64Array): void {
   const { mass, mean } = clusterMeans(z, p, L, counts, K, assign);
   // a cluster that lost all its mass keeps its centre
   for (let k = 0; k < K; k++) if (mass[k] > 0) centres.set(mean.subarray(k * L, (k + 1) * L), k * L);
