@@ -1,6 +1,7 @@
 /**
  * The host's one-time work before a fit at large L: designStats (centring, the pL²/2
- * covariance, the rank check) and S^{-1/2} (inverseSqrt: an L³ eigendecomposition), on
+ * covariance, the rank check) and the whitening (model/whitening.ts: S^{-1/2}, an L³
+ * eigendecomposition, and Cholesky's, L³/3, both timed; the fit takes Cholesky's above L = 256), on
  * standard normal features with unit counts (seeded). Both run once per fit, on every backend.
  * With --engine, also S from the WebGPU engine's covariance pass at θ = 0 (the fit's
  * designCovariance 'engine', fit/design-covariance.ts) through Dawn (SwiftShader here, the
@@ -12,7 +13,7 @@
 import './wgsl-loader.ts';
 import { Command } from 'commander';
 import { makeDataset, designStats } from '../src/model/data.ts';
-import { inverseSqrt } from '../src/model/starts.ts';
+import { designWhitening, inverseSqrt, SYMMETRIC_WHITENING_MAX_L } from '../src/model/whitening.ts';
 import { Rng } from '../src/math/rng.ts';
 
 const o = new Command()
@@ -28,10 +29,17 @@ const data = makeDataset({ features, counts: new Float64Array(p).fill(1), p, L }
 let t = performance.now();
 const design = designStats(data, o.engine ? 'float32' : 'float64');
 const designMs = performance.now() - t;
-t = performance.now();
-inverseSqrt(design.covariance, L);
-const invSqrtMs = performance.now() - t;
-console.log(`p = ${p}, L = ${L}: designStats ${designMs.toFixed(0)} ms, S^{-1/2} ${invSqrtMs.toFixed(0)} ms`);
+const timed = (f: () => unknown) => {
+  const t0 = performance.now();
+  f();
+  return performance.now() - t0;
+};
+const choleskyMs = timed(() => designWhitening(design.covariance, L, 'cholesky'));
+const invSqrtMs = timed(() => inverseSqrt(design.covariance, L));
+console.log(
+  `p = ${p}, L = ${L}: designStats ${designMs.toFixed(0)} ms; whitening: S^{-1/2} ${invSqrtMs.toFixed(0)} ms, Cholesky ${choleskyMs.toFixed(0)} ms ` +
+    `(the fit's: ${L > SYMMETRIC_WHITENING_MAX_L ? 'Cholesky' : 'S^{-1/2}'})`,
+);
 
 if (o.engine) {
   const { dawnGpu } = await import('../src/node/dawn.ts');

@@ -19,7 +19,8 @@ import { makeDataset, designStats } from '../src/model/data.ts';
 import { createCpuEngine } from '../src/engines/cpu.ts';
 import type { Engine } from '../src/engines/engine.ts';
 import { runEm } from '../src/em/index.ts';
-import { inverseSqrt, randomStart } from '../src/model/starts.ts';
+import { randomStart } from '../src/model/starts.ts';
+import { designWhitening } from '../src/model/whitening.ts';
 import { designPreconditioner, preconditionerFor, usesCg } from '../src/em/newton-cg.ts';
 
 const o = new Command().option('--p <n>', 'items', '3000').option('--L <n>', 'features', '1024').option('--K <n>', 'components', '8').option('--iters <n>', 'EM iterations', '12').option('--N <n>', 'draws', '1e7').option('--preconditioner <kind>', 'auto, exact or lowRank', 'auto').option('--cg-max <n>', 'CG iterations per Newton step at most', '50').option('--newton-steps <n>', 'Newton steps per M-step (the fit\'s maxNewtonSteps, default 1)', '1').parse().opts();
@@ -43,7 +44,7 @@ const timed = new Proxy(inner, {
     };
   },
 }) as Engine;
-const start = randomStart(K, L, inverseSqrt(design.covariance, L), 1);
+const start = randomStart(K, L, designWhitening(design.covariance, L), 1);
 const tBuild = performance.now();
 if (usesCg(undefined, L)) designPreconditioner(design.covariance, L, 0, preconditionerFor(o.preconditioner, L, inner.backend));
 const buildMs = performance.now() - tBuild;

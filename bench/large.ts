@@ -204,7 +204,8 @@ async function measure(engine: Engine, call: () => Promise<unknown>): Promise<Me
 async function measureCg(L: number, K: number): Promise<{ c: number; note: string }> {
   const { simulate } = await import('../src/model/simulate.ts');
   const { makeDataset, designStats } = await import('../src/model/data.ts');
-  const { inverseSqrt, randomStart } = await import('../src/model/starts.ts');
+  const { randomStart } = await import('../src/model/starts.ts');
+  const { designWhitening } = await import('../src/model/whitening.ts');
   const { runEm } = await import('../src/em/index.ts');
   const Ls = Math.min(L, 256);
   const p = 1000;
@@ -229,7 +230,7 @@ async function measureCg(L: number, K: number): Promise<{ c: number; note: strin
       };
     },
   }) as Engine;
-  const start = randomStart(K, Ls, inverseSqrt(design.covariance, Ls), 1);
+  const start = randomStart(K, Ls, designWhitening(design.covariance, Ls), 1);
   await runEm(counting, K, start, design.covariance, { tol: 0, maxIter: 4, ridge: 0, localNewton: false, newton: { solver: 'cg' } });
   const c = solves > 0 ? hvp / solves : 10;
   return { c, note: `measured: ${hvp} Hessian–vector passes in ${solves} CG solves (simulated p = ${p}, L = ${Ls}, K = ${K}, 4 EM iterations from a random start, cpu)` };

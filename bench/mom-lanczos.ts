@@ -14,7 +14,7 @@ import { Command } from 'commander';
 import { createCpuEngine } from '../src/engines/cpu.ts';
 import { simulate } from '../src/model/simulate.ts';
 import { makeDataset, designStats } from '../src/model/data.ts';
-import { inverseSqrt } from '../src/model/starts.ts';
+import { designWhitening } from '../src/model/whitening.ts';
 import { latentSubspace } from '../src/mom/index.ts';
 
 const { createWebGpuEngine } = await import('../src/engines/webgpu/engine.ts');
@@ -30,14 +30,14 @@ const { p, L, K } = o;
 const sim = simulate({ p, L, K, N: 1e7, thetaNorm: 1.5, seed: 7 });
 const data = makeDataset({ features: sim.features, p, L, counts: sim.counts });
 const design = designStats(data);
-const invSqrt = inverseSqrt(design.covariance, L);
+const whitening = designWhitening(design.covariance, L);
 const cpu = createCpuEngine({ p, L, features: design.centred, counts: data.counts });
 const gpu = await createWebGpuEngine({ p, L, features: design.centred, counts: data.counts }, { gpu: await dawnGpu() });
 let t = performance.now();
-const dense = await latentSubspace(cpu, invSqrt, K, 'dense');
+const dense = await latentSubspace(cpu, whitening, K, 'dense');
 const denseMs = performance.now() - t;
 t = performance.now();
-const lanczos = await latentSubspace(gpu, invSqrt, K, 'lanczos');
+const lanczos = await latentSubspace(gpu, whitening, K, 'lanczos');
 const lanczosMs = performance.now() - t;
 let projector = 0;
 for (let a = 0; a < L; a++) {

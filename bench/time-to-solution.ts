@@ -17,7 +17,8 @@
 import { simulate } from '../src/model/simulate.ts';
 import { fitSoftmaxMixture, type FitOptions } from '../src/fit/fit.ts';
 import { makeDataset, designStats, type DatasetInput } from '../src/model/data.ts';
-import { inverseSqrt, randomStart } from '../src/model/starts.ts';
+import { randomStart } from '../src/model/starts.ts';
+import { designWhitening } from '../src/model/whitening.ts';
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadBooks } from '../src/datasets/books-node.ts';
@@ -137,7 +138,7 @@ export async function runSetting(
       ? { init: 'mom', restarts: 4, seed: 1 }
       : typeof startSeed === 'string'
         ? { init: await fitStart(setting, Number(startSeed.slice(4))), restarts: 0 }
-        : { init: randomStart(setting.K, data.L, inverseSqrt(design.covariance, data.L), startSeed), restarts: 0 };
+        : { init: randomStart(setting.K, data.L, designWhitening(design.covariance, data.L), startSeed), restarts: 0 };
   const runs: { variant: string; path: { e: number; t: number; objective: number }[]; fit: Awaited<ReturnType<typeof fitSoftmaxMixture>> }[] = [];
   for (const v of variants) {
     const path: { e: number; t: number; objective: number }[] = [];
@@ -188,7 +189,7 @@ export async function fitStart(setting: Setting, i: number): Promise<{ alpha: Fl
   const data = makeDataset(setting.data);
   const design = designStats(data);
   const engine = createCpuEngine({ p: data.p, L: data.L, features: design.centred, counts: data.counts });
-  const outcome = await buildStarts(engine, setting.K, { covariance: design.covariance, covarianceInvSqrt: inverseSqrt(design.covariance, data.L), centred: design.centred, counts: data.counts }, 'mom', 4, 1, []);
+  const outcome = await buildStarts(engine, setting.K, { covariance: design.covariance, whitening: designWhitening(design.covariance, data.L), centred: design.centred, counts: data.counts }, 'mom', 4, 1, []);
   const start = outcome.starts[i];
   if (!start) throw new Error(`the default fit has ${outcome.starts.length} starts, no start ${i}`);
   return { alpha: start.alpha, theta: start.theta };

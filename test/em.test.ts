@@ -5,7 +5,8 @@ import { createCpuEngine } from '../src/engines/cpu.ts';
 import { runEm } from '../src/em/index.ts';
 import { MAX_STEP_SPREAD, newtonMStep, RUNAWAY_HOLD_SPREAD } from '../src/em/mstep.ts';
 import { designTimesAtoms } from '../src/em/design-products.ts';
-import { inverseSqrt, randomStart } from '../src/model/starts.ts';
+import { randomStart } from '../src/model/starts.ts';
+import { designWhitening } from '../src/model/whitening.ts';
 import { Rng } from '../src/math/rng.ts';
 import { DEFAULT_NEWTON } from '../src/em/index.ts';
 import type { Engine, StatsWanted } from '../src/engines/engine.ts';
@@ -25,7 +26,7 @@ describe('EM on the float64 reference', () => {
     for (const accelerate of [false, true]) {
       it(`never lowers ℓ (seed ${seed}, ${accelerate ? 'accelerated' : 'plain'} EM)`, async () => {
         const { design, engine } = setup(seed);
-        const start = randomStart(3, 4, inverseSqrt(design.covariance, 4), 100 + seed);
+        const start = randomStart(3, 4, designWhitening(design.covariance, 4), 100 + seed);
         const run = await runEm(engine, 3, start, design.covariance, { tol: 0, maxIter: 60, ridge: 0, accelerate });
         expect(run.iterations).toBe(60);
         if (!accelerate) expect(run.trace.length).toBe(61);
@@ -43,7 +44,7 @@ describe('EM on the float64 reference', () => {
 
   it('reaches a stationary point: |∇A(θ_k) − m_k| tiny at convergence', async () => {
     const { design, engine } = setup(7, 1000, 4, 3, 1e6);
-    const start = randomStart(3, 4, inverseSqrt(design.covariance, 4), 9);
+    const start = randomStart(3, 4, designWhitening(design.covariance, 4), 9);
     const run = await runEm(engine, 3, start, design.covariance, { tol: 1e-13, maxIter: 5000, ridge: 0, accelerate: false });
     expect(run.converged).toBe(true);
     const e = await engine.eStep(run.alpha.map(Math.log), run.theta, 3);

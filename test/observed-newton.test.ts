@@ -7,7 +7,8 @@ import { observedDerivatives, newtonStep } from '../src/em/observed-newton.ts';
 import { toU, fromU } from '../src/em/state.ts';
 import { ridgePenalty } from '../src/em/ridge.ts';
 import { runEm, logOf } from '../src/em/index.ts';
-import { inverseSqrt, randomStart } from '../src/model/starts.ts';
+import { randomStart } from '../src/model/starts.ts';
+import { designWhitening } from '../src/model/whitening.ts';
 import { SoftmixError } from '../src/errors.ts';
 
 /** A simulated data set on the cpu engine, its design covariance, and random starts on it. */
@@ -16,7 +17,7 @@ function problem(seed: number, p: number, L: number, K: number, N: number) {
   const data = makeDataset({ features: sim.features, p: sim.p, L, counts: sim.counts });
   const design = designStats(data);
   const engine = createCpuEngine({ p: data.p, L, features: design.centred, counts: data.counts });
-  const start = (startSeed: number) => randomStart(K, L, inverseSqrt(design.covariance, L), startSeed);
+  const start = (startSeed: number) => randomStart(K, L, designWhitening(design.covariance, L), startSeed);
   return { engine, covariance: design.covariance, start };
 }
 

@@ -5,7 +5,8 @@ import { makeDataset, designStats } from '../src/model/data.ts';
 import { createCpuEngine } from '../src/engines/cpu.ts';
 import { runEm } from '../src/em/index.ts';
 import { fitSoftmaxMixture } from '../src/fit/fit.ts';
-import { inverseSqrt, randomStart } from '../src/model/starts.ts';
+import { randomStart } from '../src/model/starts.ts';
+import { designWhitening } from '../src/model/whitening.ts';
 import { Rng } from '../src/math/rng.ts';
 
 /** Σ c_k log α_k − (λN/2) Σ α_k|θ_k|²: the part of Q_λ that depends on α. */
@@ -79,7 +80,7 @@ describe('EM under a ridge climbs one objective', () => {
           const data = makeDataset({ features: sim.features, p: 500, L: 4, counts: sim.counts });
           const design = designStats(data);
           const engine = createCpuEngine({ p: 500, L: 4, features: design.centred, counts: data.counts });
-          const start = randomStart(3, 4, inverseSqrt(design.covariance, 4), 40 + seed);
+          const start = randomStart(3, 4, designWhitening(design.covariance, 4), 40 + seed);
           const run = await runEm(engine, 3, start, design.covariance, { tol: 0, maxIter: 100, ridge, accelerate, newton: { maxSteps: 20 } });
           // 4u|ℓ|: the rounding of two computed objectives (see test/em.test.ts)
           for (let t = 1; t < run.trace.length; t++) {

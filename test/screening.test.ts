@@ -5,7 +5,8 @@ import { createCpuEngine } from '../src/engines/cpu.ts';
 import { appendRun, runEm, type EmResult } from '../src/em/index.ts';
 import { halvingSchedule, screenStarts } from '../src/fit/screening.ts';
 import { fitSoftmaxMixture } from '../src/fit/fit.ts';
-import { inverseSqrt, randomStart } from '../src/model/starts.ts';
+import { randomStart } from '../src/model/starts.ts';
+import { designWhitening } from '../src/model/whitening.ts';
 
 describe('screening by successive halving', () => {
   it('halves the starts while the iterations double, up to screenIters', () => {
@@ -51,7 +52,7 @@ describe('screening by successive halving', () => {
     const data = makeDataset({ features: sim.features, p: sim.p, L: sim.L, counts: sim.counts });
     const design = designStats(data);
     const engine = createCpuEngine({ p: data.p, L: data.L, features: design.centred, counts: data.counts });
-    const start = randomStart(3, 4, inverseSqrt(design.covariance, 4), 5);
+    const start = randomStart(3, 4, designWhitening(design.covariance, 4), 5);
     for (const accelerate of [false, true]) {
       // tol 0: every run goes to maxIter; with acceleration, SQUAREM and Newton–Raphson (its
       // budget is a share of all the M-steps so far, so it must carry over too)

@@ -4,7 +4,7 @@ import { eStepsOverAllClimbs } from '../src/fit/result.ts';
 import { wideSchedule } from '../src/fit/search.ts';
 import { clusterStart } from '../src/model/cluster-start.ts';
 import { designStats, makeDataset } from '../src/model/data.ts';
-import { inverseSqrt } from '../src/model/starts.ts';
+import { designWhitening } from '../src/model/whitening.ts';
 import { simulate } from '../src/model/simulate.ts';
 import { Rng } from '../src/math/rng.ts';
 import { runawayCase } from './fixtures/runaway-case.ts';
@@ -117,7 +117,7 @@ describe('cluster starts (src/model/cluster-start.ts)', () => {
 
   it('finds well-separated clumps: weights are their count shares, atoms point at them', () => {
     const { p, L, counts, design } = clumps();
-    const start = clusterStart(design.centred, p, L, counts, 3, design.covariance, inverseSqrt(design.covariance, L), 11);
+    const start = clusterStart(design.centred, p, L, counts, 3, design.covariance, designWhitening(design.covariance, L), 11);
     expect(start.kind).toBe('cluster');
     // count shares 0.6, 0.2, 0.2 in some order (each clump holds 100 items)
     expect([...start.alpha].sort((a, b) => a - b)).toEqual([0.2, 0.2, 0.6].map((v) => expect.closeTo(v, 12)));
@@ -128,9 +128,9 @@ describe('cluster starts (src/model/cluster-start.ts)', () => {
 
   it('is reproducible by seed, with finite atoms', () => {
     const { p, L, counts, design } = clumps();
-    const invSqrt = inverseSqrt(design.covariance, L);
-    const a = clusterStart(design.centred, p, L, counts, 3, design.covariance, invSqrt, 11);
-    const b = clusterStart(design.centred, p, L, counts, 3, design.covariance, invSqrt, 11);
+    const whitening = designWhitening(design.covariance, L);
+    const a = clusterStart(design.centred, p, L, counts, 3, design.covariance, whitening, 11);
+    const b = clusterStart(design.centred, p, L, counts, 3, design.covariance, whitening, 11);
     expect(b.theta).toEqual(a.theta);
     expect(b.alpha).toEqual(a.alpha);
     expect(a.theta.every(Number.isFinite)).toBe(true);

@@ -8,7 +8,8 @@ import { simulate } from '../src/model/simulate.ts';
 import { makeDataset, designStats } from '../src/model/data.ts';
 import { createCpuEngine } from '../src/engines/cpu.ts';
 import { runEm } from '../src/em/index.ts';
-import { inverseSqrt, randomStart } from '../src/model/starts.ts';
+import { randomStart } from '../src/model/starts.ts';
+import { designWhitening } from '../src/model/whitening.ts';
 import { stationarity } from '../src/fit/stationarity.ts';
 
 describe('stationarity', () => {
@@ -19,7 +20,7 @@ describe('stationarity', () => {
       const data = makeDataset({ features: sim.features, p, L, counts: sim.counts });
       const design = designStats(data);
       const engine = createCpuEngine({ p, L, features: design.centred, counts: data.counts });
-      const start = randomStart(K, L, inverseSqrt(design.covariance, L), 4);
+      const start = randomStart(K, L, designWhitening(design.covariance, L), 4);
       const run = await runEm(engine, K, start, design.covariance, { tol: 0, maxIter: 12, ridge: 0.01, accelerate });
       expect(run.meanAtTheta).toBeDefined();
       const before = engine.counters.passes;

@@ -10,7 +10,8 @@ import { makeDataset, centreFeatures, type DatasetInput } from '../model/data.ts
 import { LANCZOS_MIN_L } from '../mom/index.ts';
 import { checkParams } from '../model/mixture.ts';
 import { runawayComponents } from '../model/runaway.ts';
-import { inverseSqrt, type StartPoint } from '../model/starts.ts';
+import type { StartPoint } from '../model/starts.ts';
+import { designWhitening } from '../model/whitening.ts';
 import { Climber } from './climber.ts';
 import { checkedHostCovariance, engineCovariance } from './design-covariance.ts';
 import { buildStarts, type InitKind } from './initialize.ts';
@@ -63,10 +64,10 @@ async function fitOnce(input: DatasetInput, options: FitOptions, backend: Backen
       // the count Gram pass forms M̂_2 only where MoM does not apply it by Lanczos (mom/moments.ts)
       moments: (init0 === 'mom' || init0 === 'subspace') && (data.L < LANCZOS_MIN_L || o.K > data.L),
     });
-    const covarianceInvSqrt = inverseSqrt(design.covariance, data.L);
+    const whitening = designWhitening(design.covariance, data.L);
     const init = firstStart(options, o.K, data.L, design.scale);
     const setupMs = now() - t0;
-    const initOutcome = await buildStarts(engine, o.K, { covariance: design.covariance, covarianceInvSqrt, centred: design.centred, counts: data.counts }, init, o.restarts, o.seed, warnings);
+    const initOutcome = await buildStarts(engine, o.K, { covariance: design.covariance, whitening, centred: design.centred, counts: data.counts }, init, o.restarts, o.seed, warnings);
 
     const tEm = now();
     const climber = new Climber(engine, o.K, design.covariance, initOutcome.starts, scaled, options);

@@ -9,6 +9,7 @@ import { momEstimate, subspaceStart, latentSubspace, type Subspace, type MomDiag
 import { randomStart, type StartPoint } from '../model/starts.ts';
 import { clusterStart } from '../model/cluster-start.ts';
 import type { FloatArray } from '../math/float-array.ts';
+import type { Whitening } from '../model/whitening.ts';
 import { Rng } from '../math/rng.ts';
 
 export type InitKind = 'mom' | 'subspace' | 'random' | 'cluster';
@@ -27,7 +28,7 @@ const now = () => (typeof performance !== 'undefined' ? performance.now() : Date
 export async function buildStarts(
   engine: Engine,
   K: number,
-  design: { covariance: Float64Array; covarianceInvSqrt: Float64Array; centred: FloatArray; counts: ArrayLike<number> },
+  design: { covariance: Float64Array; whitening: Whitening; centred: FloatArray; counts: ArrayLike<number> },
   init: InitKind | StartPoint,
   restarts: number,
   seed: number,
@@ -41,17 +42,17 @@ export async function buildStarts(
   let mom: InitOutcome['mom'];
   const getSubspace = async () => {
     if (!subspace) {
-      subspace = (await latentSubspace(engine, design.covarianceInvSqrt, Math.min(K, L), K > L ? 'dense' : 'auto')).subspace;
+      subspace = (await latentSubspace(engine, design.whitening, Math.min(K, L), K > L ? 'dense' : 'auto')).subspace;
     }
     return subspace;
   };
 
-  const cluster = (s: number) => clusterStart(design.centred, engine.p, L, design.counts, K, design.covariance, design.covarianceInvSqrt, s);
+  const cluster = (s: number) => clusterStart(design.centred, engine.p, L, design.counts, K, design.covariance, design.whitening, s);
 
   if (typeof init === 'object') {
     starts.push(init);
   } else if (init === 'random') {
-    starts.push(randomStart(K, L, design.covarianceInvSqrt, seeds.nextUint32()));
+    starts.push(randomStart(K, L, design.whitening, seeds.nextUint32()));
   } else if (init === 'cluster') {
     starts.push(cluster(seeds.nextUint32()));
   } else if (init === 'mom') {
@@ -64,18 +65,18 @@ export async function buildStarts(
       warnings.push(`MoM could not be used (${m.reason}); started from a subspace start instead`);
       mom = { ok: false, reason: m.reason, diagnostics: m.diagnostics };
       subspace = m.subspace;
-      starts.push(subspaceStart(await getSubspace(), K, design.covarianceInvSqrt, seeds.nextUint32()));
+      starts.push(subspaceStart(await getSubspace(), K, design.whitening, seeds.nextUint32()));
     }
   } else {
-    starts.push(subspaceStart(await getSubspace(), K, design.covarianceInvSqrt, seeds.nextUint32()));
+    starts.push(subspaceStart(await getSubspace(), K, design.whitening, seeds.nextUint32()));
   }
   for (let r = 0; r < restarts; r++) {
     starts.push(
       init === 'random'
-        ? randomStart(K, L, design.covarianceInvSqrt, seeds.nextUint32())
+        ? randomStart(K, L, design.whitening, seeds.nextUint32())
         : init === 'cluster'
           ? cluster(seeds.nextUint32())
-          : subspaceStart(await getSubspace(), K, design.covarianceInvSqrt, seeds.nextUint32()),
+          : subspaceStart(await getSubspace(), K, design.whitening, seeds.nextUint32()),
     );
   }
   // The wide search's starts draw on a stream of their own, so that the first starts are
@@ -84,7 +85,7 @@ export async function buildStarts(
   const more = async (count: number) => {
     const out: StartPoint[] = [];
     for (let i = 0; i < count; i++) {
-      out.push(i % 2 === 0 ? subspaceStart(await getSubspace(), K, design.covarianceInvSqrt, moreSeeds.nextUint32()) : randomStart(K, L, design.covarianceInvSqrt, moreSeeds.nextUint32()));
+      out.push(i % 2 === 0 ? subspaceStart(await getSubspace(), K, design.whitening, moreSeeds.nextUint32()) : randomStart(K, L, design.whitening, moreSeeds.nextUint32()));
     }
     return out;
   };

@@ -26,23 +26,37 @@ export function withTranspose(lower: Float64Array, n: number): CholeskyFactor {
  * other rows of X are 0).
  */
 export function solveRows(f: CholeskyFactor, B: Float64Array, m: number, active?: readonly boolean[]): Float64Array {
-  const { n, lower, upper } = f;
+  const { n } = f;
   const X = new Float64Array(m * n);
   for (let r = 0; r < m; r++) {
     if (active && !active[r]) continue;
-    const o = r * n;
-    for (let i = 0; i < n; i++) {
-      let s = B[o + i];
-      const row = i * n;
-      for (let k = 0; k < i; k++) s -= lower[row + k] * X[o + k];
-      X[o + i] = s / lower[row + i];
-    }
-    for (let i = n - 1; i >= 0; i--) {
-      let s = X[o + i];
-      const row = i * n;
-      for (let k = i + 1; k < n; k++) s -= upper[row + k] * X[o + k];
-      X[o + i] = s / upper[row + i];
-    }
+    X.set(solveUpper(f, solveLower(f, B.subarray(r * n, r * n + n))), r * n);
   }
   return X;
+}
+
+/** x with G x = b (forward substitution along G's rows). */
+export function solveLower(f: CholeskyFactor, b: ArrayLike<number>): Float64Array {
+  const { n, lower } = f;
+  const x = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = b[i];
+    const row = i * n;
+    for (let k = 0; k < i; k++) s -= lower[row + k] * x[k];
+    x[i] = s / lower[row + i];
+  }
+  return x;
+}
+
+/** x with Gᵀ x = b (back substitution along the rows of Gᵀ, kept as `upper`). */
+export function solveUpper(f: CholeskyFactor, b: ArrayLike<number>): Float64Array {
+  const { n, upper } = f;
+  const x = Float64Array.from({ length: n }, (_, i) => b[i]);
+  for (let i = n - 1; i >= 0; i--) {
+    let s = x[i];
+    const row = i * n;
+    for (let k = i + 1; k < n; k++) s -= upper[row + k] * x[k];
+    x[i] = s / upper[row + i];
+  }
+  return x;
 }

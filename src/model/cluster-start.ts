@@ -14,9 +14,10 @@
  * Not in MATH.md: a search heuristic (issue 13, item 4), chosen by held-out ℓ on the books.
  */
 import { Rng } from '../math/rng.ts';
-import { matVec, solveLinear } from '../math/linalg.ts';
+import { solveLinear } from '../math/linalg.ts';
 import type { StartPoint } from './starts.ts';
 import type { FloatArray } from '../math/float-array.ts';
+import type { Whitening } from './whitening.ts';
 
 /** Lloyd steps after seeding: the clustering only has to be a start, not a converged k-means. */
 const LLOYD_STEPS = 10;
@@ -32,11 +33,11 @@ export function clusterStart(
   counts: ArrayLike<number>,
   K: number,
   covariance: Float64Array,
-  covarianceInvSqrt: Float64Array,
+  whitening: Whitening,
   seed: number,
 ): StartPoint {
   const rng = new Rng(seed);
-  const z = standardised(centred, p, L, covarianceInvSqrt);
+  const z = standardised(centred, p, L, whitening);
   const centres = seedCentres(z, p, L, counts, K, rng);
   const assign = new Int32Array(p);
   for (let step = 0; step <= LLOYD_STEPS; step++) {
@@ -63,10 +64,10 @@ export function clusterStart(
   return { kind: 'cluster', seed, alpha, theta };
 }
 
-/** S^{-1/2} x_j for every row, at the precision of `centred` (float32 features stay 4 bytes per entry). */
-function standardised(centred: ArrayLike<number>, p: number, L: number, invSqrt: Float64Array): FloatArray {
+/** z_j = A x_j for every row (the whitening's A, S^{-1/2} up to L = 256), at the precision of `centred` (float32 features stay 4 bytes per entry). */
+function standardised(centred: ArrayLike<number>, p: number, L: number, whitening: Whitening): FloatArray {
   const z = centred instanceof Float32Array ? new Float32Array(p * L) : new Float64Array(p * L);
-  for (let j = 0; j < p; j++) z.set(matVec(invSqrt, L, L, Array.prototype.slice.call(centred, j * L, (j + 1) * L)), j * L);
+  for (let j = 0; j < p; j++) z.set(whitening.whiten(Array.prototype.slice.call(centred, j * L, (j + 1) * L)), j * L);
   return z;
 }
 

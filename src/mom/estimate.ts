@@ -8,7 +8,7 @@
 import type { Engine } from '../engines/engine.ts';
 import { Rng } from '../math/rng.ts';
 import { matVec, norm2 } from '../math/linalg.ts';
-import { inverseSqrt } from '../model/starts.ts';
+import { designWhitening, type Whitening } from '../model/whitening.ts';
 import { latentSubspace, engineThirdMomentOracle, plausibleAtomNorm, largestAtomNorm } from './moments.ts';
 import { tensorMom } from './tensor.ts';
 import { univariateRoute } from './univariate.ts';
@@ -24,7 +24,7 @@ import type { MomContext, MomDiagnostics, MomOptions, MomResult, RouteOutcome } 
 export async function momEstimate(
   engine: Engine,
   K: number,
-  design: { covariance: Float64Array; covarianceInvSqrt?: Float64Array },
+  design: { covariance: Float64Array; whitening?: Whitening },
   options: MomOptions,
 ): Promise<MomResult> {
   if (!Number.isInteger(K) || K < 1) throw new RangeError(`momEstimate: K must be an integer ≥ 1, got ${K}`);
@@ -42,16 +42,16 @@ export async function momEstimate(
  * S^{-1/2} (the caller's, when it has it: an L³ at large L), the seeded generator, M̂_1 and
  * M̂_2's top min(K, L) eigenpairs (latentSubspace: one engine pass, or one per Lanczos step).
  */
-async function momContext(engine: Engine, K: number, design: { covariance: Float64Array; covarianceInvSqrt?: Float64Array }, options: MomOptions): Promise<MomContext> {
+async function momContext(engine: Engine, K: number, design: { covariance: Float64Array; whitening?: Whitening }, options: MomOptions): Promise<MomContext> {
   const L = engine.L;
   const passes0 = engine.counters.passes;
-  const invSqrt = design.covarianceInvSqrt ?? inverseSqrt(design.covariance, L);
+  const whitening = design.whitening ?? designWhitening(design.covariance, L);
   const rng = new Rng(options.seed);
   const r = Math.min(K, L);
   // the univariate route (K > L) reads M̂_2 itself
-  const found = await latentSubspace(engine, invSqrt, r, K > L ? 'dense' : options.secondMoment);
+  const found = await latentSubspace(engine, whitening, r, K > L ? 'dense' : options.secondMoment);
   const secondMoment = { method: found.method, steps: found.steps, converged: found.converged };
-  return { engine, K, L, r, passes0, invSqrt, rng, options, M1: found.M1, M2: found.M2, subspace: found.subspace, secondMoment };
+  return { engine, K, L, r, passes0, whitening, rng, options, M1: found.M1, M2: found.M2, subspace: found.subspace, secondMoment };
 }
 
 /** K = 1: β = M̂_1 (the first moment alone identifies one atom). */
@@ -61,8 +61,8 @@ function meanRoute(ctx: MomContext): RouteOutcome {
 
 /** 2 ≤ K ≤ L: `tensorMom` on the engine's third-moment oracle (one more pass). */
 async function tensorRoute(ctx: MomContext): Promise<RouteOutcome> {
-  const { engine, K, L, passes0, invSqrt, rng, options, M1, subspace } = ctx;
-  const result = await tensorMom(M1, subspace, L, K, engineThirdMomentOracle(engine, invSqrt), rng, {
+  const { engine, K, L, passes0, whitening, rng, options, M1, subspace } = ctx;
+  const result = await tensorMom(M1, subspace, L, K, engineThirdMomentOracle(engine, whitening), rng, {
     trials: options.jennrichTrials,
     maxPowerIterations: options.maxPowerIterations,
   });
@@ -85,7 +85,7 @@ async function tensorRoute(ctx: MomContext): Promise<RouteOutcome> {
  * engine passes spent in `diagnostics`.
  */
 function accept(ctx: MomContext, alpha: Float64Array, beta: Float64Array, diagnostics: MomDiagnostics, warnings: string[]): MomResult {
-  const { engine, K, L, passes0, invSqrt, M1, subspace } = ctx;
+  const { engine, K, L, passes0, whitening, M1, subspace } = ctx;
   const betaMax = plausibleAtomNorm(engine.p);
   diagnostics.passes = engine.counters.passes - passes0;
   const worst = largestAtomNorm(beta, K, L);
@@ -112,7 +112,7 @@ function accept(ctx: MomContext, alpha: Float64Array, beta: Float64Array, diagno
   const mean = new Float64Array(L);
   for (let k = 0; k < K; k++) {
     const b = beta.subarray(k * L, k * L + L);
-    theta.set(matVec(invSqrt, L, L, b), k * L);
+    theta.set(whitening.atom(b), k * L);
     for (let l = 0; l < L; l++) mean[l] += alpha[k] * b[l];
   }
   for (let i = 0; i < theta.length; i++) {

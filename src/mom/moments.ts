@@ -10,6 +10,7 @@ import type { Engine } from '../engines/engine.ts';
 import { symmetricEigen, matVec, matMul, transpose, norm2, JACOBI_MAX_N } from '../math/linalg.ts';
 import { symmetricEigenTop } from '../math/tridiagonal-eigen.ts';
 import { lanczosTop } from '../math/lanczos.ts';
+import type { Whitening } from '../model/whitening.ts';
 
 /** The K-dimensional (or L-dimensional, if K > L) subspace M̂_2 reveals, in z coordinates. */
 export interface Subspace {
@@ -59,19 +60,19 @@ export interface LatentSubspace {
  * residual is below 64·u·max|θ| (u the engine's unit roundoff: the products are no more
  * accurate than that), or after min(L, 4r + 40) products.
  */
-export async function latentSubspace(engine: Engine, covarianceInvSqrt: Float64Array, r: number, method: SecondMomentMethod = 'auto'): Promise<LatentSubspace> {
+export async function latentSubspace(engine: Engine, whitening: Whitening, r: number, method: SecondMomentMethod = 'auto'): Promise<LatentSubspace> {
   const L = engine.L;
   if (method === 'dense' || (method === 'auto' && L < LANCZOS_MIN_L)) {
-    const { M1, M2 } = await latentMoments(engine, covarianceInvSqrt);
+    const { M1, M2 } = await latentMoments(engine, whitening);
     return { M1, M2, subspace: subspaceFromSecondMoment(M2, L, r), method: 'dense' };
   }
   let M1: Float64Array | undefined;
   const apply = async (v: Float64Array) => {
-    const u = matVec(covarianceInvSqrt, L, L, v);
+    const u = whitening.atom(v);
     // rows r = 0, 1 of Σ π̂ (xᵀu)^r x: the mean, and the raw second moment times u
     const cross = await engine.directionCrossMoments(u, 1);
-    M1 ??= matVec(covarianceInvSqrt, L, L, cross.subarray(0, L));
-    const out = matVec(covarianceInvSqrt, L, L, cross.subarray(L, 2 * L));
+    M1 ??= whitening.whiten(cross.subarray(0, L));
+    const out = whitening.whiten(cross.subarray(L, 2 * L));
     for (let i = 0; i < L; i++) out[i] -= v[i];
     return out;
   };
@@ -83,11 +84,11 @@ export async function latentSubspace(engine: Engine, covarianceInvSqrt: Float64A
  * M̂_1 = S^{-1/2} Σ π̂ x and M̂_2 = S^{-1/2} (Σ π̂ x xᵀ) S^{-1/2} − I (z coordinates),
  * from one `countMoments` pass.
  */
-export async function latentMoments(engine: Engine, covarianceInvSqrt: Float64Array): Promise<{ M1: Float64Array; M2: Float64Array }> {
+export async function latentMoments(engine: Engine, whitening: Whitening): Promise<{ M1: Float64Array; M2: Float64Array }> {
   const L = engine.L;
   const { mean, second } = await engine.countMoments();
-  const M1 = matVec(covarianceInvSqrt, L, L, mean);
-  const M2 = matMul(matMul(covarianceInvSqrt, second, L, L, L), covarianceInvSqrt, L, L, L);
+  const M1 = whitening.whiten(mean);
+  const M2 = whitening.congruence(second);
   for (let a = 0; a < L; a++) {
     M2[a * L + a] -= 1;
     for (let b = a + 1; b < L; b++) {
@@ -138,10 +139,10 @@ export function hermiteThirdFromRaw(first: Float64Array, third: Float64Array, G:
  */
 export type ThirdMomentOracle = (W: Float64Array, K: number) => Promise<Float64Array> | Float64Array;
 
-export function engineThirdMomentOracle(engine: Engine, covarianceInvSqrt: Float64Array): ThirdMomentOracle {
+export function engineThirdMomentOracle(engine: Engine, whitening: Whitening): ThirdMomentOracle {
   const L = engine.L;
   return async (W, K) => {
-    const projection = matMul(transpose(W, L, K), covarianceInvSqrt, K, L, L);
+    const projection = whitening.projection(W, K);
     const { first, third } = await engine.projectedMoments(projection, K);
     const G = matMul(transpose(W, L, K), W, K, L, K);
     return hermiteThirdFromRaw(first, third, G, K);

@@ -5,6 +5,7 @@
  */
 import { Rng } from '../math/rng.ts';
 import { matVec } from '../math/linalg.ts';
+import type { Whitening } from '../model/whitening.ts';
 import type { StartPoint } from '../model/starts.ts';
 import type { Subspace } from './moments.ts';
 
@@ -19,8 +20,8 @@ function subspaceVariances(subspace: Subspace, K: number): Float64Array {
   return subspace.D.map((d) => Math.max(d, floor) / K);
 }
 
-/** One subspace start: θ_k = S^{-1/2} U g_k, g_k ~ N(0, diag(D)/K), uniform α. Reproducible from `seed`. */
-export function subspaceStart(subspace: Subspace, K: number, covarianceInvSqrt: Float64Array, seed: number): StartPoint {
+/** One subspace start: θ_k = S^{-1/2} U g_k (Aᵀ U g_k for the whitening A), g_k ~ N(0, diag(D)/K), uniform α. Reproducible from `seed`. */
+export function subspaceStart(subspace: Subspace, K: number, whitening: Whitening, seed: number): StartPoint {
   const { L, r, U } = subspace;
   const sd = subspaceVariances(subspace, K).map(Math.sqrt);
   const rng = new Rng(seed);
@@ -29,7 +30,7 @@ export function subspaceStart(subspace: Subspace, K: number, covarianceInvSqrt: 
     const g = rng.normals(r);
     for (let i = 0; i < r; i++) g[i] *= sd[i];
     const beta = matVec(U, L, r, g);
-    theta.set(matVec(covarianceInvSqrt, L, L, beta), k * L);
+    theta.set(whitening.atom(beta), k * L);
   }
   return { kind: 'subspace', seed, alpha: new Float64Array(K).fill(1 / K), theta };
 }
@@ -39,13 +40,13 @@ export function subspaceStarts(
   subspace: Subspace,
   K: number,
   L: number,
-  covarianceInvSqrt: Float64Array,
+  whitening: Whitening,
   R: number,
   seed: number,
 ): StartPoint[] {
   if (subspace.L !== L) throw new RangeError(`subspaceStarts: subspace has L = ${subspace.L}, expected ${L}`);
   const seeds = new Rng(seed);
   const out: StartPoint[] = [];
-  for (let i = 0; i < R; i++) out.push(subspaceStart(subspace, K, covarianceInvSqrt, seeds.nextUint32()));
+  for (let i = 0; i < R; i++) out.push(subspaceStart(subspace, K, whitening, seeds.nextUint32()));
   return out;
 }

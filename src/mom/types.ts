@@ -5,6 +5,7 @@
  */
 import type { Engine } from '../engines/engine.ts';
 import type { Rng } from '../math/rng.ts';
+import type { Whitening } from '../model/whitening.ts';
 import type { SecondMomentMethod, Subspace } from './moments.ts';
 
 export type MomRoute = 'mean' | 'tensor' | 'univariate';
@@ -89,8 +90,8 @@ export interface MomContext {
   r: number;
   /** engine.counters.passes before the estimate: diagnostics report the passes since */
   passes0: number;
-  /** S^{-1/2} */
-  invSqrt: Float64Array;
+  /** z = A x, θ = Aᵀβ (model/whitening.ts) */
+  whitening: Whitening;
   /** seeded once from options.seed; only the chosen route draws from it */
   rng: Rng;
   options: MomOptions;

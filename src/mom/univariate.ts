@@ -29,20 +29,20 @@ interface Best {
 
 /** The univariate route: L = 1, or K > L along the best of a few directions. */
 export async function univariateRoute(ctx: MomContext): Promise<RouteOutcome> {
-  const { engine, K, L, passes0, invSqrt, M1, M2, subspace } = ctx;
+  const { engine, K, L, passes0, whitening, M1, M2, subspace } = ctx;
   if (!M2) throw new Error('univariateRoute: M̂_2 must be formed (momContext forms it whenever K > L)');
   const radius = momentSupportRadius(engine.p);
   const candidates = candidateDirections(ctx);
   // Moments along every candidate first; denoise only if none is valid as measured.
   const measured: Measured[] = [];
   for (const u of candidates) {
-    const d = matVec(invSqrt, L, L, u);
+    const d = whitening.atom(u);
     measured.push({ u, d, m: hermiteFromPower(await engine.directionMoments(d, 2 * K - 1)) });
   }
   // With several candidate directions (K > L ≥ 2), choose the estimate that best
   // reproduces the latent moments the univariate fit did not use: M̂_1, M̂_2 and the full
   // M̂_3 (L³, small since L < K), relative Frobenius misfit.
-  const M3 = candidates.length > 1 ? await engineThirdMomentOracle(engine, invSqrt)(identity(L), L) : null;
+  const M3 = candidates.length > 1 ? await engineThirdMomentOracle(engine, whitening)(identity(L), L) : null;
   let best: Best | null = null;
   let firstFailure = '';
   for (const denoise of [false, true]) {
@@ -90,7 +90,7 @@ function candidateDirections(ctx: MomContext): Float64Array[] {
  * moments, or only their projections b_k u when those cannot be solved for.
  */
 async function atomsAlong(ctx: MomContext, cand: Measured, q: QuadratureSuccess, radius: number) {
-  const { engine, K, L, invSqrt } = ctx;
+  const { engine, K, L, whitening } = ctx;
   const notes: string[] = [];
   const beta = new Float64Array(K * L);
   let full: Float64Array | null = null;
@@ -98,7 +98,7 @@ async function atomsAlong(ctx: MomContext, cand: Measured, q: QuadratureSuccess,
   else {
     const xCross = await engine.directionCrossMoments(cand.d, K - 1);
     const zCross = new Float64Array(K * L);
-    for (let i = 0; i < K; i++) zCross.set(matVec(invSqrt, L, L, xCross.subarray(i * L, i * L + L)), i * L);
+    for (let i = 0; i < K; i++) zCross.set(whitening.whiten(xCross.subarray(i * L, i * L + L)), i * L);
     full = atomsFromCrossMoments(zCross, cand.m, cand.u, q.nodes, q.weights, L);
     if (!full) notes.push('MoM: the atoms along the chosen direction are too close to solve for their other coordinates');
     else if (!(largestAtomNorm(full, K, L) <= radius)) {

@@ -5,7 +5,7 @@
 import type { Engine, EngineCounters, LatentCountMoments, ProjectedMoments } from '../../src/engines/engine.ts';
 import type { Rng } from '../../src/math/rng.ts';
 import { matchComponents } from '../../src/model/metrics.ts';
-import { inverseSqrt } from '../../src/model/starts.ts';
+import { inverseSqrt } from '../../src/model/whitening.ts';
 import { symmetricEigen, spectralFunction, matVec, matMul, transpose } from '../../src/math/linalg.ts';
 
 export function randomOrthonormal(K: number, rng: Rng): Float64Array {

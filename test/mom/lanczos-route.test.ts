@@ -7,7 +7,7 @@ import { describe, it, expect } from 'vitest';
 import { createCpuEngine } from '../../src/engines/cpu.ts';
 import { simulate } from '../../src/model/simulate.ts';
 import { makeDataset, designStats } from '../../src/model/data.ts';
-import { inverseSqrt } from '../../src/model/starts.ts';
+import { designWhitening } from '../../src/model/whitening.ts';
 import { matchComponents } from '../../src/model/metrics.ts';
 import { latentSubspace, momEstimate, LANCZOS_MIN_L, type MomSuccess } from '../../src/mom/index.ts';
 
@@ -16,16 +16,16 @@ function problem(p: number, L: number, K: number, seed: number) {
   const data = makeDataset({ features: sim.features, p, L, counts: sim.counts });
   const design = designStats(data);
   const engine = createCpuEngine({ p, L, features: design.centred, counts: data.counts });
-  return { engine, design: { ...design, covarianceInvSqrt: inverseSqrt(design.covariance, L) } };
+  return { engine, design: { ...design, whitening: designWhitening(design.covariance, L) } };
 }
 
 describe('M̂_2 by Lanczos', () => {
   it('finds the subspace the formed M̂_2 gives (L = 40, K = 4): eigenvalues within their residuals, the projector within 2·residual/gap', async () => {
     const [L, K] = [40, 4];
     const { engine, design } = problem(4000, L, K, 7);
-    const dense = await latentSubspace(engine, design.covarianceInvSqrt, K, 'dense');
+    const dense = await latentSubspace(engine, design.whitening, K, 'dense');
     const passes0 = engine.counters.passes;
-    const lanczos = await latentSubspace(engine, design.covarianceInvSqrt, K, 'lanczos');
+    const lanczos = await latentSubspace(engine, design.whitening, K, 'lanczos');
     expect(lanczos.method).toBe('lanczos');
     expect(lanczos.converged).toBe(true);
     expect(engine.counters.passes - passes0).toBe(lanczos.steps);

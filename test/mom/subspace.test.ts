@@ -1,7 +1,7 @@
 // Subspace starts (MATH.md §5): atoms in the subspace, uniform α, reproducible seeds, scale.
 import { describe, it, expect } from 'vitest';
 import { Rng } from '../../src/math/rng.ts';
-import { inverseSqrt } from '../../src/model/starts.ts';
+import { designWhitening } from '../../src/model/whitening.ts';
 import { symmetricEigen, spectralFunction, matVec, transpose } from '../../src/math/linalg.ts';
 import { subspaceFromSecondMoment } from '../../src/mom/moments.ts';
 import { subspaceStarts, subspaceStart } from '../../src/mom/subspace.ts';
@@ -18,7 +18,7 @@ describe('subspace starts', () => {
     for (let k = 0; k < K; k++)
       for (let a = 0; a < L; a++) for (let b = 0; b < L; b++) M2[a * L + b] += alpha[k] * beta[k * L + a] * beta[k * L + b];
     const sub = subspaceFromSecondMoment(M2, L, K);
-    const inv = inverseSqrt(S, L);
+    const inv = designWhitening(S, L, 'symmetric');
     const sqrtS = spectralFunction(symmetricEigen(S, L), L, Math.sqrt);
     const starts = subspaceStarts(sub, K, L, inv, 4, 123);
     expect(starts).toHaveLength(4);
