@@ -41,6 +41,7 @@ import type { Engine, EngineCounters, EngineInput, EStepResult } from '../src/en
 import { createCpuEngine } from '../src/engines/cpu.ts';
 import { addCosts, H100_CLASS, passCost, roofline, rooflineOfPasses, type PassCost, type PassKind, type Reference } from './roofline.ts';
 import { centreFeatures, hostCovariance } from '../src/model/design.ts';
+import { designCovariancePass } from '../src/fit/design-covariance.ts';
 
 const { createWebGpuEngine } = await import('../src/engines/webgpu/engine.ts');
 const { acquireDevice } = await import('../src/engines/webgpu/device.ts');
@@ -306,17 +307,14 @@ if (Number.isFinite(capS)) {
 
 /** Flops of the design covariance pass: the K = 1 Gram's p·L(L+1)/2 multiply-adds. */
 const designSFlops = (p: number, L: number) => p * L * (L + 1);
-/** S at θ = 0: σ_j = 1/p, so the K = 1 covariance pass is S (fit/design-covariance.ts). */
-const designS = (e: Engine, L: number) => {
-  const zero = new Float64Array(L);
-  return e.softmaxStats(zero, 1, { mean: true, covariance: true, centre: zero });
-};
+/** S at θ = 0: σ_j = 1/p, so the K = 1 covariance pass is S (the pass of fit/design-covariance.ts). */
+const designS = (e: Engine) => designCovariancePass(e);
 let gramRate = Infinity;
 if (Number.isFinite(capS)) {
   const [p, L] = [20_000, 256];
   const e = await createWebGpuEngine({ p, L, features: featureRows(p, L, 0, p), counts: new Float64Array(p).fill(1) }, { device, xStorage });
-  await designS(e, L);
-  const m = await measure(e, () => designS(e, L));
+  await designS(e);
+  const m = await measure(e, () => designS(e));
   e.dispose();
   gramRate = designSFlops(p, L) / (m.ms / 1000);
   say(`calibration: design covariance pass at p=${p} L=${L} in ${m.ms.toFixed(0)} ms = ${(gramRate / 1e9).toFixed(2)} GFLOP/s`);
@@ -564,7 +562,7 @@ for (const [p, L, K] of rows) {
     } else {
       try {
         e.prepare!(1, { denseHessian: true, hessianProducts: false, moments: false });
-        r.designS = await measure(e, () => designS(e, L));
+        r.designS = await measure(e, () => designS(e));
         say(`  design covariance pass ${r.designS.ms.toFixed(0)} ms`);
       } catch (err) {
         r.designSSkipped = `failed: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`;

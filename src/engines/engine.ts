@@ -282,6 +282,15 @@ export interface Engine {
   prepare?(K: number, needs: PlanNeeds): void;
 
   /**
+   * Frees what the engine keeps for passes with K components (WebGPU: the cached plans'
+   * partial buffers, uniforms and staging), after a pass made once: the design covariance's
+   * K = 1 pass (fit/design-covariance.ts) would otherwise hold its 33.6 MB of partials at
+   * L = 4096 through the fit. A later pass with K components builds them again; a pass in
+   * flight finishes first. Optional.
+   */
+  releasePlans?(K: number): Promise<void>;
+
+  /**
    * Bytes of the buffers the engine holds now, by label (WebGPU: the X and count chunks, the
    * score/weight scratch, and each cached plan's buffers, uniforms and readback staging; cpu:
    * its features and counts), and under `total` their sum. Optional.

@@ -17,7 +17,7 @@
  * nearly collinear design from a singular one at this precision, so S is summed again on
  * the host in float64 and checked there, with a warning.
  */
-import type { Engine } from '../engines/engine.ts';
+import type { Engine, SoftmaxStats } from '../engines/engine.ts';
 import { SoftmixError } from '../errors.ts';
 import { checkRank, hasFullRank, hostCovariance, spectrumEnds, type Centring } from '../model/design.ts';
 import type { Dataset } from '../model/data.ts';
@@ -32,14 +32,22 @@ export function checkedHostCovariance(data: Dataset, centring: Centring): Float6
   return covariance;
 }
 
+/**
+ * The engine's pass that forms S: K = 1 at θ = 0, with the covariance, centred at 0 (the
+ * centred features' mean, which is σ's mean at θ = 0: where the device centres its sums).
+ */
+export function designCovariancePass(engine: Engine): Promise<SoftmaxStats> {
+  const zero = new Float64Array(engine.L);
+  return engine.softmaxStats(zero, 1, { mean: true, covariance: true, centre: zero });
+}
+
 /** S from the engine's covariance pass at θ = 0, or from the host where the engine's precision cannot settle the rank. */
 export async function engineCovariance(engine: Engine, data: Dataset, centring: Centring, warnings: string[]): Promise<Float64Array> {
   const { L } = data;
-  const zero = new Float64Array(L);
-  // centred features: their mean, σ's mean at θ = 0, is 0 (where the device centres its sums)
   let S: Float64Array;
   try {
-    S = (await engine.softmaxStats(zero, 1, { mean: true, covariance: true, centre: zero })).covariance!;
+    S = (await designCovariancePass(engine)).covariance!;
+    await engine.releasePlans?.(1); // a pass made once per fit: its partials (33.6 MB at L = 4096) need not stay
   } catch (e) {
     if (e instanceof SoftmixError && e.code === 'backend') {
       throw new SoftmixError('backend', `designCovariance 'engine': the ${engine.backend} engine cannot form S at L = ${L}: ${e.message}. Use designCovariance 'host'.`);

@@ -9,10 +9,10 @@ import { SoftmixError } from '../../errors.ts';
 import { MapMode } from './flags.ts';
 import { checkHessianPoint, checkPairWeights, meanProjections, type DeviceInfo, type HessianPoint, type PlanNeeds, type Engine, type EngineCounters, type EngineInput, type EStepResult, type LatentCountMoments, type PairMoments, type PairWeights, type ProjectedMoments, type ResidualMoments, type SoftmaxStats, type StatsWanted } from '../engine.ts';
 import { acquireDevice, describeDevice, DeviceWatch, message } from './device.ts';
-import { planChunks, planSlices, type Chunk, type ChunkLimits, type Slice } from './chunks.ts';
+import { planChunks, type Chunk } from './chunks.ts';
 import { uploadChunks } from './upload.ts';
-import { storageBuffer } from './kernel.ts';
-import { deviceBufferSizes, type DeviceChunk, type Kernels, type Plan, type PlanEnv } from './plan.ts';
+import { PlanCache } from './plan-cache.ts';
+import { deviceBufferSizes, type DeviceChunk, type Kernels, type Plan } from './plan.ts';
 import { softmaxPlan, type SoftmaxLayout, type SoftmaxMode } from './softmax-plan.ts';
 import { countMomentsPlan, directionPlan, projectedPlan, type DirectionLayout } from './moment-plan.ts';
 import { finishHvp, finishCountMoments, finishDirection, finishDirectionCross, finishEStep, finishPairs, finishProjected, finishResidual, finishStats } from './finish.ts';
@@ -37,8 +37,6 @@ export { countSamples, type CountSamplesOptions } from './histogram.ts';
 
 /** log α below this (and −Infinity) is an empty component; f32 holds it, and exp(it − anything) is 0. */
 const EMPTY_LOG_ALPHA = -1e30;
-/** Plans kept per engine (one per (mode, K) in use; EM uses two or three, MoM a few more). */
-const MAX_PLANS = 8;
 
 export async function createWebGpuEngine(input: EngineInput, options: WebGpuEngineOptions = {}): Promise<Engine> {
   const { p, L, features, counts } = input;
@@ -83,9 +81,7 @@ class WebGpuEngine implements Engine {
   readonly device: DeviceInfo;
   readonly counters: EngineCounters = { passes: 0, xReads: 0, dispatches: 0, submits: 0, bytesRead: 0, recentred: 0 };
 
-  private readonly limits: ChunkLimits;
-  private readonly plans = new Map<string, Plan<unknown>>();
-  private scratch: { s: GPUBuffer; w: GPUBuffer; bytes: number } | null = null;
+  private readonly cache: PlanCache;
   private tail: Promise<unknown> = Promise.resolve();
   private disposed = false;
   private readonly centres: CentreHints; // where the fused E-step with the covariance centres, per K
@@ -104,7 +100,7 @@ class WebGpuEngine implements Engine {
     this.p = input.p;
     this.L = input.L;
     this.device = info;
-    this.limits = gpu.limits;
+    this.cache = new PlanCache({ device: gpu, kernels, L: input.L, chunks, limits: gpu.limits, maxHostPartials: options.maxHostPartials }, chunkRows);
     this.centres = new CentreHints(input.L);
     let N = 0;
     for (let j = 0; j < input.p; j++) N += input.counts[j];
@@ -136,7 +132,7 @@ class WebGpuEngine implements Engine {
 
   /** The Hessian–vector plan for K (2K score columns: the stacked [Θ; V]). */
   private hvpPlan(K: number) {
-    return this.cached(`hvp:${K}`, 2 * K, (env, slices) => hvpPlan(env, K, slices));
+    return this.cache.get(`hvp:${K}`, 2 * K, (env, slices) => hvpPlan(env, K, slices));
   }
 
   /** Checks (log α, Θ), writes them into the plan of `mode` (estep, pairs or residual) for K, and counts the pass. */
@@ -207,7 +203,7 @@ class WebGpuEngine implements Engine {
     ];
     if (needs.denseHessian) for (const m of ['covariance', 'estepCovariance'] as const) build.push(["the M-step's dense Hessian pass (newtonSolver 'cg' needs no Hessian)", () => this.softmax(m, K)]);
     if (needs.hessianProducts) build.push(['the Hessian–vector products', () => this.hvpPlan(K)]);
-    if (needs.moments) build.push(['the latent second moment Σπ̂xxᵀ (the MoM warm start; init random needs none)', () => this.cached('count', 1, (env, slices) => countMomentsPlan(env, slices))]);
+    if (needs.moments) build.push(['the latent second moment Σπ̂xxᵀ (the MoM warm start; init random needs none)', () => this.cache.get('count', 1, (env, slices) => countMomentsPlan(env, slices))]);
     for (const [what, plan] of build) {
       try {
         plan();
@@ -223,7 +219,7 @@ class WebGpuEngine implements Engine {
     return this.exclusive(async () => {
       this.checkUsable();
       this.counters.passes++;
-      const plan = this.cached('count', 1, (env, slices) => countMomentsPlan(env, slices));
+      const plan = this.cache.get('count', 1, (env, slices) => countMomentsPlan(env, slices));
       return finishCountMoments(await this.run(plan), plan.layout, this.L, this.N);
     });
   }
@@ -235,7 +231,7 @@ class WebGpuEngine implements Engine {
       if (projection.length !== K * this.L) throw new SoftmixError('shape', `projectedMoments: projection has ${projection.length} values, expected K×L = ${K}×${this.L} = ${K * this.L}`);
       checkFinite('projectedMoments: projection', projection);
       this.counters.passes++;
-      const plan = this.cached(`projected:${K}`, K, (env, slices) => projectedPlan(env, K, slices));
+      const plan = this.cache.get(`projected:${K}`, K, (env, slices) => projectedPlan(env, K, slices));
       this.gpu.queue.writeBuffer(plan.layout.projection, 0, Float32Array.from(projection));
       return finishProjected(await this.run(plan), plan.layout, K, this.N);
     });
@@ -256,7 +252,7 @@ class WebGpuEngine implements Engine {
     checkFinite(`${what}: direction`, direction);
     this.counters.passes++;
     const orders = maxOrder + 1;
-    const plan = this.cached(`direction:${orders}:${cross}`, orders, (env, slices) => directionPlan(env, orders, cross, slices));
+    const plan = this.cache.get(`direction:${orders}:${cross}`, orders, (env, slices) => directionPlan(env, orders, cross, slices));
     this.gpu.queue.writeBuffer(plan.layout.direction, 0, Float32Array.from(direction));
     return [await this.run(plan), plan.layout];
   }
@@ -264,11 +260,7 @@ class WebGpuEngine implements Engine {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const plan of this.plans.values()) plan.destroy();
-    this.plans.clear();
-    this.scratch?.s.destroy();
-    this.scratch?.w.destroy();
-    this.scratch = null;
+    this.cache.destroy();
     for (const c of this.chunks) {
       c.x.destroy();
       c.counts.destroy();
@@ -293,44 +285,16 @@ class WebGpuEngine implements Engine {
   private softmax(mode: SoftmaxMode, K: number): Plan<SoftmaxLayout> {
     // the pair modes keep K(K+1)/2 weights per row in the scratch, the E-step with the statistics 2K
     const columns = mode === 'pairs' || mode === 'scorePairs' ? (K * (K + 1)) / 2 : mode === 'estepMean' || mode === 'estepCovariance' ? 2 * K : K;
-    return this.cached(`${mode}:${K}`, columns, (env, slices) => softmaxPlan(env, mode, K, slices, this.N));
+    return this.cache.get(`${mode}:${K}`, columns, (env, slices) => softmaxPlan(env, mode, K, slices, this.N));
   }
 
-  /**
-   * The plan under `key`, built on first use from slices for `columns` scores/weights
-   * per row; the shared s/w scratch grows when a wider plan needs it (which rebuilds
-   * the plans holding the old scratch). At most MAX_PLANS are kept (least recently used).
-   */
-  private cached<T>(key: string, columns: number, build: (env: PlanEnv, slices: Slice[]) => Plan<T>): Plan<T> {
-    const hit = this.plans.get(key);
-    if (hit) {
-      this.plans.delete(key);
-      this.plans.set(key, hit);
-      return hit as Plan<T>;
-    }
-    const slices = planSlices(this.chunkRows, columns, this.limits);
-    const bytes = Math.max(...slices.map((s) => s.rows)) * columns * 4;
-    if (!this.scratch || this.scratch.bytes < bytes) {
-      for (const p of this.plans.values()) p.destroy(); // their bind groups hold the old scratch
-      this.plans.clear();
-      this.scratch?.s.destroy();
-      this.scratch?.w.destroy();
-      this.scratch = null;
-      this.scratch = { s: storageBuffer(this.gpu, 'softmix scores', bytes), w: storageBuffer(this.gpu, 'softmix weights', bytes), bytes };
-    }
-    const env: PlanEnv = { device: this.gpu, kernels: this.kernels, L: this.L, chunks: this.chunks, limits: this.limits, s: this.scratch.s, w: this.scratch.w, maxHostPartials: this.options.maxHostPartials };
-    const plan = build(env, slices);
-    this.plans.set(key, plan as Plan<unknown>);
-    if (this.plans.size > MAX_PLANS) {
-      const [oldest, old] = this.plans.entries().next().value as [string, Plan<unknown>];
-      old.destroy();
-      this.plans.delete(oldest);
-    }
-    return plan;
+  releasePlans(K: number): Promise<void> {
+    return this.exclusive(async () => this.cache.release(K));
   }
 
   bufferSizes(): Record<string, number> {
-    return deviceBufferSizes(this.chunks, this.scratch ? [this.scratch.s, this.scratch.w] : [], this.plans.values());
+    const { scratch, plans } = this.cache.held();
+    return deviceBufferSizes(this.chunks, scratch, plans);
   }
 
   /**
