@@ -14,6 +14,8 @@
  * S(θ + t d) only by rounding (these spreads are compared with thresholds of tens of nats).
  */
 
+import { matVecFour } from '../math/four-vectors.ts';
+
 interface Remembered {
   row: Float64Array;
   product: Float64Array;
@@ -22,34 +24,16 @@ interface Remembered {
 const memory = new WeakMap<Float64Array, Remembered[]>();
 
 /**
- * S·x_k for the rows k of the K×L block X with `rows[k]` (0 elsewhere), S symmetric. Four
- * rows at a time share each load of S: the four sums are independent chains, where one
- * row's dot product waits on its own adds (1.7× faster at L = 1024, K = 8).
+ * S·x_k for the rows k of the K×L block X with `rows[k]` (0 elsewhere), S symmetric: four
+ * rows per read of S (math/four-vectors.ts).
  */
 export function designTimesRows(S: Float64Array, X: Float64Array, rows: readonly boolean[], L: number): Float64Array {
   const out = new Float64Array(X.length);
   const ks = rows.flatMap((on, k) => (on ? [k] : []));
   for (let i = 0; i < ks.length; i += 4) {
-    // a group of up to four rows; a short group repeats its last row (its sums are discarded)
-    const [o0, o1, o2, o3] = [0, 1, 2, 3].map((j) => ks[Math.min(i + j, ks.length - 1)] * L);
-    for (let a = 0; a < L; a++) {
-      const row = a * L;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let b = 0; b < L; b++) {
-        const v = S[row + b];
-        s0 += v * X[o0 + b];
-        s1 += v * X[o1 + b];
-        s2 += v * X[o2 + b];
-        s3 += v * X[o3 + b];
-      }
-      out[o0 + a] = s0;
-      out[o1 + a] = s1;
-      out[o2 + a] = s2;
-      out[o3 + a] = s3;
-    }
+    // a group of up to four rows; a short group repeats its last row (the same sums again)
+    const offsets = [0, 1, 2, 3].map((j) => ks[Math.min(i + j, ks.length - 1)] * L) as [number, number, number, number];
+    matVecFour(S, L, L, X, offsets).forEach((y, q) => out.set(y, offsets[q]));
   }
   return out;
 }

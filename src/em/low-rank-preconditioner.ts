@@ -16,6 +16,7 @@
  */
 import { choleskyInPlace, choleskySolve, dot, matMul, symmetricEigen } from '../math/linalg.ts';
 import { Rng } from '../math/rng.ts';
+import { matVecFour } from '../math/four-vectors.ts';
 
 /** The rank r of the low-rank part (at most L − 1). */
 export const LOW_RANK_PRECONDITIONER_RANK = 64;
@@ -99,23 +100,8 @@ export function applyLowRankPlusDiagonal(P: LowRankPlusDiagonal, L: number, g: F
   });
   for (let o0 = 0; o0 < work.length; o0 += 4 * L) {
     const [o1, o2, o3] = [o0 + L, o0 + 2 * L, o0 + 3 * L];
-    // t = V·(D⁻¹g) for each of the four, then u = (Λ⁻¹ + VᵀD⁻¹V)⁻¹ t
-    const t = [new Float64Array(r), new Float64Array(r), new Float64Array(r), new Float64Array(r)];
-    for (let i = 0; i < r; i++) {
-      const row = i * L;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let a = 0; a < L; a++) {
-        const v = V[row + a];
-        s0 += v * work[o0 + a];
-        s1 += v * work[o1 + a];
-        s2 += v * work[o2 + a];
-        s3 += v * work[o3 + a];
-      }
-      [t[0][i], t[1][i], t[2][i], t[3][i]] = [s0, s1, s2, s3];
-    }
+    // t = V·(D⁻¹g) for each of the four (math/four-vectors.ts), then u = (Λ⁻¹ + VᵀD⁻¹V)⁻¹ t
+    const t = matVecFour(V, r, L, work, [o0, o1, o2, o3]);
     const [u0, u1, u2, u3] = t.map((ti) => choleskySolve(inner, r, ti));
     // D⁻¹g − (D⁻¹V)ᵀu
     for (let i = 0; i < r; i++) {
