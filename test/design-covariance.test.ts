@@ -44,25 +44,44 @@ describe('designCovariance', () => {
     for (let k = 0; k < 2; k++) for (let l = 0; l < sim.L; l++) expect(Math.abs(onEngine.theta[k][l] - host.theta[k][l])).toBeLessThan(1e-4);
   });
 
-  it('a collinear design: the engine cannot settle the rank, the host refuses it, naming it', async () => {
-    const p = 300;
-    const rng = new Rng(9);
-    const features = new Float64Array(p * 3);
-    for (let j = 0; j < p; j++) {
-      const [u, v] = [rng.normal(), rng.normal()];
-      features.set([u, v, u - 2 * v], j * 3);
-    }
-    const counts = Float64Array.from({ length: p }, () => 1 + rng.int(5));
-    const dataset = makeDataset({ features, p, L: 3, counts });
+  it("'engine' at L = 80 (the Cholesky certificate): a full-rank S is accepted, no warning, the host's S to float64 rounding", async () => {
+    const [p, L] = [300, 80];
+    const features = new Rng(10).normals(p * L);
+    const dataset = makeDataset({ features, p, L, counts: new Float64Array(p).fill(1) });
     const centring = centreFeatures(dataset);
-    const engine = createCpuEngine({ p, L: 3, features: centring.centred, counts });
+    const host = designStats(dataset).covariance;
+    const engine = createCpuEngine({ p, L, features: centring.centred, counts: dataset.counts });
     const warnings: string[] = [];
-    const err = await engineCovariance(engine, dataset, centring, warnings).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(SoftmixError);
-    expect((err as SoftmixError).code).toBe('rank-deficient');
-    expect(warnings.join()).toMatch(/cannot settle the rank: its smallest eigenvalue .* is not above 2γ·tr S/);
-    await expect(fitSoftmaxMixture({ features, p, L: 3, counts }, { K: 2, backend: 'cpu', designCovariance: 'engine' })).rejects.toMatchObject({ code: 'rank-deficient' });
+    const S = await engineCovariance(engine, dataset, centring, warnings);
+    expect(warnings).toEqual([]);
+    for (let a = 0; a < L; a++) {
+      for (let b = 0; b < L; b++) expect(Math.abs(S[a * L + b] - host[a * L + b])).toBeLessThanOrEqual(4 * p * 2 ** -53 * Math.sqrt(host[a * L + a] * host[b * L + b]));
+    }
   });
+
+  for (const L of [3, 80]) {
+    it(`a collinear design (L = ${L}${L > 64 ? ': the Cholesky certificate' : ''}): the engine cannot settle the rank, the host refuses it, naming it`, async () => {
+      const p = 300;
+      const rng = new Rng(9);
+      // L − 1 independent columns, the last = column 0 − 2·column 1
+      const features = new Float64Array(p * L);
+      for (let j = 0; j < p; j++) {
+        const row = rng.normals(L);
+        row[L - 1] = row[0] - 2 * row[1];
+        features.set(row, j * L);
+      }
+      const counts = Float64Array.from({ length: p }, () => 1 + rng.int(5));
+      const dataset = makeDataset({ features, p, L, counts });
+      const centring = centreFeatures(dataset);
+      const engine = createCpuEngine({ p, L, features: centring.centred, counts });
+      const warnings: string[] = [];
+      const err = await engineCovariance(engine, dataset, centring, warnings).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SoftmixError);
+      expect((err as SoftmixError).code).toBe('rank-deficient');
+      expect(warnings.join()).toMatch(/cannot settle the rank: its smallest eigenvalue .* is not above 2γ·tr S/);
+      await expect(fitSoftmaxMixture({ features, p, L, counts }, { K: 2, backend: 'cpu', designCovariance: 'engine' })).rejects.toMatchObject({ code: 'rank-deficient' });
+    });
+  }
 
   it('refuses a place that is not host or engine, before any work', async () => {
     await expect(fitSoftmaxMixture(data, { K: 2, backend: 'cpu', designCovariance: 'gpu' as 'engine' })).rejects.toThrow(/designCovariance/);

@@ -6,7 +6,7 @@
  * (fit/design-covariance.ts), which then checks the rank against its own precision.
  */
 import { fail } from '../errors.ts';
-import { symmetricEigen, JACOBI_MAX_N } from '../math/linalg.ts';
+import { choleskyInPlace, symmetricEigen, JACOBI_MAX_N } from '../math/linalg.ts';
 import { symmetricEigenTop } from '../math/tridiagonal-eigen.ts';
 import type { FloatArray } from '../math/float-array.ts';
 import type { Dataset } from './data.ts';
@@ -196,8 +196,34 @@ export function hasFullRank(ends: { top: number; bottom: number }, c: Centring):
   return top > 0 && bottom > 1e-10 * top && Math.sqrt(top) > 1e-10 * c.maxAbs * c.scale;
 }
 
-/** Θ is identifiable only if the centred columns have full rank: say why not, naming an outlier when one item is the cause. */
-export function checkRank(c: Centring, covariance: Float64Array, p: number, L: number, ends = spectrumEnds(covariance, L)): void {
+/**
+ * A proof that S has full rank in `hasFullRank`'s sense, with its smallest eigenvalue also
+ * above `floor`, from one Cholesky factorisation and no eigenvalues; false where it cannot
+ * tell (then the eigenvalues decide). λ_max ≤ tr S, so a factor of S − τI with
+ * τ = max(10⁻¹⁰·tr S, floor) proves λ_min > τ ≥ 10⁻¹⁰·λ_max, up to the factorisation's
+ * backward error (a perturbation of about L·u·tr S: 5·10⁻¹³ tr S at L = 4096, far inside
+ * 10⁻¹⁰); λ_max ≥ tr S / L bounds the spread from below. Why: the eigenvalues cost a
+ * tridiagonalisation, (4/3)L³ flops, 66 s at L = 4096 in bench/large.md, where the factor is
+ * L³/3 (about a third of that).
+ */
+export function provesFullRank(c: Centring, covariance: Float64Array, L: number, floor = 0): boolean {
+  let trace = 0;
+  for (let a = 0; a < L; a++) trace += covariance[a * L + a];
+  if (!(trace > 0) || !(Math.sqrt(trace / L) > 1e-10 * c.maxAbs * c.scale)) return false;
+  const shifted = Float64Array.from(covariance.subarray(0, L * L));
+  const tau = Math.max(1e-10 * trace, floor);
+  for (let a = 0; a < L; a++) shifted[a * L + a] -= tau;
+  return choleskyInPlace(shifted, L);
+}
+
+/**
+ * Θ is identifiable only if the centred columns have full rank: say why not, naming an
+ * outlier when one item is the cause. Above Jacobi's range a Cholesky certificate
+ * (`provesFullRank`) settles a full-rank S; S's extreme eigenvalues decide the rest.
+ */
+export function checkRank(c: Centring, covariance: Float64Array, p: number, L: number): void {
+  if (L > JACOBI_MAX_N && provesFullRank(c, covariance, L)) return;
+  const ends = spectrumEnds(covariance, L);
   if (hasFullRank(ends, c)) return;
   const [topInUnits, bottomInUnits] = [ends.top / c.scale ** 2, ends.bottom / c.scale ** 2];
   const outlier = dominantItem(c.centred, p, L);
