@@ -9,7 +9,8 @@
  * (Engine.bufferSizes), and a roofline estimate for a reference GPU (bench/roofline.ts).
  * TF.js (bench/tfjs-engine.ts) runs the same passes where it fits. Once per fit, the design
  * covariance S: the engine's K = 1 covariance pass at θ = 0 (designCovariance 'engine'), timed
- * where it fits the cap, beside the host's float64 sum (256 rows timed, scaled to p).
+ * where it fits the cap, beside the host's float64 sum (256 rows timed, scaled to p), and the
+ * host's two L³ steps after it: the rank check's eigenvalues and the whitening's factor.
  *
  *   npx tsx bench/large.ts              # SwiftShader through Dawn; writes bench/large.md
  *   npm ci && npx tsx bench/large.ts --gpu   # the machine's GPU; writes bench/results-gpu.md
@@ -40,7 +41,8 @@ import { Command } from 'commander';
 import type { Engine, EngineCounters, EngineInput, EStepResult } from '../src/engines/engine.ts';
 import { createCpuEngine } from '../src/engines/cpu.ts';
 import { addCosts, H100_CLASS, passCost, roofline, rooflineOfPasses, type PassCost, type PassKind, type Reference } from './roofline.ts';
-import { centreFeatures, hostCovariance } from '../src/model/design.ts';
+import { centreFeatures, checkRank, hostCovariance, type Centring } from '../src/model/design.ts';
+import { designWhitening } from '../src/model/whitening.ts';
 import { designCovariancePass } from '../src/fit/design-covariance.ts';
 
 const { createWebGpuEngine } = await import('../src/engines/webgpu/engine.ts');
@@ -206,7 +208,6 @@ async function measureCg(L: number, K: number): Promise<{ c: number; note: strin
   const { simulate } = await import('../src/model/simulate.ts');
   const { makeDataset, designStats } = await import('../src/model/data.ts');
   const { randomStart } = await import('../src/model/starts.ts');
-  const { designWhitening } = await import('../src/model/whitening.ts');
   const { runEm } = await import('../src/em/index.ts');
   const Ls = Math.min(L, 256);
   const p = 1000;
@@ -261,6 +262,8 @@ interface RowResult {
   designSSkipped?: string;
   /** the host's float64 sum of S (hostCovariance) timed over 256 rows, scaled to p */
   hostSMs?: number;
+  /** the host's L³ steps once S is formed: the rank check's eigenvalues, the whitening's factor */
+  hostL3?: { rankMs: number; whiteningMs: number; whitening: string };
 }
 
 const PASS_LABEL: Record<PassKind, string> = { eStep: 'E-step', stats: 'softmaxStats(mean)', hvp: 'Hessian–vector pass' };
@@ -329,6 +332,29 @@ function hostSMs(p: number, L: number): number {
   const t = performance.now();
   hostCovariance(data, centring);
   return ((performance.now() - t) * p) / rows;
+}
+
+/**
+ * The host's L³ steps after S, timed once on a stand-in S = I + R with R symmetric, entries
+ * N(0, 1/16L), so its spectrum lies near [0.5, 1.5] (their cost does not depend on the data):
+ * the rank check as designStats makes it (model/design.ts checkRank: above L = 64 a Cholesky
+ * factor of S − 10⁻¹⁰·tr S·I, below the extreme eigenvalues) and the fit's whitening
+ * (model/whitening.ts designWhitening: S^{-1/2} up to L = 256, Cholesky's factor above).
+ */
+function hostL3(L: number): NonNullable<RowResult['hostL3']> {
+  const S = new Float64Array(L * L);
+  const r = new Float32Array(L * L);
+  normals(r, seed * 7919 + L, 0.25 / Math.sqrt(L));
+  for (let a = 0; a < L; a++) {
+    S[a * L + a] = 1 + r[a * L + a];
+    for (let b = 0; b < a; b++) S[a * L + b] = S[b * L + a] = r[a * L + b];
+  }
+  let t = performance.now();
+  checkRank({ maxAbs: 1, scale: 1 } as Centring, S, L, L); // unit-scale entries: the spread condition holds
+  const rankMs = performance.now() - t;
+  t = performance.now();
+  const w = designWhitening(S, L);
+  return { rankMs, whiteningMs: performance.now() - t, whitening: w.method === 'cholesky' ? 'Cholesky' : 'S^{-1/2}' };
 }
 
 let tf: typeof import('@tensorflow/tfjs') | null = null;
@@ -428,8 +454,8 @@ function writeTable(): string {
   md.push('');
   md.push('## Once per fit: the design covariance S');
   md.push('');
-  md.push('| p | L | engine pass: X reads | dispatches | submits | readback | roofline ms (bound) | measured ms | host float64 s (256 rows timed, × p/256) |');
-  md.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  md.push('| p | L | engine pass: X reads | dispatches | submits | readback | roofline ms (bound) | measured ms | host float64 s (256 rows timed, × p/256) | host: rank check s | host: whitening s |');
+  md.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     const m = r.designS;
     const cost: PassCost = { flops: designSFlops(r.p, r.L), xBytes: (m?.counts.xReads ?? 0) * r.p * r.L * (xStorage === 'f16' ? 2 : 4), scratchBytes: 2 * r.p * 4, otherBytes: m?.counts.bytesRead ?? 0 };
@@ -437,14 +463,17 @@ function writeTable(): string {
     const why = r.skipped ? 'not run' : (r.designSSkipped ?? '—');
     md.push(
       `| ${r.p} | ${r.L} | ${m ? fmtN(m.counts.xReads) : why} | ${m ? m.counts.dispatches : '—'} | ${m ? m.counts.submits : '—'} | ${m ? fmtBytes(m.counts.bytesRead) : '—'} | ` +
-        `${m ? fmtRoof(rl.seconds, rl.bound) : `≥${fmtRoof(rl.computeS, 'compute')}`} | ${m ? fmtMs(m.ms, m.single) : '—'} | ${r.hostSMs !== undefined ? (r.hostSMs / 1000).toFixed(1) : '—'} |`,
+        `${m ? fmtRoof(rl.seconds, rl.bound) : `≥${fmtRoof(rl.computeS, 'compute')}`} | ${m ? fmtMs(m.ms, m.single) : '—'} | ${r.hostSMs !== undefined ? (r.hostSMs / 1000).toFixed(1) : '—'} | ` +
+        `${r.hostL3 ? (r.hostL3.rankMs / 1000).toFixed(2) : '—'} | ${r.hostL3 ? `${(r.hostL3.whiteningMs / 1000).toFixed(2)} (${r.hostL3.whitening})` : '—'} |`,
     );
   }
   md.push('');
   md.push(
     'S is formed once per fit: on the host in float64 by default, or by one K = 1 covariance pass of the engine at θ = 0 (`designCovariance: \'engine\'`, ' +
       'src/fit/design-covariance.ts; its rank is checked at the engine\'s precision). Roofline flops p·L(L+1) (the Gram\'s upper triangle); its bytes need the ' +
-      'pass\'s counted X reads, so a row that did not run shows the compute bound alone (≥).',
+      'pass\'s counted X reads, so a row that did not run shows the compute bound alone (≥). After S, on the host whichever formed it: the rank check ' +
+      '(model/design.ts checkRank: a Cholesky factor of S − 10⁻¹⁰·tr S·I, L³/3 flops, above L = 64; the extreme eigenvalues below) and the whitening z = Ax (model/whitening.ts: S^{-1/2}, ~10L³, ' +
+      'up to L = 256; Cholesky\'s factor, L³/3, above), each timed once on a stand-in S of the same size.',
   );
   md.push('');
   md.push('## Notes');
@@ -518,6 +547,8 @@ for (const [p, L, K] of rows) {
   }
   r.hostSMs = hostSMs(p, L);
   say(`  host float64 S ≈ ${(r.hostSMs / 1000).toFixed(1)} s (256 rows timed)`);
+  r.hostL3 = hostL3(L);
+  say(`  host rank check ${(r.hostL3.rankMs / 1000).toFixed(2)} s, whitening (${r.hostL3.whitening}) ${(r.hostL3.whiteningMs / 1000).toFixed(2)} s`);
   if (r.skipped) {
     say(`  not run: ${r.skipped}`);
     continue;
