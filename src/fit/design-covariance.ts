@@ -14,14 +14,13 @@
  * rounded to float32, the plain sums within a stage, the merge trees; the browser tests bound
  * each entry far inside it). A smallest eigenvalue above 2γ·tr S proves full rank in the
  * sense of designStats (above γ·tr S ≫ 10⁻¹⁰ of the largest; above L = 64 a Cholesky factor
- * of S − 2γ·tr S·I proves it, model/design.ts provesFullRank); one below it cannot tell a
+ * of S − 2γ·tr S·I proves it, model/design.ts rankVerdict); one below it cannot tell a
  * nearly collinear design from a singular one at this precision, so S is summed again on
  * the host in float64 and checked there, with a warning.
  */
 import type { Engine, SoftmaxStats } from '../engines/engine.ts';
 import { SoftmixError } from '../errors.ts';
-import { checkRank, hasFullRank, hostCovariance, provesFullRank, spectrumEnds, type Centring } from '../model/design.ts';
-import { JACOBI_MAX_N } from '../math/linalg.ts';
+import { checkRank, hostCovariance, rankVerdict, type Centring } from '../model/design.ts';
 import type { Dataset } from '../model/data.ts';
 
 export const DESIGN_COVARIANCE_PLACES = ['host', 'engine'] as const;
@@ -59,17 +58,11 @@ export async function engineCovariance(engine: Engine, data: Dataset, centring: 
   let trace = 0;
   for (let a = 0; a < L; a++) trace += S[a * L + a];
   const gamma = 128 * engine.unitRoundoff;
-  // above Jacobi's range a Cholesky certificate (model/design.ts), else the eigenvalues
-  if (L > JACOBI_MAX_N ? provesFullRank(centring, S, L, 2 * gamma * trace) : settles(spectrumEnds(S, L), 2 * gamma * trace, centring)) return S;
-  const ends = spectrumEnds(S, L); // for the message: the fit goes on to the host's pL²/2 sum
+  const verdict = rankVerdict(centring, S, L, 2 * gamma * trace);
+  if (verdict.full) return S;
   warnings.push(
-    `the design covariance from the ${engine.backend} engine cannot settle the rank: its smallest eigenvalue ${ends.bottom.toExponential(3)} is not above 2γ·tr S = ${(2 * gamma * trace).toExponential(3)} ` +
+    `the design covariance from the ${engine.backend} engine cannot settle the rank: its smallest eigenvalue ${verdict.ends.bottom.toExponential(3)} is not above 2γ·tr S = ${(2 * gamma * trace).toExponential(3)} ` +
       `(its rounding, γ = 128u), so S was summed again on the host in float64`,
   );
   return checkedHostCovariance(data, centring);
-}
-
-/** The engine's S settles the rank: its smallest eigenvalue above `floor` (2γ·tr S) and full rank in designStats' sense. */
-function settles(ends: { top: number; bottom: number }, floor: number, centring: Centring): boolean {
-  return ends.bottom > floor && hasFullRank(ends, centring);
 }

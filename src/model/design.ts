@@ -217,14 +217,21 @@ export function provesFullRank(c: Centring, covariance: Float64Array, L: number,
 }
 
 /**
- * Θ is identifiable only if the centred columns have full rank: say why not, naming an
- * outlier when one item is the cause. Above Jacobi's range a Cholesky certificate
- * (`provesFullRank`) settles a full-rank S; S's extreme eigenvalues decide the rest.
+ * Whether S has full rank in `hasFullRank`'s sense with its smallest eigenvalue above
+ * `floor`: above Jacobi's range a Cholesky certificate (`provesFullRank`) settles a full-rank
+ * S, and S's extreme eigenvalues decide the rest (returned, for the caller's message).
  */
-export function checkRank(c: Centring, covariance: Float64Array, p: number, L: number): void {
-  if (L > JACOBI_MAX_N && provesFullRank(c, covariance, L)) return;
+export function rankVerdict(c: Centring, covariance: Float64Array, L: number, floor = 0): { full: true } | { full: false; ends: { top: number; bottom: number } } {
+  if (L > JACOBI_MAX_N && provesFullRank(c, covariance, L, floor)) return { full: true };
   const ends = spectrumEnds(covariance, L);
-  if (hasFullRank(ends, c)) return;
+  return ends.bottom > floor && hasFullRank(ends, c) ? { full: true } : { full: false, ends };
+}
+
+/** Θ is identifiable only if the centred columns have full rank: say why not, naming an outlier when one item is the cause. */
+export function checkRank(c: Centring, covariance: Float64Array, p: number, L: number): void {
+  const verdict = rankVerdict(c, covariance, L);
+  if (verdict.full) return;
+  const { ends } = verdict;
   const [topInUnits, bottomInUnits] = [ends.top / c.scale ** 2, ends.bottom / c.scale ** 2];
   const outlier = dominantItem(c.centred, p, L);
   if (outlier) {
