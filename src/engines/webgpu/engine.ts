@@ -132,7 +132,7 @@ class WebGpuEngine implements Engine {
 
   /** The Hessian–vector plan for K (2K score columns: the stacked [Θ; V]). */
   private hvpPlan(K: number) {
-    return this.cache.get(`hvp:${K}`, 2 * K, (env, slices) => hvpPlan(env, K, slices));
+    return this.cache.get(`hvp:${K}`, 2 * K, (env, slices) => hvpPlan(env, K, slices), K);
   }
 
   /** Checks (log α, Θ), writes them into the plan of `mode` (estep, pairs or residual) for K, and counts the pass. */
@@ -231,7 +231,7 @@ class WebGpuEngine implements Engine {
       if (projection.length !== K * this.L) throw new SoftmixError('shape', `projectedMoments: projection has ${projection.length} values, expected K×L = ${K}×${this.L} = ${K * this.L}`);
       checkFinite('projectedMoments: projection', projection);
       this.counters.passes++;
-      const plan = this.cache.get(`projected:${K}`, K, (env, slices) => projectedPlan(env, K, slices));
+      const plan = this.cache.get(`projected:${K}`, K, (env, slices) => projectedPlan(env, K, slices), K);
       this.gpu.queue.writeBuffer(plan.layout.projection, 0, Float32Array.from(projection));
       return finishProjected(await this.run(plan), plan.layout, K, this.N);
     });
@@ -285,7 +285,7 @@ class WebGpuEngine implements Engine {
   private softmax(mode: SoftmaxMode, K: number): Plan<SoftmaxLayout> {
     // the pair modes keep K(K+1)/2 weights per row in the scratch, the E-step with the statistics 2K
     const columns = mode === 'pairs' || mode === 'scorePairs' ? (K * (K + 1)) / 2 : mode === 'estepMean' || mode === 'estepCovariance' ? 2 * K : K;
-    return this.cache.get(`${mode}:${K}`, columns, (env, slices) => softmaxPlan(env, mode, K, slices, this.N));
+    return this.cache.get(`${mode}:${K}`, columns, (env, slices) => softmaxPlan(env, mode, K, slices, this.N), K);
   }
 
   releasePlans(K: number): Promise<void> {
